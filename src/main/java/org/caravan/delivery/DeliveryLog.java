@@ -1,0 +1,49 @@
+package org.caravan.delivery;
+
+import java.time.Duration;
+import java.util.Locale;
+
+import org.caravan.smtp.SmtpReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One line per recipient per delivery attempt, key=value in the shape Postfix admins grep:
+ * {@code queue_id=… to=<…> relay=… delay=… dsn=… status=sent|deferred|bounced (reply)}.
+ * Logged on the {@code caravan.delivery} logger so operators can route it to its own file.
+ */
+public final class DeliveryLog {
+    private static final Logger LOG = LoggerFactory.getLogger("caravan.delivery");
+
+    private DeliveryLog() {
+    }
+
+    /** What became of one recipient in one attempt. */
+    public enum Status {
+        SENT, DEFERRED, BOUNCED;
+
+        String word() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static Status of(SmtpReply reply) {
+            return reply.isPositive() ? SENT : reply.isTransientFailure() ? DEFERRED : BOUNCED;
+        }
+    }
+
+    public static void record(String queueId, String recipient, String relay, Duration delay, SmtpReply reply) {
+        String line = format(queueId, recipient, relay, delay, reply);
+        if (Status.of(reply) == Status.SENT) {
+            LOG.info(line);
+        } else {
+            LOG.warn(line);
+        }
+    }
+
+    public static String format(String queueId, String recipient, String relay, Duration delay, SmtpReply reply) {
+        String dsn = reply.enhanced() != null ? reply.enhanced()
+                : reply.code() / 100 + ".0.0";
+        return String.format(Locale.ROOT, "queue_id=%s to=<%s> relay=%s delay=%.2f dsn=%s status=%s (%s)",
+                queueId, recipient, relay, delay.toMillis() / 1000.0, dsn, Status.of(reply).word(), reply);
+    }
+}

@@ -1,0 +1,38 @@
+package org.caravan.envelope;
+
+/**
+ * Names of the envelope properties carried beside the raw message bytes on every queued message
+ * (Camel headers, JMS properties on the wire). Envelope apart from content: the message bytes are
+ * never rewritten, everything routing needs is here. Names are valid Java identifiers so they
+ * pass through JMS unchanged.
+ */
+public final class EnvelopeHeaders {
+    private EnvelopeHeaders() {
+    }
+
+    /** Queue id given at DATA, also in our Received header and every delivery log line. */
+    public static final String QUEUE_ID = "CaravanQueueId";
+    /** Envelope sender (MAIL FROM), "" for the null reverse-path. */
+    public static final String SENDER = "CaravanSender";
+    /** Envelope recipients still to be handled, one per line (CR/LF cannot occur in an address). */
+    public static final String RECIPIENTS = "CaravanRecipients";
+    /** Epoch milliseconds when the message was accepted (250 sent). */
+    public static final String ARRIVAL_TIME = "CaravanArrivalTime";
+    /** Client IP address the message came from. */
+    public static final String CLIENT_ADDRESS = "CaravanClientAddress";
+    /** HELO/EHLO name the client gave. */
+    public static final String HELO = "CaravanHelo";
+    /** MAIL BODY parameter (7BIT or 8BITMIME), empty when absent. */
+    public static final String BODY_TYPE = "CaravanBodyType";
+    /** Whether the client asked for SMTPUTF8 on MAIL. */
+    public static final String SMTPUTF8 = "CaravanSmtpUtf8";
+    /** Next hop chosen by the route stage for a relay message (a domain; resolution happens at delivery). */
+    public static final String NEXT_HOP = "CaravanNextHop";
+    /** Delivery attempts made so far. */
+    public static final String ATTEMPTS = "CaravanAttempts";
+    /** Last delivery error per failed recipient, one "recipient<TAB>reply" per line (deferred queue). */
+    public static final String LAST_ERROR = "CaravanLastError";
+
+    /** Artemis duplicate detection id (set to the queue id so a retried send is not stored twice). */
+    public static final String ARTEMIS_DUPLICATE_ID = "_AMQ_DUPL_ID";
+}

@@ -1,0 +1,83 @@
+package org.caravan.smtp;
+
+/**
+ * Named replies, each with its RFC reference. Codes: RFC 5321 §4.2.2/§4.2.3; enhanced status
+ * codes: RFC 3463 (§3.x) and the IANA registry. Replies whose text names something (an address,
+ * a queue id) are completed with {@link SmtpReply#withText(String)}.
+ */
+public final class SmtpReplies {
+    private SmtpReplies() {
+    }
+
+    // --- 2xx -----------------------------------------------------------------------------
+    /** RFC 5321 §4.2.2 250, RFC 3463 §3.1 X.0.0: the action completed. */
+    public static final SmtpReply OK = SmtpReply.of(250, "2.0.0", "OK");
+    /** RFC 3463 §3.2 X.1.0 other address status: MAIL FROM accepted. */
+    public static final SmtpReply SENDER_OK = SmtpReply.of(250, "2.1.0", "Sender OK");
+    /** RFC 3463 §3.2 X.1.5 destination address valid: RCPT TO accepted. */
+    public static final SmtpReply RECIPIENT_OK = SmtpReply.of(250, "2.1.5", "Recipient OK");
+    /** RFC 5321 §4.2.2 250 after end of data: only once the message is durable. */
+    public static final SmtpReply QUEUED = SmtpReply.of(250, "2.0.0", "Queued");
+    /** RFC 5321 §4.2.2 221 closing transmission channel. */
+    public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
+    /** RFC 5321 §3.5.3 252: cannot VRFY the user, but will accept the message and attempt delivery. */
+    public static final SmtpReply CANNOT_VRFY =
+            SmtpReply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    /** RFC 5321 §4.2.2 354 start mail input. */
+    public static final SmtpReply START_MAIL_INPUT = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
+
+    // --- 4xx -----------------------------------------------------------------------------
+    /** RFC 5321 §3.8 421 service not available, closing channel. */
+    public static final SmtpReply SERVICE_NOT_AVAILABLE =
+            SmtpReply.of(421, "4.3.2", "Service not available, closing transmission channel");
+    /** RFC 5321 §4.2.2 451 local error in processing, RFC 3463 §3.4 X.3.0. */
+    public static final SmtpReply LOCAL_ERROR =
+            SmtpReply.of(451, "4.3.0", "Requested action aborted: local error in processing");
+    /** RFC 5321 §4.5.3.1.10 452 too many recipients, RFC 3463 §3.6 X.5.3. */
+    public static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3", "Too many recipients");
+    /** RFC 5321 §4.2.2 452 insufficient system storage, RFC 3463 §3.4 X.3.1. */
+    public static final SmtpReply INSUFFICIENT_STORAGE = SmtpReply.of(452, "4.3.1", "Insufficient system storage");
+
+    // --- 5xx -----------------------------------------------------------------------------
+    /** RFC 5321 §4.2.2 500 syntax error, command unrecognized; RFC 3463 §3.6 X.5.1 invalid command. */
+    public static final SmtpReply COMMAND_UNRECOGNIZED = SmtpReply.of(500, "5.5.1", "Command unrecognized");
+    /** RFC 5321 §4.5.3.1.4 500 line too long; RFC 3463 §3.6 X.5.2 syntax error. */
+    public static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Line too long");
+    /** RFC 5321 §4.2.2 501 syntax error in parameters or arguments; RFC 3463 X.5.4. */
+    public static final SmtpReply SYNTAX_ERROR_IN_PARAMETERS =
+            SmtpReply.of(501, "5.5.4", "Syntax error in parameters or arguments");
+    /** RFC 5321 §4.2.2 501 with X.1.7 bad sender mailbox syntax (RFC 3463 §3.2). */
+    public static final SmtpReply BAD_SENDER_SYNTAX = SmtpReply.of(501, "5.1.7", "Bad sender address syntax");
+    /** RFC 5321 §4.2.2 501 with X.1.3 bad destination mailbox syntax (RFC 3463 §3.2). */
+    public static final SmtpReply BAD_RECIPIENT_SYNTAX =
+            SmtpReply.of(501, "5.1.3", "Bad recipient address syntax");
+    /** RFC 5321 §4.2.2 502 command not implemented; RFC 3463 X.5.1. */
+    public static final SmtpReply COMMAND_NOT_IMPLEMENTED = SmtpReply.of(502, "5.5.1", "Command not implemented");
+    /** RFC 5321 §4.2.2 503 bad sequence of commands; RFC 3463 X.5.1. */
+    public static final SmtpReply BAD_SEQUENCE = SmtpReply.of(503, "5.5.1", "Bad sequence of commands");
+    /** RFC 5321 §4.2.2 504 command parameter not implemented; RFC 3463 X.5.4. */
+    public static final SmtpReply PARAMETER_NOT_IMPLEMENTED =
+            SmtpReply.of(504, "5.5.4", "Command parameter not implemented");
+    /** RFC 5321 §4.2.2 550 mailbox unavailable; RFC 3463 §3.2 X.1.1 bad destination mailbox address. */
+    public static final SmtpReply NO_SUCH_USER = SmtpReply.of(550, "5.1.1", "No such user here");
+    /** RFC 5321 §3.6 / §4.2.2 554 relay denied; RFC 3463 §3.8 X.7.1 delivery not authorized. */
+    public static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "Relay access denied");
+    /** RFC 1870 §6 / RFC 5321 §4.2.2 552 exceeded storage allocation; RFC 3463 §3.4 X.3.4 message too big. */
+    public static final SmtpReply MESSAGE_TOO_BIG =
+            SmtpReply.of(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    /** RFC 6531 §3.7.4.1 553 non-ASCII address without SMTPUTF8; RFC 6531 X.6.7. */
+    public static final SmtpReply NON_ASCII_ADDRESS =
+            SmtpReply.of(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
+    /** RFC 5321 §6.3 / §4.2.2 554 transaction failed, mail loop; RFC 3463 §3.5 X.4.6 routing loop detected. */
+    public static final SmtpReply LOOP_DETECTED =
+            SmtpReply.of(554, "5.4.6", "Too many Received headers: mail loop detected");
+    /** RFC 5321 §4.1.1.11 555 MAIL/RCPT parameters not recognized or not implemented; RFC 3463 X.5.4. */
+    public static final SmtpReply PARAMETERS_NOT_RECOGNIZED =
+            SmtpReply.of(555, "5.5.4", "MAIL FROM/RCPT TO parameters not recognized or not implemented");
+    /**
+     * 554 with RFC 3463 X.6.0: a bare CR or LF inside message content, the line endings that
+     * SMTP smuggling (CVE-2023-51764/51765/51766) relies on. Only CRLF.CRLF ends DATA.
+     */
+    public static final SmtpReply BARE_LINE_ENDING =
+            SmtpReply.of(554, "5.6.0", "Message contains bare CR or LF; only CRLF line endings are accepted");
+}
