@@ -33,6 +33,35 @@ public final class EnvelopeHeaders {
     /** Last delivery error per failed recipient, one "recipient<TAB>reply" per line (deferred queue). */
     public static final String LAST_ERROR = "CaravanLastError";
 
+    /** Local mailboxes of this message, one per line; set by the route stage, absent when none. */
+    public static final String LOCAL_RECIPIENTS = "CaravanLocalRecipients";
+    /** Remote domains of this message (a java.util.List), one relay message each; set by the route stage. */
+    public static final String RELAY_DOMAINS = "CaravanRelayDomains";
+
     /** Artemis duplicate detection id (set to the queue id so a retried send is not stored twice). */
     public static final String ARTEMIS_DUPLICATE_ID = "_AMQ_DUPL_ID";
+
+    private static final String PREFIX = "Caravan";
+
+    /** Joins addresses for {@link #RECIPIENTS}; CR and LF cannot occur inside an address. */
+    public static String joinAddresses(java.util.Collection<String> addresses) {
+        return String.join("\n", addresses);
+    }
+
+    /** Splits a {@link #RECIPIENTS}-style value; null or empty gives an empty list. */
+    public static java.util.List<String> splitAddresses(String joined) {
+        if (joined == null || joined.isEmpty()) {
+            return java.util.List.of();
+        }
+        return java.util.List.of(joined.split("\n"));
+    }
+
+    /**
+     * Drops every header that is not part of the envelope (broker, transport and Camel headers),
+     * so nothing from one hop (a JMS id, a large-message size, a duplicate id) leaks into the next
+     * queued message.
+     */
+    public static void retainEnvelopeOnly(org.apache.camel.Message message) {
+        message.getHeaders().keySet().removeIf(name -> !name.startsWith(PREFIX));
+    }
 }

@@ -1,0 +1,45 @@
+package org.caravan.envelope;
+
+import java.net.InetSocketAddress;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.Message;
+import org.caravan.smtp.MessageRequest;
+import org.caravan.smtp.SmtpReplies;
+import org.caravan.smtp.SmtpReply;
+
+/**
+ * Turns an accepted end-of-DATA request into the queued form: envelope properties as headers,
+ * the spooled raw message file as the body (streamed into Artemis, never loaded whole).
+ */
+public final class EnvelopeMapper {
+
+    public void toQueueMessage(Exchange exchange) {
+        Message message = exchange.getMessage();
+        MessageRequest request = message.getMandatoryBody(MessageRequest.class);
+        message.getHeaders().clear();
+        message.setHeader(EnvelopeHeaders.QUEUE_ID, request.queueId());
+        message.setHeader(EnvelopeHeaders.SENDER, request.sender());
+        message.setHeader(EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(request.recipients()));
+        message.setHeader(EnvelopeHeaders.ARRIVAL_TIME, System.currentTimeMillis());
+        InetSocketAddress client = request.session().client();
+        message.setHeader(EnvelopeHeaders.CLIENT_ADDRESS,
+                client == null ? "" : client.getAddress().getHostAddress());
+        message.setHeader(EnvelopeHeaders.HELO, nullToEmpty(request.session().heloName()));
+        message.setHeader(EnvelopeHeaders.BODY_TYPE, request.mailParams().getOrDefault("BODY", ""));
+        message.setHeader(EnvelopeHeaders.SMTPUTF8, request.mailParams().containsKey("SMTPUTF8"));
+        message.setHeader(EnvelopeHeaders.ATTEMPTS, 0);
+        // A send repeated after a lost acknowledgement is stored once (Artemis duplicate detection).
+        message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, request.queueId());
+        message.setBody(request.content().toFile());
+    }
+
+    public SmtpReply queuedReply(@Header(EnvelopeHeaders.QUEUE_ID) String queueId) {
+        return SmtpReplies.QUEUED.withText("Queued as " + queueId);
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,60 @@
+package org.caravan.envelope;
+
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.StreamCache;
+
+/**
+ * The raw message bytes of a queued message, readable as often as a stage needs them without
+ * ever holding a large message whole in the heap: a small message arrives from the broker as
+ * bytes, a large one as a Camel stream cache that spills to disk.
+ */
+public final class MessageContent {
+    private MessageContent() {
+    }
+
+    /** A fresh stream over the whole content, from the start; the caller closes it. */
+    public static InputStream open(Exchange exchange) throws IOException {
+        return open(exchange, exchange.getMessage().getBody());
+    }
+
+    /** A re-readable form of the body to keep aside while the exchange body changes (split). */
+    public static Object retain(Exchange exchange) {
+        Object body = exchange.getMessage().getBody();
+        return body instanceof StreamCache cache ? cache.copy(exchange) : body;
+    }
+
+    public static InputStream open(Exchange exchange, Object body) throws IOException {
+        if (body instanceof byte[] bytes) {
+            return new ByteArrayInputStream(bytes);
+        }
+        if (body instanceof StreamCache cache) {
+            // A copy has its own position, so concurrent or repeated readers never interfere.
+            StreamCache copy = cache.copy(exchange);
+            if (copy instanceof InputStream in) {
+                return in;
+            }
+            return exchange.getContext().getTypeConverter().convertTo(InputStream.class, exchange, copy);
+        }
+        if (body instanceof File file) {
+            return Files.newInputStream(file.toPath());
+        }
+        if (body instanceof Path path) {
+            return Files.newInputStream(path);
+        }
+        if (body == null) {
+            throw new IOException("message has no content");
+        }
+        byte[] bytes = exchange.getContext().getTypeConverter().convertTo(byte[].class, exchange, body);
+        if (bytes == null) {
+            throw new IOException("cannot read message content of type " + body.getClass().getName());
+        }
+        return new ByteArrayInputStream(bytes);
+    }
+}

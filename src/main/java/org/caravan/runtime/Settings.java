@@ -1,0 +1,109 @@
+package org.caravan.runtime;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Every Caravan setting, read once at start from one property source. Standalone that source is
+ * Camel's property placeholders (application.properties, overridden by -D system properties and
+ * by environment variables such as CARAVAN_SMTP_PORT for caravan.smtp.port); in another container
+ * (Karaf) any other lookup can be passed in. The defaults below are the documented ones.
+ */
+public record Settings(
+        String hostname,
+        String smtpBind,
+        int smtpPort,
+        String mynetworks,
+        String smarthost,
+        Path dataDir,
+        String brokerUrl,
+        Path brokerConfig,
+        String dnsServer,
+        Path directoryFile,
+        long maxMessageSize,
+        int maxRecipients,
+        int maxReceivedHeaders,
+        Duration smtpIdleTimeout,
+        int relayConcurrency,
+        Duration relayConnectTimeout,
+        Duration relayCommandTimeout) {
+
+    /** Reads every setting through {@code lookup} (null or blank means "use the default"). */
+    public static Settings from(Function<String, String> lookup) {
+        Reader r = new Reader(lookup);
+        Path dataDir = Path.of(r.get("caravan.data.dir", "./data")).toAbsolutePath().normalize();
+        return new Settings(
+                r.get("caravan.hostname", defaultHostname()),
+                r.get("caravan.smtp.bind", "0.0.0.0"),
+                r.integer("caravan.smtp.port", 2525),
+                r.get("caravan.mynetworks", "127.0.0.0/8,::1"),
+                r.get("caravan.relay.smarthost", ""),
+                dataDir,
+                r.get("caravan.broker.url", ""),
+                Path.of(r.get("caravan.broker.config", "broker/broker.xml")).toAbsolutePath().normalize(),
+                r.get("caravan.dns.server", ""),
+                Path.of(r.get("caravan.directory.file", "config/directory.yaml")).toAbsolutePath().normalize(),
+                r.longValue("caravan.smtp.max-message-size", 104_857_600L),
+                r.integer("caravan.smtp.max-recipients", 1000),
+                r.integer("caravan.loop.max-received-headers", 100),
+                Duration.ofSeconds(r.integer("caravan.smtp.timeout-seconds", 300)),
+                r.integer("caravan.relay.concurrency", 10),
+                Duration.ofSeconds(r.integer("caravan.relay.connect-timeout-seconds", 30)),
+                Duration.ofSeconds(r.integer("caravan.relay.command-timeout-seconds", 300)));
+    }
+
+    public boolean embeddedBroker() {
+        return brokerUrl.isBlank();
+    }
+
+    public Path spoolDir() {
+        return dataDir.resolve("spool");
+    }
+
+    public Path mailboxDir() {
+        return dataDir.resolve("mailboxes");
+    }
+
+    public Path brokerDataDir() {
+        return dataDir.resolve("broker");
+    }
+
+    public Optional<String> smarthostIfSet() {
+        return smarthost.isBlank() ? Optional.empty() : Optional.of(smarthost);
+    }
+
+    private static String defaultHostname() {
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+
+    /** Lookup with defaults and a clear error naming the property when a value is malformed. */
+    private record Reader(Function<String, String> lookup) {
+        String get(String key, String dflt) {
+            String v = lookup.apply(key);
+            return v == null || v.isBlank() ? dflt : v.trim();
+        }
+
+        int integer(String key, int dflt) {
+            return (int) longValue(key, dflt);
+        }
+
+        long longValue(String key, long dflt) {
+            String v = get(key, null);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("setting " + key + " must be a number, got '" + v + "'");
+            }
+        }
+    }
+}
