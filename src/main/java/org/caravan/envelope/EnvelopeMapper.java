@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
+import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
 import org.caravan.smtp.MessageRequest;
 import org.caravan.smtp.SmtpReplies;
@@ -15,7 +16,7 @@ import org.caravan.smtp.SmtpReply;
  */
 public final class EnvelopeMapper {
 
-    public void toQueueMessage(Exchange exchange) {
+    public void toQueueMessage(Exchange exchange) throws InvalidPayloadException {
         Message message = exchange.getMessage();
         MessageRequest request = message.getMandatoryBody(MessageRequest.class);
         message.getHeaders().clear();
