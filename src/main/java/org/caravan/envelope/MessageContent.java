@@ -25,7 +25,7 @@ public final class MessageContent {
     }
 
     /** A re-readable form of the body to keep aside while the exchange body changes (split). */
-    public static Object retain(Exchange exchange) {
+    public static Object retain(Exchange exchange) throws IOException {
         Object body = exchange.getMessage().getBody();
         return body instanceof StreamCache cache ? cache.copy(exchange) : body;
     }
