@@ -26,8 +26,12 @@ public final class MessageContent {
 
     /** A re-readable form of the body to keep aside while the exchange body changes (split). */
     public static Object retain(Exchange exchange) throws IOException {
-        Object body = exchange.getMessage().getBody();
-        return body instanceof StreamCache cache ? cache.copy(exchange) : body;
+        return retain(exchange, exchange.getMessage().getBody());
+    }
+
+    /** A copy of {@code content} with its own read position (content itself if it has none). */
+    public static Object retain(Exchange exchange, Object content) throws IOException {
+        return content instanceof StreamCache cache ? cache.copy(exchange) : content;
     }
 
     public static InputStream open(Exchange exchange, Object body) throws IOException {

@@ -1,0 +1,28 @@
+package org.caravan;
+
+import java.util.Map;
+
+import org.apache.camel.main.Main;
+import org.caravan.runtime.CaravanConfiguration;
+
+/**
+ * Starts the router standalone: camel-main reads application.properties (overridden by -D and
+ * environment variables), {@link CaravanConfiguration} starts the broker and binds the beans, and
+ * the stages load from the route files in {@code routes/}.
+ */
+public final class Caravan {
+    private Caravan() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(newMain(Map.of()).run(args));
+    }
+
+    /** A router that is configured but not started; {@code overrides} win over every other source. */
+    public static Main newMain(Map<String, String> overrides) {
+        Main main = new Main();
+        main.configure().addConfiguration(new CaravanConfiguration());
+        overrides.forEach(main::addOverrideProperty);
+        return main;
+    }
+}

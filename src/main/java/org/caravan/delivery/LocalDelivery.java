@@ -1,0 +1,32 @@
+package org.caravan.delivery;
+
+import java.io.InputStream;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.caravan.envelope.EnvelopeHeaders;
+import org.caravan.envelope.MessageContent;
+
+/**
+ * The local delivery stage's bean: one Maildir delivery per local mailbox of the message. A
+ * failure throws, so the broker transaction rolls back and the message is redelivered later.
+ */
+public final class LocalDelivery {
+    private final MaildirDelivery maildir;
+
+    public LocalDelivery(MaildirDelivery maildir) {
+        this.maildir = maildir;
+    }
+
+    public void deliver(Exchange exchange) throws Exception {
+        Message message = exchange.getMessage();
+        String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
+        String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
+        for (String mailbox : EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
+                String.class))) {
+            try (InputStream content = MessageContent.open(exchange)) {
+                maildir.deliver(mailbox, queueId, sender, content);
+            }
+        }
+    }
+}

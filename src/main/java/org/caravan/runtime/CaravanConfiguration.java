@@ -1,0 +1,76 @@
+package org.caravan.runtime;
+
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.springframework.jms.connection.CachingConnectionFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one bootstrap: from the settings, start (or connect to) the broker, set up the JMS
+ * component and bind the beans the route files call. Standalone it runs inside camel-main; an
+ * OSGi activator can call {@link #configure(CamelContext)} on its own context the same way.
+ */
+public final class CaravanConfiguration implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(CaravanConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings settings = Settings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
+        LOG.info("Caravan {} on {}:{}, data in {}", settings.hostname(), settings.smtpBind(), settings.smtpPort(),
+                settings.dataDir());
+
+        String brokerUrl = settings.brokerUrl();
+        if (settings.embeddedBroker()) {
+            EmbeddedBroker broker = new EmbeddedBroker(settings.brokerConfig(), settings.brokerDataDir());
+            // Added first, so it stops last: after every route and the JMS connections.
+            context.addService(broker, true, true);
+            brokerUrl = broker.clientUrl();
+        }
+        context.addComponent("jms", jmsComponent(context, brokerUrl));
+
+        Registry registry = context.getRegistry();
+        registry.bind("settings", settings);
+        new Beans(settings).bindTo(registry);
+    }
+
+    private static JmsComponent jmsComponent(CamelContext context, String brokerUrl) throws Exception {
+        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
+        // No client-side prefetch: a message waits in the broker, not in a busy consumer's buffer.
+        artemis.setConsumerWindowSize(0);
+        // Durable sends block until the broker has journaled (and synced) the message.
+        artemis.setBlockOnDurableSend(true);
+        CachingConnectionFactory caching = new CachingConnectionFactory(artemis);
+        caching.setSessionCacheSize(64);
+        caching.setCacheConsumers(false);
+        context.addService(new ConnectionFactoryCloser(caching, artemis), true, true);
+
+        JmsComponent jms = JmsComponent.jmsComponent(caching);
+        // Large messages stream through Artemis instead of being held whole in the heap.
+        jms.setArtemisStreamingEnabled(true);
+        jms.setDeliveryPersistent(true);
+        jms.setCacheLevelName("CACHE_CONSUMER");
+        return jms;
+    }
+
+    /** Closes the JMS connections on shutdown, before the embedded broker stops. */
+    private static final class ConnectionFactoryCloser extends ServiceSupport {
+        private final CachingConnectionFactory caching;
+        private final ActiveMQConnectionFactory artemis;
+
+        ConnectionFactoryCloser(CachingConnectionFactory caching, ActiveMQConnectionFactory artemis) {
+            this.caching = caching;
+            this.artemis = artemis;
+        }
+
+        @Override
+        protected void doStop() {
+            caching.destroy();
+            artemis.close();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.caravan.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The router as a real operating-system process ({@code java org.caravan.Caravan} on this test
+ * run's classpath), configured only through environment variables the way an operator would
+ * (CARAVAN_SMTP_PORT for caravan.smtp.port). Crash tests kill it with SIGKILL.
+ */
+public final class RouterProcess implements AutoCloseable {
+    private final Process process;
+    private final int smtpPort;
+    private final Path log;
+
+    private RouterProcess(Process process, int smtpPort, Path log) {
+        this.process = process;
+        this.smtpPort = smtpPort;
+        this.log = log;
+    }
+
+    /**
+     * Starts the router with {@code settings} (caravan.* property names, passed as environment
+     * variables) and waits until it greets on its SMTP port.
+     */
+    public static RouterProcess start(Path dir, Map<String, String> settings, String maxHeap) throws Exception {
+        Map<String, String> props = TestRouter.defaults(dir);
+        props.putAll(settings);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + maxHeap, "-XX:+ExitOnOutOfMemoryError",
+                "-cp", System.getProperty("java.class.path"), "org.caravan.Caravan"));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        props.forEach((key, value) -> builder.environment().put(environmentName(key), value));
+        Path log = Files.createTempFile(dir, "router-", ".log");
+        builder.redirectErrorStream(true).redirectOutput(log.toFile());
+        Process process = builder.start();
+        RouterProcess router = new RouterProcess(process, Integer.parseInt(props.get("caravan.smtp.port")), log);
+        router.awaitGreeting(Duration.ofSeconds(60));
+        return router;
+    }
+
+    /** caravan.smtp.port → CARAVAN_SMTP_PORT, the name Camel's property lookup tries. */
+    static String environmentName(String property) {
+        return property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private void awaitGreeting(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("router exited with " + process.exitValue() + ":\n" + log());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", smtpPort), 1000);
+                socket.setSoTimeout(5000);
+                String greeting = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine();
+                if (greeting != null && greeting.startsWith("220")) {
+                    socket.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+                    return;
+                }
+            } catch (IOException notYet) {
+                // the listener is not bound yet
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        throw new IllegalStateException("router did not greet within " + timeout + ":\n" + log());
+    }
+
+    public int smtpPort() {
+        return smtpPort;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no goodbye. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package org.caravan.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import jakarta.jms.Connection;
+import jakarta.jms.ConnectionFactory;
+import java.util.Enumeration;
+import jakarta.jms.JMSException;
+import jakarta.jms.QueueBrowser;
+import jakarta.jms.Session;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.main.Main;
+import org.caravan.Caravan;
+
+/**
+ * A real router in this JVM: the real route files from {@code routes/}, the real
+ * {@code broker/broker.xml} with a persistent journal in a temp directory, an SMTP listener on a
+ * free port of 127.0.0.1. Settings are the same {@code caravan.*} properties an operator sets.
+ */
+public final class TestRouter implements AutoCloseable {
+    public static final String HOSTNAME = "mx.caravan.test";
+    public static final String DEFAULT_DIRECTORY = """
+            domains: [example.test]
+            mailboxes:
+              - address: alice@example.test
+                name: Alice Example
+              - address: bob@example.test
+                name: Bob Example
+              - address: postmaster@example.test
+            """;
+
+    private final Main main;
+    private final Path dataDir;
+    private final int smtpPort;
+
+    private TestRouter(Main main, Path dataDir, int smtpPort) {
+        this.main = main;
+        this.dataDir = dataDir;
+        this.smtpPort = smtpPort;
+    }
+
+    /** Starts a router with {@code dir} as its temp root; {@code settings} override the defaults. */
+    public static TestRouter start(Path dir, Map<String, String> settings) {
+        try {
+            Map<String, String> props = defaults(dir);
+            props.putAll(settings);
+            Main main = Caravan.newMain(props);
+            main.start();
+            return new TestRouter(main, Path.of(props.get("caravan.data.dir")),
+                    Integer.parseInt(props.get("caravan.smtp.port")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The settings a test router starts with: everything under {@code dir}, loopback only. */
+    public static Map<String, String> defaults(Path dir) throws IOException {
+        Path directory = dir.resolve("directory.yaml");
+        if (!Files.exists(directory)) {
+            Files.writeString(directory, DEFAULT_DIRECTORY, StandardCharsets.UTF_8);
+        }
+        Map<String, String> props = new HashMap<>();
+        props.put("caravan.hostname", HOSTNAME);
+        props.put("caravan.smtp.bind", "127.0.0.1");
+        props.put("caravan.smtp.port", String.valueOf(freePort()));
+        props.put("caravan.data.dir", dir.resolve("data").toString());
+        props.put("caravan.directory.file", directory.toString());
+        props.put("caravan.routes.dir", projectPath("routes").toString());
+        props.put("caravan.broker.config", projectPath("broker/broker.xml").toString());
+        props.put("caravan.mynetworks", "127.0.0.1/32,::1");
+        props.put("caravan.relay.concurrency", "4");
+        return props;
+    }
+
+    public static Path projectPath(String relative) {
+        return Path.of(relative).toAbsolutePath().normalize();
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    public int smtpPort() {
+        return smtpPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path maildir(String mailbox) {
+        int at = mailbox.lastIndexOf('@');
+        return dataDir.resolve("mailboxes").resolve(mailbox.substring(at + 1)).resolve(mailbox.substring(0, at))
+                .resolve("Maildir");
+    }
+
+    public CamelContext camel() {
+        return main.getCamelContext();
+    }
+
+    public SmtpTranscript connect() throws IOException {
+        return new SmtpTranscript("127.0.0.1", smtpPort);
+    }
+
+    /** Number of messages waiting in a broker queue, seen through a JMS browser. */
+    public int queueDepth(String queue) throws JMSException {
+        int count = 0;
+        for (jakarta.jms.Message ignored : browse(queue)) {
+            count++;
+        }
+        return count;
+    }
+
+    /** The messages waiting in a broker queue (their properties; bodies are not read). */
+    public java.util.List<jakarta.jms.Message> browse(String queue) throws JMSException {
+        ConnectionFactory factory = camel().getComponent("jms", JmsComponent.class).getConfiguration()
+                .getConnectionFactory();
+        java.util.List<jakarta.jms.Message> result = new java.util.ArrayList<>();
+        try (Connection connection = factory.createConnection()) {
+            connection.start();
+            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            QueueBrowser browser = session.createBrowser(session.createQueue(queue));
+            Enumeration<?> messages = browser.getEnumeration();
+            while (messages.hasMoreElements()) {
+                result.add((jakarta.jms.Message) messages.nextElement());
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public void close() {
+        main.stop();
+    }
+}
