@@ -23,6 +23,14 @@ public final class SmtpReplies {
     /** RFC 5321 §3.5.3 252: cannot VRFY the user, but will accept the message and attempt delivery. */
     public static final SmtpReply CANNOT_VRFY =
             SmtpReply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    /**
+     * RFC 5321 §4.1.1.8 / §4.2.2 214 help message; RFC 3463 X.0.0. The command list is what we
+     * implement (the 502 ones are left out).
+     */
+    public static final SmtpReply HELP = new SmtpReply(214, "2.0.0", java.util.List.of(
+            "Commands: HELO EHLO MAIL RCPT DATA",
+            "RSET NOOP QUIT HELP VRFY EXPN",
+            "See RFC 5321"));
     /** RFC 5321 §4.2.2 354 start mail input. */
     public static final SmtpReply START_MAIL_INPUT = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
 
@@ -35,6 +43,13 @@ public final class SmtpReplies {
             SmtpReply.of(451, "4.3.0", "Requested action aborted: local error in processing");
     /** RFC 5321 §4.5.3.1.10 452 too many recipients, RFC 3463 §3.6 X.5.3. */
     public static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3", "Too many recipients");
+    /**
+     * RFC 5321 §4.5.3.2 / §3.8 421: the client was silent longer than the command timeout;
+     * RFC 3463 §3.5 X.4.2 bad connection. The session puts our hostname first.
+     */
+    public static final SmtpReply TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded");
+    /** RFC 5321 §3.8 421 closing channel after too many bad commands; RFC 3463 §3.8 X.7.0 security policy. */
+    public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors");
     /** RFC 5321 §4.2.2 452 insufficient system storage, RFC 3463 §3.4 X.3.1. */
     public static final SmtpReply INSUFFICIENT_STORAGE = SmtpReply.of(452, "4.3.1", "Insufficient system storage");
 
@@ -43,6 +58,12 @@ public final class SmtpReplies {
     public static final SmtpReply COMMAND_UNRECOGNIZED = SmtpReply.of(500, "5.5.1", "Command unrecognized");
     /** RFC 5321 §4.5.3.1.4 500 line too long; RFC 3463 §3.6 X.5.2 syntax error. */
     public static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Line too long");
+    /**
+     * RFC 5321 §2.3.8 (CR and LF only together as CRLF) and §4.2.2 500, RFC 3463 X.5.2: a command
+     * line with a bare CR or LF is never executed (it could hide a second, smuggled command).
+     */
+    public static final SmtpReply COMMAND_BARE_LINE_ENDING =
+            SmtpReply.of(500, "5.5.2", "Command contains bare CR or LF");
     /** RFC 5321 §4.2.2 501 syntax error in parameters or arguments; RFC 3463 X.5.4. */
     public static final SmtpReply SYNTAX_ERROR_IN_PARAMETERS =
             SmtpReply.of(501, "5.5.4", "Syntax error in parameters or arguments");
@@ -55,6 +76,16 @@ public final class SmtpReplies {
     public static final SmtpReply COMMAND_NOT_IMPLEMENTED = SmtpReply.of(502, "5.5.1", "Command not implemented");
     /** RFC 5321 §4.2.2 503 bad sequence of commands; RFC 3463 X.5.1. */
     public static final SmtpReply BAD_SEQUENCE = SmtpReply.of(503, "5.5.1", "Bad sequence of commands");
+    /** RFC 5321 §4.1.4 503: MAIL/RCPT/DATA before HELO or EHLO; RFC 3463 X.5.1. */
+    public static final SmtpReply HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
+    /** RFC 5321 §4.1.4 503: MAIL inside a transaction (nested MAIL); RFC 3463 X.5.1. */
+    public static final SmtpReply NESTED_MAIL = SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
+    /** RFC 5321 §4.1.4 503: RCPT before MAIL; RFC 3463 X.5.1. */
+    public static final SmtpReply MAIL_FIRST = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
+    /** RFC 5321 §3.3 / RFC 2920 §3.1 503 (or 554) at DATA when every RCPT was refused; RFC 3463 X.5.1. */
+    public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(503, "5.5.1", "Error: No valid recipients");
+    /** RFC 5321 §3.3 503 DATA before any RCPT; RFC 3463 X.5.1. */
+    public static final SmtpReply RCPT_FIRST = SmtpReply.of(503, "5.5.1", "Error: need RCPT command");
     /** RFC 5321 §4.2.2 504 command parameter not implemented; RFC 3463 X.5.4. */
     public static final SmtpReply PARAMETER_NOT_IMPLEMENTED =
             SmtpReply.of(504, "5.5.4", "Command parameter not implemented");

@@ -1,0 +1,55 @@
+package org.caravan.smtp;
+
+import java.util.Locale;
+
+/**
+ * One command line split into verb and argument (RFC 5321 §4.1.1: verb, then SP and arguments).
+ * Verbs are case-insensitive (§2.4).
+ */
+public record SmtpCommand(Verb verb, String argument) {
+
+    /** The commands we know; {@code implemented == false} ones are answered 502. */
+    public enum Verb {
+        HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, HELP, VRFY, EXPN,
+        // RFC 5321 §4.2.4: known but not implemented here (yet) → 502.
+        TURN(false), ETRN(false), ATRN(false), BDAT(false), STARTTLS(false), AUTH(false),
+        UNKNOWN(false);
+
+        private final boolean implemented;
+
+        Verb() {
+            this(true);
+        }
+
+        Verb(boolean implemented) {
+            this.implemented = implemented;
+        }
+
+        public boolean implemented() {
+            return implemented;
+        }
+    }
+
+    /** Splits "VERB argument". Trailing spaces are dropped: many clients send them. */
+    public static SmtpCommand parse(String line) {
+        String trimmed = stripTrailingSpaces(line);
+        int sp = trimmed.indexOf(' ');
+        String word = sp < 0 ? trimmed : trimmed.substring(0, sp);
+        String arg = sp < 0 ? "" : trimmed.substring(sp + 1);
+        Verb verb;
+        try {
+            verb = word.isEmpty() ? Verb.UNKNOWN : Verb.valueOf(word.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            verb = Verb.UNKNOWN;
+        }
+        return new SmtpCommand(verb, arg);
+    }
+
+    private static String stripTrailingSpaces(String s) {
+        int end = s.length();
+        while (end > 0 && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '\t')) {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+}

@@ -1,0 +1,77 @@
+package org.caravan.smtp;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Protocol limits of the SMTP listener. Defaults follow RFC 5321 minimums with generous room.
+ *
+ * @param hostname        our name in the greeting, EHLO reply and Received header
+ * @param maxMessageSize  octets of message content accepted (advertised as SIZE, RFC 1870)
+ * @param maxRecipients   RCPTs accepted per transaction; RFC 5321 §4.5.3.1.8 requires at least 100
+ * @param maxCommandLine  octets of a command line including CRLF; RFC 5321 §4.5.3.1.4 requires 512
+ * @param maxTextLine     octets of a DATA text line including CRLF (RFC 5321 §4.5.3.1.6 says 1000;
+ *                        we accept more because real mail breaks that rule)
+ * @param idleTimeout     how long to wait for the next command (RFC 5321 §4.5.3.2: 5 minutes)
+ * @param spoolDir        where DATA content is written while the route decides
+ * @param maxErrors       bad commands tolerated before 421 and close
+ */
+public record SmtpServerConfig(
+        String hostname,
+        long maxMessageSize,
+        int maxRecipients,
+        int maxCommandLine,
+        int maxTextLine,
+        Duration idleTimeout,
+        Path spoolDir,
+        int maxErrors) {
+
+    public static final long DEFAULT_MAX_MESSAGE_SIZE = 104_857_600L;
+    public static final int DEFAULT_MAX_RECIPIENTS = 1000;
+    public static final int DEFAULT_MAX_COMMAND_LINE = 2048;
+    public static final int DEFAULT_MAX_TEXT_LINE = 65536;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
+    public static final int DEFAULT_MAX_ERRORS = 20;
+
+    public SmtpServerConfig {
+        Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(spoolDir, "spoolDir");
+        if (maxCommandLine < 512) {
+            throw new IllegalArgumentException("maxCommandLine must be at least 512 (RFC 5321 §4.5.3.1.4)");
+        }
+        if (maxTextLine < 1000) {
+            throw new IllegalArgumentException("maxTextLine must be at least 1000 (RFC 5321 §4.5.3.1.6)");
+        }
+        if (maxRecipients < 1 || maxMessageSize < 1 || maxErrors < 1 || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("limits must be positive");
+        }
+    }
+
+    public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
+        return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
+                DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_IDLE_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS);
+    }
+
+    public SmtpServerConfig withMaxMessageSize(long v) {
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors);
+    }
+
+    public SmtpServerConfig withMaxRecipients(int v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors);
+    }
+
+    public SmtpServerConfig withIdleTimeout(Duration v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, spoolDir, maxErrors);
+    }
+
+    public SmtpServerConfig withMaxErrors(int v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, v);
+    }
+
+    /** The longest line the decoder keeps; the session applies the tighter command-line limit itself. */
+    public int maxLine() {
+        return Math.max(maxCommandLine, maxTextLine);
+    }
+}

@@ -1,0 +1,355 @@
+package org.caravan.smtp;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.util.List;
+import org.caravan.envelope.QueueIds;
+
+/**
+ * The SMTP server state machine of one connection (RFC 5321 §4.1.4 sequencing), free of Netty so
+ * it can be tested line by line. It knows syntax and order only: each decision (RCPT, end of DATA,
+ * VRFY, EXPN) goes out through {@link Output#decide} and the answer comes back through
+ * {@link #onDecision}. At most one decision is outstanding; the caller must not feed lines meanwhile.
+ * All methods are called from one thread (the connection's event loop).
+ */
+public final class SmtpSession {
+
+    /** Where the session's effects go. */
+    public interface Output {
+        void reply(SmtpReply reply);
+
+        /** Ask policy; the answer must come back through {@link SmtpSession#onDecision}. */
+        void decide(SmtpRequest request);
+
+        /** Close the connection after the replies written so far. */
+        void close();
+    }
+
+    /** Where we are in RFC 5321 §3.3 mail transaction terms. */
+    enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, CLOSED }
+
+    /** The decision we are waiting for, if any. */
+    private enum Pending { NONE, RCPT, MESSAGE, VERIFY }
+
+    private final SmtpServerConfig config;
+    private final String sessionId;
+    private final InetSocketAddress client;
+    private final InetSocketAddress local;
+    private final Output out;
+    private final Clock clock;
+
+    private State state = State.CONNECTED;
+    private Pending pending = Pending.NONE;
+    private String helo;
+    private boolean esmtp;
+    private int errors;
+    private MailTransaction txn;
+    private String pendingRecipient;
+    private DataReceiver data;
+
+    public SmtpSession(SmtpServerConfig config, String sessionId, InetSocketAddress client,
+            InetSocketAddress local, Output out, Clock clock) {
+        this.config = config;
+        this.sessionId = sessionId;
+        this.client = client;
+        this.local = local;
+        this.out = out;
+        this.clock = clock;
+    }
+
+    /** RFC 5321 §4.2 / §3.1: the 220 greeting (no enhanced code: RFC 2034 §3). */
+    public void start() {
+        out.reply(SmtpReply.of(220, null, config.hostname() + " ESMTP Caravan"));
+    }
+
+    public boolean awaitingDecision() {
+        return pending != Pending.NONE;
+    }
+
+    public boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    State state() {
+        return state;
+    }
+
+    public void onLine(SmtpLine line) {
+        if (pending != Pending.NONE) {
+            throw new IllegalStateException("line fed while a decision is outstanding");
+        }
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (state == State.DATA) {
+            if (data.onLine(line)) {
+                endOfData();
+            }
+            return;
+        }
+        if (line.tooLong() || line.wireLength() > config.maxCommandLine()) {
+            commandError(SmtpReplies.LINE_TOO_LONG); // RFC 5321 §4.5.3.1.4
+        } else if (line.hasBareCrOrLf()) {
+            commandError(SmtpReplies.COMMAND_BARE_LINE_ENDING);
+        } else {
+            // Command lines are UTF-8 (RFC 6531 §3.3); malformed octets become U+FFFD and fail the syntax checks.
+            new CommandDispatch().run(SmtpCommand.parse(line.asUtf8()));
+        }
+    }
+
+    /** The answer to the outstanding decision (a route's reply, or LOCAL_ERROR when the route failed). */
+    public void onDecision(SmtpReply reply) {
+        Pending answered = pending;
+        pending = Pending.NONE;
+        switch (answered) {
+            case RCPT:
+                if (reply.isPositive()) {
+                    txn.addRecipient(pendingRecipient);
+                    state = State.RCPT;
+                }
+                pendingRecipient = null;
+                break;
+            case MESSAGE:
+                data.discard(); // the route has made the message durable (or refused it)
+                data = null;
+                resetTransaction();
+                break;
+            case VERIFY:
+                break;
+            default:
+                throw new IllegalStateException("no decision outstanding");
+        }
+        out.reply(reply);
+        if (reply.code() == 421) {
+            close(); // RFC 5321 §3.8: 421 means the channel is being closed
+        }
+    }
+
+    /** The command timeout (RFC 5321 §4.5.3.2) ran out while we waited for the client. */
+    public void onIdleTimeout() {
+        if (state == State.CLOSED || pending != Pending.NONE) {
+            return; // waiting for a route is not the client's idleness
+        }
+        out.reply(SmtpReplies.TIMEOUT.withText(config.hostname() + " " + SmtpReplies.TIMEOUT.lines().get(0)));
+        close();
+    }
+
+    /** The connection is gone: nothing of an unfinished message may stay behind. */
+    public void onDisconnect() {
+        if (data != null) {
+            // Also when the route still holds the MessageRequest: without a 250 the client will
+            // send again, and an open reader keeps working on a deleted file (POSIX).
+            data.discard();
+            data = null;
+        }
+        state = State.CLOSED;
+    }
+
+    private void close() {
+        if (data != null && pending != Pending.MESSAGE) {
+            data.discard();
+            data = null;
+        }
+        state = State.CLOSED;
+        out.close();
+    }
+
+    private SessionInfo info() {
+        return new SessionInfo(sessionId, client, local, helo, esmtp, false, null);
+    }
+
+    private void resetTransaction() {
+        txn = null;
+        state = state == State.CONNECTED ? State.CONNECTED : State.GREETED;
+    }
+
+    /** Replies to a bad command; too many of them end the session (a misbehaving or probing client). */
+    private void commandError(SmtpReply reply) {
+        if (++errors > config.maxErrors()) {
+            out.reply(SmtpReplies.TOO_MANY_ERRORS);
+            close();
+            return;
+        }
+        out.reply(reply);
+    }
+
+    /** Reply that counts as a bad command when it is a syntax/sequence error (500-504, 555). */
+    private void replyTo(SmtpReply reply) {
+        int c = reply.code();
+        if ((c >= 500 && c <= 504) || c == 555) {
+            commandError(reply);
+        } else {
+            out.reply(reply);
+        }
+    }
+
+    private void endOfData() {
+        DataReceiver.Outcome outcome = data.finish();
+        SmtpReply refusal = switch (outcome) {
+            case OK -> null;
+            case BARE_LINE_ENDING -> SmtpReplies.BARE_LINE_ENDING; // never ask the route
+            case LINE_TOO_LONG -> SmtpReplies.LINE_TOO_LONG;
+            case TOO_BIG -> SmtpReplies.MESSAGE_TOO_BIG;
+            case IO_ERROR -> SmtpReplies.LOCAL_ERROR;
+        };
+        if (refusal != null) {
+            data.discard();
+            data = null;
+            resetTransaction();
+            out.reply(refusal);
+            return;
+        }
+        pending = Pending.MESSAGE;
+        out.decide(new MessageRequest(info(), txn.queueId(), txn.sender(), txn.recipients(), txn.mailParams(),
+                txn.rcptParams(), data.file(), data.size(), data.receivedCount()));
+    }
+
+    /** One command in command state; each method is one verb of RFC 5321 §4.1.1. */
+    private final class CommandDispatch {
+        void run(SmtpCommand cmd) {
+            switch (cmd.verb()) {
+                case HELO, EHLO -> hello(cmd);
+                case MAIL -> mail(cmd.argument());
+                case RCPT -> rcpt(cmd.argument());
+                case DATA -> data(cmd.argument());
+                case RSET -> noArgument(cmd, () -> {
+                    resetTransaction();
+                    out.reply(SmtpReplies.OK);
+                });
+                case NOOP -> out.reply(SmtpReplies.OK); // §4.1.1.9: an argument is allowed and ignored
+                case QUIT -> noArgument(cmd, () -> {
+                    out.reply(SmtpReplies.BYE);
+                    close();
+                });
+                case HELP -> out.reply(SmtpReplies.HELP);
+                case VRFY, EXPN -> verify(cmd);
+                case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
+                default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN, AUTH ...
+            }
+        }
+
+        private void noArgument(SmtpCommand cmd, Runnable action) {
+            if (!cmd.argument().isEmpty()) {
+                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+            } else {
+                action.run();
+            }
+        }
+
+        /** §4.1.1.1: HELO/EHLO name the client and reset any transaction. */
+        private void hello(SmtpCommand cmd) {
+            String name = cmd.argument();
+            if (name.isEmpty() || !isToken(name)) {
+                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+                return;
+            }
+            helo = name;
+            esmtp = cmd.verb() == SmtpCommand.Verb.EHLO;
+            txn = null;
+            state = State.GREETED;
+            // RFC 2034 §3: no enhanced status code on the HELO/EHLO reply (it would break EHLO keywords).
+            if (esmtp) {
+                out.reply(new SmtpReply(250, null, List.of(config.hostname(), "PIPELINING",
+                        "SIZE " + config.maxMessageSize(), "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8")));
+            } else {
+                out.reply(SmtpReply.of(250, null, config.hostname()));
+            }
+        }
+
+        private void mail(String arg) {
+            if (state == State.CONNECTED) {
+                commandError(SmtpReplies.HELO_FIRST);
+                return;
+            }
+            if (state != State.GREETED) {
+                commandError(SmtpReplies.NESTED_MAIL);
+                return;
+            }
+            EnvelopeArguments.Checked<EnvelopeArguments.Mail> m =
+                    EnvelopeArguments.mail(arg, esmtp, config.maxMessageSize());
+            if (m.error() != null) {
+                replyTo(m.error());
+                return;
+            }
+            txn = new MailTransaction(m.value().sender(), m.value().params(), m.value().smtpUtf8());
+            state = State.MAIL;
+            out.reply(SmtpReplies.SENDER_OK);
+        }
+
+        private void rcpt(String arg) {
+            if (state != State.MAIL && state != State.RCPT) {
+                commandError(state == State.CONNECTED ? SmtpReplies.HELO_FIRST : SmtpReplies.MAIL_FIRST);
+                return;
+            }
+            EnvelopeArguments.Checked<EnvelopeArguments.Rcpt> r = EnvelopeArguments.rcpt(arg, txn.smtpUtf8());
+            if (r.error() != null) {
+                replyTo(r.error());
+                return;
+            }
+            if (txn.recipientCount() >= config.maxRecipients()) {
+                out.reply(SmtpReplies.TOO_MANY_RECIPIENTS); // RFC 5321 §4.5.3.1.10; accepted ones stay
+                return;
+            }
+            txn.rcptAttempted(r.value().recipient(), r.value().params());
+            pendingRecipient = r.value().recipient();
+            pending = Pending.RCPT;
+            out.decide(new RcptRequest(info(), txn.sender(), r.value().recipient(), r.value().params()));
+        }
+
+        private void data(String arg) {
+            if (!arg.isEmpty()) {
+                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+                return;
+            }
+            if (state != State.RCPT) {
+                commandError(switch (state) {
+                    case CONNECTED -> SmtpReplies.HELO_FIRST;
+                    case GREETED -> SmtpReplies.MAIL_FIRST;
+                    default -> txn.rcptAttempts() > 0 ? SmtpReplies.NO_VALID_RECIPIENTS : SmtpReplies.RCPT_FIRST;
+                });
+                return;
+            }
+            String queueId = QueueIds.next();
+            txn.queueId(queueId);
+            List<String> rcpts = txn.recipients();
+            String header = ReceivedHeader.build(helo, client, config.hostname(), protocol(), queueId,
+                    rcpts.size() == 1 ? rcpts.get(0) : null, ZonedDateTime.now(clock));
+            try {
+                data = DataReceiver.open(config.spoolDir().resolve(queueId + ".eml"), header, config.maxMessageSize());
+            } catch (IOException e) {
+                out.reply(SmtpReplies.LOCAL_ERROR);
+                return;
+            }
+            state = State.DATA;
+            out.reply(SmtpReplies.START_MAIL_INPUT);
+        }
+
+        private void verify(SmtpCommand cmd) {
+            if (cmd.argument().isEmpty()) {
+                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+                return;
+            }
+            pending = Pending.VERIFY;
+            out.decide(cmd.verb() == SmtpCommand.Verb.VRFY
+                    ? new VrfyRequest(info(), cmd.argument()) : new ExpnRequest(info(), cmd.argument()));
+        }
+
+        /** RFC 3848 / RFC 6531 §3.7.3 "with" protocol names. */
+        private String protocol() {
+            return !esmtp ? "SMTP" : txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP";
+        }
+
+        /** A HELO name is one token of printable characters: it is copied into our Received header. */
+        private boolean isToken(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c <= ' ' || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == '\uFFFD') {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

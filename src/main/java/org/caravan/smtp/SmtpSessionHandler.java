@@ -1,0 +1,200 @@
+package org.caravan.smtp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adapts {@link SmtpSession} to Netty. Inbound {@link SmtpLine}s are queued and fed to the session
+ * one by one; a decision is fired downstream as an {@link SmtpRequest} (camel-netty's
+ * ServerChannelHandler makes it one exchange) and the route's answer comes back as an outbound
+ * write of an {@link SmtpReply} (or a Throwable when the route failed), which is intercepted here.
+ * Input arriving while a decision is outstanding waits in the queue, so pipelined replies
+ * (RFC 2920) stay in order; reading pauses when the queue is long, so memory stays bounded.
+ * Everything runs on the channel's event loop.
+ */
+public final class SmtpSessionHandler extends ChannelDuplexHandler implements SmtpSession.Output {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSessionHandler.class);
+    private static final int PAUSE_LINES = 1024;
+    private static final long PAUSE_BYTES = 1024 * 1024;
+
+    private final SmtpServerConfig config;
+    private final ArrayDeque<SmtpLine> queue = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private SmtpSession session;
+    private long queuedBytes;
+    private boolean draining;
+    private boolean readPaused;
+    private boolean closed;
+    private boolean unflushed;
+    private ChannelPromise answerPromise;
+
+    public SmtpSessionHandler(SmtpServerConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.fireChannelActive(); // let camel-netty register the channel before we talk
+        session = new SmtpSession(config, ctx.channel().id().asShortText(),
+                (InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress(),
+                this, Clock.systemDefaultZone());
+        session.start();
+        flushIfNeeded();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof SmtpLine line)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (closed || session == null) {
+            return;
+        }
+        queue.add(line);
+        queuedBytes += line.content().length;
+        drain();
+        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES)) {
+            readPaused = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushIfNeeded(); // one flush per read batch: pipelined replies go out together
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof SmtpReply reply) {
+            answer(reply, promise);
+        } else if (msg instanceof Throwable t) {
+            LOG.warn("Route failed for session {}: {}", ctx.channel().id().asShortText(), t.toString());
+            answer(SmtpReplies.LOCAL_ERROR, promise); // RFC 5321 §4.2.2 451: local error in processing
+        } else {
+            ctx.write(msg, promise);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
+            if (session != null && !closed) {
+                session.onIdleTimeout();
+                flushIfNeeded();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        queue.clear();
+        if (session != null) {
+            session.onDisconnect();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("Connection error, closing: {}", cause.toString()); // e.g. reset by peer: not worth a warning
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    // --- SmtpSession.Output -------------------------------------------------------------
+
+    @Override
+    public void reply(SmtpReply reply) {
+        ByteBuf buf = ByteBufUtil.writeUtf8(ctx.alloc(), reply.toWire());
+        ChannelPromise p = answerPromise != null ? answerPromise : ctx.voidPromise();
+        answerPromise = null;
+        ctx.write(buf, p);
+        unflushed = true;
+    }
+
+    @Override
+    public void decide(SmtpRequest request) {
+        flushIfNeeded(); // the client sees earlier replies while the route works
+        ctx.fireChannelRead(request);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        queue.clear();
+        unflushed = false;
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // --- internals ----------------------------------------------------------------------
+
+    private void answer(SmtpReply reply, ChannelPromise promise) {
+        if (session == null || !session.awaitingDecision()) {
+            promise.tryFailure(new IllegalStateException("SMTP reply without a pending decision: " + reply));
+            return;
+        }
+        answerPromise = promise;
+        session.onDecision(reply);
+        if (answerPromise != null) {
+            answerPromise.trySuccess();
+            answerPromise = null;
+        }
+        drain(); // the caller (camel-netty's writeAndFlush) flushes after us
+    }
+
+    /** Feeds queued lines while no decision is outstanding; re-entrant calls return at once. */
+    private void drain() {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        try {
+            while (!closed && !session.awaitingDecision() && !queue.isEmpty()) {
+                SmtpLine line = queue.poll();
+                queuedBytes -= line.content().length;
+                session.onLine(line);
+            }
+        } finally {
+            draining = false;
+        }
+        if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && !closed) {
+            readPaused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void flushIfNeeded() {
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
+    }
+}
