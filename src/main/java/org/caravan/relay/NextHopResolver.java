@@ -1,0 +1,270 @@
+package org.caravan.relay;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.caravan.smtp.SmtpReply;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.MXRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.hosts.HostsFileParser;
+
+/**
+ * Decides where mail for a domain goes: the transport map, else the smarthost, else DNS MX
+ * (RFC 5321 §5.1). Answers the ordered candidates to try, or a {@link NextHopException} whose
+ * reply says temporary (4.4.3) or permanent (5.1.2, 5.1.10).
+ *
+ * <p>Route syntax follows Postfix: {@code host:port} looks up MX records for {@code host} (and
+ * falls back to its address), {@code [host]:port} connects to {@code host} itself. IP literals
+ * never go to DNS. Thread-safe: no mutable state besides dnsjava's thread-safe resolver.
+ */
+public final class NextHopResolver {
+    private static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Map<String, String> transportMap;
+    private final String smarthost;
+    private final Resolver resolver;
+    private final HostsFileParser hostsFile = new HostsFileParser();
+
+    /**
+     * @param transportMap domain → route ({@code host:port} or {@code [host]:port}); a key
+     *                     {@code .example.com} matches subdomains of example.com (Postfix style)
+     * @param smarthost    route used when the map has no entry; null or empty for none
+     * @param dnsServer    null for the system resolver, else {@code host:port} (UDP)
+     * @param dnsTimeout   per query; short, so a dead server defers instead of stalling a worker
+     */
+    public NextHopResolver(Map<String, String> transportMap, String smarthost, String dnsServer,
+                           Duration dnsTimeout) {
+        this.transportMap = Map.copyOf(transportMap);
+        this.smarthost = smarthost == null ? "" : smarthost.trim();
+        this.resolver = createResolver(dnsServer);
+        this.resolver.setTimeout(dnsTimeout);
+    }
+
+    public NextHopResolver(Map<String, String> transportMap, String smarthost, String dnsServer) {
+        this(transportMap, smarthost, dnsServer, DEFAULT_DNS_TIMEOUT);
+    }
+
+    private static Resolver createResolver(String dnsServer) {
+        if (dnsServer == null || dnsServer.isBlank()) {
+            return new ExtendedResolver();
+        }
+        Route r = Route.parse(dnsServer, SimpleResolver.DEFAULT_PORT);
+        try {
+            // Resolving the server's own address is a literal parse in practice (config holds an IP).
+            return new SimpleResolver(new InetSocketAddress(InetAddress.getByName(r.host), r.port));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("DNS server not resolvable: " + dnsServer, e);
+        }
+    }
+
+    /** Candidates for mail to {@code domain}, most preferred first. */
+    public List<MailHost> resolve(String domain) throws NextHopException {
+        String d = domain.toLowerCase(Locale.ROOT);
+        if (d.endsWith(".")) {
+            d = d.substring(0, d.length() - 1);
+        }
+        String route = routeFor(d);
+        if (route != null) {
+            return resolveRoute(route);
+        }
+        if (d.startsWith("[")) {
+            // Address literal as domain (RFC 5321 §4.1.3): no DNS at all.
+            return resolveRoute(d);
+        }
+        return mxHosts(d, MailHost.SMTP_PORT);
+    }
+
+    private String routeFor(String domain) {
+        String route = transportMap.get(domain);
+        // Parent-domain entries ".example.com" match any subdomain, nearest first.
+        for (int dot = domain.indexOf('.'); route == null && dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+            route = transportMap.get(domain.substring(dot));
+        }
+        if (route == null && !smarthost.isEmpty()) {
+            route = smarthost;
+        }
+        return route == null || route.isBlank() ? null : route.trim();
+    }
+
+    /** A transport map entry or smarthost: brackets mean "this host, no MX lookup", like Postfix. */
+    List<MailHost> resolveRoute(String spec) throws NextHopException {
+        Route r = Route.parse(spec, MailHost.SMTP_PORT);
+        Optional<InetAddress> literal = IpLiteral.parse(r.host);
+        if (literal.isPresent()) {
+            return List.of(new MailHost(r.host, literal.get(), r.port));
+        }
+        if (r.bracketed) {
+            return hostCandidates(r.host, r.port, new boolean[1]);
+        }
+        return mxHosts(r.host, r.port);
+    }
+
+    /** MX lookup with RFC 5321 §5.1 ordering, implicit MX and RFC 7505 null MX. */
+    private List<MailHost> mxHosts(String domain, int port) throws NextHopException {
+        List<MXRecord> mx = new ArrayList<>();
+        for (Record rec : query(domain, Type.MX)) {
+            mx.add((MXRecord) rec);
+        }
+        if (mx.isEmpty()) {
+            // No MX: the domain itself is the implicit MX (RFC 5321 §5.1).
+            return hostCandidates(domain, port, new boolean[1]);
+        }
+        if (mx.size() == 1 && mx.get(0).getTarget().equals(Name.root)) {
+            throw new NextHopException(SmtpReply.of(556, "5.1.10",
+                    "Domain " + domain + " does not accept mail (null MX, RFC 7505)"));
+        }
+        // Equal preferences are shuffled first so a stable sort keeps them random (§5.1 load sharing).
+        Collections.shuffle(mx, ThreadLocalRandom.current());
+        mx.sort(Comparator.comparingInt(MXRecord::getPriority));
+        List<MailHost> result = new ArrayList<>();
+        boolean[] temporary = new boolean[1];
+        for (MXRecord rec : mx) {
+            if (rec.getTarget().equals(Name.root)) {
+                continue; // a "." among real MX records is malformed; skip it
+            }
+            String host = rec.getTarget().toString(true).toLowerCase(Locale.ROOT);
+            try {
+                result.addAll(hostCandidates(host, port, temporary));
+            } catch (NextHopException e) {
+                temporary[0] |= e.isTemporary();
+            }
+        }
+        if (result.isEmpty()) {
+            throw temporary[0] ? temporary(domain + ": no MX host address could be looked up")
+                    : permanent(domain + ": no MX host has an address");
+        }
+        return result;
+    }
+
+    /** A/AAAA of one host; IPv4 first because IPv6 routes are the ones most often missing. */
+    private List<MailHost> hostCandidates(String host, int port, boolean[] temporary) throws NextHopException {
+        List<MailHost> result = new ArrayList<>();
+        Optional<InetAddress> fromHosts = hostsFile(host);
+        if (fromHosts.isPresent()) {
+            return List.of(new MailHost(host, fromHosts.get(), port));
+        }
+        NextHopException failure = null;
+        for (int type : new int[] {Type.A, Type.AAAA}) {
+            try {
+                for (Record rec : query(host, type)) {
+                    InetAddress a = rec instanceof ARecord ar ? ar.getAddress() : ((AAAARecord) rec).getAddress();
+                    result.add(new MailHost(host, a, port));
+                }
+            } catch (NextHopException e) {
+                failure = e;
+                temporary[0] |= e.isTemporary();
+                if (!e.isTemporary()) {
+                    break; // NXDOMAIN for A holds for AAAA too
+                }
+            }
+        }
+        if (result.isEmpty()) {
+            throw failure != null ? failure : permanent(host + ": host has no address");
+        }
+        return result;
+    }
+
+    private Optional<InetAddress> hostsFile(String host) {
+        try {
+            Name name = Name.fromString(host, Name.root);
+            Optional<InetAddress> a = hostsFile.getAddressForHost(name, Type.A);
+            return a.isPresent() ? a : hostsFile.getAddressForHost(name, Type.AAAA);
+        } catch (IOException e) {
+            return Optional.empty(); // unreadable hosts file: DNS decides
+        }
+    }
+
+    /** Records of {@code type} in the answer; empty for NODATA. NXDOMAIN permanent, other errors temporary. */
+    private List<Record> query(String name, int type) throws NextHopException {
+        Name qname;
+        try {
+            qname = Name.fromString(name, Name.root);
+        } catch (TextParseException e) {
+            throw permanent(name + ": invalid domain name");
+        }
+        Message response;
+        try {
+            response = resolver.send(Message.newQuery(Record.newRecord(qname, type, DClass.IN)));
+        } catch (IOException e) {
+            throw temporary(name + " type=" + Type.string(type) + ": " + e.getMessage());
+        }
+        int rcode = response.getRcode();
+        if (rcode == Rcode.NXDOMAIN) {
+            throw permanent("Host or domain name not found: " + name + " type=" + Type.string(type));
+        }
+        if (rcode != Rcode.NOERROR) {
+            throw temporary(name + " type=" + Type.string(type) + ": " + Rcode.string(rcode));
+        }
+        List<Record> records = new ArrayList<>();
+        for (Record rec : response.getSection(Section.ANSWER)) {
+            if (rec.getType() == type) {
+                records.add(rec); // CNAMEs in the answer were already followed by the recursive server
+            }
+        }
+        return records;
+    }
+
+    private static NextHopException permanent(String text) {
+        return new NextHopException(SmtpReply.of(550, "5.1.2", "Bad destination system: " + text));
+    }
+
+    private static NextHopException temporary(String text) {
+        return new NextHopException(SmtpReply.of(451, "4.4.3", "DNS lookup failed temporarily: " + text));
+    }
+
+    /** {@code host}, {@code host:port}, {@code [host]}, {@code [host]:port}; IPv6 only in brackets. */
+    record Route(String host, int port, boolean bracketed) {
+        static Route parse(String spec, int defaultPort) {
+            String s = spec.trim();
+            boolean bracketed = s.startsWith("[");
+            String host;
+            String rest;
+            if (bracketed) {
+                int close = s.indexOf(']');
+                if (close < 0) {
+                    throw new IllegalArgumentException("unclosed bracket in route: " + spec);
+                }
+                host = s.substring(1, close);
+                rest = s.substring(close + 1);
+            } else {
+                int colon = s.lastIndexOf(':');
+                host = colon < 0 ? s : s.substring(0, colon);
+                rest = colon < 0 ? "" : s.substring(colon);
+            }
+            int port = defaultPort;
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) {
+                    throw new IllegalArgumentException("bad route: " + spec);
+                }
+                port = Integer.parseInt(rest.substring(1));
+            }
+            if (host.regionMatches(true, 0, "ipv6:", 0, 5)) {
+                host = host.substring(5); // RFC 5321 §4.1.3 IPv6 address literal tag
+            }
+            return new Route(host.toLowerCase(Locale.ROOT), port, bracketed);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package org.caravan.relay;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Objects;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+
+import org.eclipse.angus.mail.smtp.SMTPMessage;
+
+/**
+ * An envelope-exact message for Angus {@code SMTPTransport}: {@link #writeTo} copies the queued
+ * RFC 5322 bytes unchanged; headers are never parsed or rebuilt, so no Date or Message-ID is
+ * added and {@code saveChanges()} is never called (principle 3: envelope apart from content).
+ *
+ * <p>What Angus 2.0.5 {@code SMTPTransport.sendMessage} does with the message (read in the source):
+ * <ul>
+ * <li>{@code mailFrom()} takes {@link #getEnvelopeFrom()}; only when that is null or EMPTY does it
+ *     fall back to {@code mail.smtp.from} and then the From header. The null reverse-path
+ *     (RFC 5321 §4.5.5) must therefore be {@code "<>"}, which {@code normalizeAddress} sends as is.</li>
+ * <li>{@code getSubject()} is read for a monitoring probe that does nothing; our headers are empty.</li>
+ * <li>{@code convertTo8Bit()} + {@code saveChanges()} run only with {@code mail.smtp.allow8bitmime}
+ *     or {@code setAllow8bitMIME(true)}; both stay off here, so the content is never touched.</li>
+ * <li>No SIZE parameter is computed and {@code getSize()} is never called; BDAT (only with
+ *     {@code mail.smtp.chunksize} &gt; 0, which we leave unset) would also go through writeTo.</li>
+ * <li>The bytes pass through {@code SMTPOutputStream}: CR or LF alone become CRLF (a bare LF is
+ *     never sent, RFC 5321 §2.3.8) and a leading "." is doubled (§4.5.2); {@code finishData()}
+ *     adds a final CRLF if missing, then "." CRLF.</li>
+ * </ul>
+ * One instance serves one send attempt; the content supplier is opened once per writeTo.
+ */
+public final class RawMessage extends SMTPMessage {
+    private static final int BUFFER = 64 * 1024;
+
+    private final IoSupplier<InputStream> content;
+    private volatile boolean contentStarted;
+    private volatile IOException contentFailure;
+
+    public RawMessage(Session session, IoSupplier<InputStream> content) {
+        super(session);
+        this.content = Objects.requireNonNull(content, "content");
+    }
+
+    @Override
+    public void writeTo(OutputStream os) throws IOException, MessagingException {
+        writeTo(os, null);
+    }
+
+    @Override
+    public void writeTo(OutputStream os, String[] ignoreList) throws IOException, MessagingException {
+        // Reaching here means DATA was answered 354: from now on a retry could duplicate the message.
+        contentStarted = true;
+        InputStream in;
+        try {
+            in = content.get();
+        } catch (IOException e) {
+            contentFailure = e;
+            throw e;
+        }
+        byte[] buf = new byte[BUFFER];
+        try (in) {
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buf);
+                } catch (IOException e) {
+                    contentFailure = e; // our queue, not the remote host, failed
+                    throw e;
+                }
+                if (n < 0) {
+                    break;
+                }
+                os.write(buf, 0, n);
+            }
+        }
+        os.flush();
+    }
+
+    /** True once the transport began sending the content (DATA was accepted). */
+    public boolean contentStarted() {
+        return contentStarted;
+    }
+
+    /** The error reading our own copy of the content, if that is what failed the send. */
+    public IOException contentFailure() {
+        return contentFailure;
+    }
+
+    /** Never rebuild headers: the bytes are final. */
+    @Override
+    public void saveChanges() {
+    }
+}

@@ -1,0 +1,248 @@
+package org.caravan.relay;
+
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.URLName;
+import jakarta.mail.internet.InternetAddress;
+
+import org.caravan.delivery.DeliveryLog;
+import org.caravan.relay.DeliveryResult.RecipientOutcome;
+import org.caravan.smtp.SmtpReply;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+
+/**
+ * Delivers one message to one next hop over SMTP with Angus {@link SMTPTransport}, never through
+ * camel-mail's sender (which rebuilds messages and takes recipients from headers). The envelope
+ * is exact: MAIL FROM is the envelope sender ({@code <>} for the null sender), RCPT TO the
+ * envelope recipients, DATA the queued bytes unchanged ({@link RawMessage}).
+ *
+ * <p>Candidates are tried in order until one accepts a session (RFC 5321 §5.1); the outcome is
+ * per recipient and every recipient gets one {@link DeliveryLog} line. Sessions are reused per
+ * host through a small pool. Thread-safe: each delivery holds its transport exclusively.
+ *
+ * <p>No PIPELINING (RFC 2920): Angus sends each RCPT and waits. A subclass cannot pipeline
+ * cleanly: {@code rcptTo()} must fill private fields ({@code validSentAddr}, {@code invalidAddr},
+ * {@code exception}, {@code sendPartiallyFailed}) that {@code sendMessage} reads afterwards, and
+ * pre-sending commands behind its back would desynchronise replies on its RSET error paths.
+ */
+public final class SmtpDeliveryAgent implements AutoCloseable {
+    private final SmtpClientSettings settings;
+    private final Session session;
+    private final ConnectionPool pool;
+    private final ScheduledExecutorService timers;
+
+    public SmtpDeliveryAgent(SmtpClientSettings settings) {
+        this.settings = settings;
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "caravan-smtp-client-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.session = Session.getInstance(sessionProperties(settings, timers));
+        this.pool = new ConnectionPool(settings.maxIdlePerHost(), settings.idleTimeout());
+        long sweep = Math.max(1, settings.idleTimeout().toMillis() / 2);
+        timers.scheduleWithFixedDelay(pool::evictExpired, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    private static Properties sessionProperties(SmtpClientSettings s, ScheduledExecutorService timers) {
+        Properties p = new Properties();
+        p.setProperty("mail.smtp.localhost", s.localHostname());
+        // Deliver to the accepted recipients even if others are refused, and report every reply.
+        p.setProperty("mail.smtp.sendpartial", "true");
+        p.setProperty("mail.smtp.reportsuccess", "true");
+        p.setProperty("mail.smtp.connectiontimeout", Long.toString(s.connectTimeout().toMillis()));
+        p.setProperty("mail.smtp.timeout", Long.toString(s.commandTimeout().toMillis()));
+        p.setProperty("mail.smtp.writetimeout", Long.toString(s.commandTimeout().toMillis()));
+        // One shared timer thread for write timeouts instead of one thread per connection.
+        p.put("mail.smtp.executor.writetimeout", timers);
+        p.setProperty("mail.smtp.quitwait", "false");
+        // isConnected() (our reuse check) sends RSET: it both probes and clears transaction state.
+        p.setProperty("mail.smtp.userset", "true");
+        // Never let Angus convert or re-encode content (see RawMessage).
+        p.setProperty("mail.smtp.allow8bitmime", "false");
+        return p;
+    }
+
+    /** Delivers {@code content} to {@code env}'s recipients via the first candidate that takes a session. */
+    public DeliveryResult deliver(List<MailHost> candidates, Envelope env, IoSupplier<InputStream> content) {
+        List<String> failures = new ArrayList<>();
+        for (MailHost host : candidates) {
+            SmtpReply[] replies = tryHost(host, env, content, failures);
+            if (replies != null) {
+                return finish(env, host.relay(), replies);
+            }
+        }
+        String why = failures.isEmpty() ? "no mail host to try" : String.join("; ", failures);
+        SmtpReply[] all = new SmtpReply[env.recipients().size()];
+        // RFC 3463 X.4.1 no answer from host: the destination may come back, so defer (§4.5.4.1).
+        Arrays.fill(all, SmtpReply.of(451, "4.4.1", "connect failed: " + why));
+        return finish(env, "none", all);
+    }
+
+    /** Replies per recipient, or null when this host took no transaction (try the next one). */
+    private SmtpReply[] tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, List<String> failures) {
+        SMTPTransport t = pool.borrow(host);
+        boolean reused = t != null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            if (t == null) {
+                Connected c = connect(host, failures);
+                if (c.replies != null || c.transport == null) {
+                    return c.replies; // a 5xx session refusal, or null: try the next host
+                }
+                t = c.transport;
+            }
+            Address[] rcpts = addresses(env);
+            RawMessage msg = message(env, t, content);
+            TransactionReader.Outcome o = send(t, msg, rcpts);
+            if (!o.connectionLost()) {
+                release(host, t, o.keepConnection());
+                return o.replies();
+            }
+            ConnectionPool.quietClose(t);
+            t = null;
+            if (msg.contentFailure() != null) {
+                return fill(env, SmtpReply.of(451, "4.3.0", "local error reading queued message: "
+                        + msg.contentFailure().getMessage()));
+            }
+            if (msg.contentStarted()) {
+                // The message may or may not have arrived; deferring risks a duplicate, never a loss.
+                return fill(env, SmtpReply.of(451, "4.4.2", "lost connection with " + host.relay()
+                        + " while sending message"));
+            }
+            if (!reused) {
+                failures.add(host.relay() + ": lost connection before DATA");
+                return null;
+            }
+            // A cached session died while idle: nothing was sent, so one fresh session is safe.
+            reused = false;
+        }
+        return null;
+    }
+
+    private record Connected(SMTPTransport transport, SmtpReply[] replies) {
+    }
+
+    private Connected connect(MailHost host, List<String> failures) {
+        SMTPTransport t = new SMTPTransport(session, new URLName("smtp", null, -1, null, null, null));
+        try {
+            t.connect(host.address().getHostAddress(), host.port(), null, null);
+            return new Connected(t, null);
+        } catch (MessagingException e) {
+            ConnectionPool.quietClose(t);
+            int code = t.getLastReturnCode();
+            if (code >= 500 && code <= 599) {
+                // 5xx greeting or EHLO/HELO: this host refuses us for this mail, say so for everyone.
+                return new Connected(null, new SmtpReply[] {RemoteReplies.parse(code, t.getLastServerResponse())});
+            }
+            failures.add(host.relay() + ": " + (code >= 400 && code <= 499
+                    ? RemoteReplies.parse(code, t.getLastServerResponse()) : reason(e)));
+            return new Connected(null, null);
+        }
+    }
+
+    private static String reason(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException) {
+                return "connection refused";
+            }
+            if (c instanceof SocketTimeoutException) {
+                return "connection timed out";
+            }
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replaceAll("[\r\n]+", " ");
+    }
+
+    private TransactionReader.Outcome send(SMTPTransport t, RawMessage msg, Address[] rcpts) {
+        try {
+            t.sendMessage(msg, rcpts);
+            // Only reachable without reportsuccess; then the last reply (end of DATA) covers all.
+            SmtpReply ok = RemoteReplies.parse(t.getLastReturnCode(), t.getLastServerResponse());
+            SmtpReply[] all = new SmtpReply[rcpts.length];
+            Arrays.fill(all, ok);
+            return new TransactionReader.Outcome(all, false, true);
+        } catch (MessagingException e) {
+            return TransactionReader.read(e, rcpts, t);
+        } catch (RuntimeException e) {
+            // e.g. IllegalArgumentException for CR/LF in an address (Angus refuses to send it)
+            ConnectionPool.quietClose(t);
+            SmtpReply bad = SmtpReply.of(553, "5.1.3", "address rejected by SMTP client: "
+                    + String.valueOf(e.getMessage()).replaceAll("[\r\n]+", " "));
+            SmtpReply[] all = new SmtpReply[rcpts.length];
+            Arrays.fill(all, bad);
+            return new TransactionReader.Outcome(all, false, false);
+        }
+    }
+
+    private RawMessage message(Envelope env, SMTPTransport t, IoSupplier<InputStream> content) {
+        RawMessage msg = new RawMessage(session, content);
+        // "" would make Angus fall back to the From header: the null sender must be "<>".
+        msg.setEnvelopeFrom(env.nullSender() ? "<>" : env.sender());
+        if ("8BITMIME".equalsIgnoreCase(env.bodyType()) && t.supportsExtension("8BITMIME")) {
+            msg.setMailExtension("BODY=8BITMIME"); // RFC 6152 §3: declare 8-bit content we relay as is
+        }
+        return msg;
+    }
+
+    private static Address[] addresses(Envelope env) {
+        Address[] a = new Address[env.recipients().size()];
+        for (int i = 0; i < a.length; i++) {
+            InternetAddress ia = new InternetAddress();
+            ia.setAddress(env.recipients().get(i)); // no RFC 822 re-parsing: the envelope is already valid
+            a[i] = ia;
+        }
+        return a;
+    }
+
+    private void release(MailHost host, SMTPTransport t, boolean keep) {
+        if (keep) {
+            pool.release(host, t);
+        } else {
+            ConnectionPool.quietClose(t);
+        }
+    }
+
+    private static SmtpReply[] fill(Envelope env, SmtpReply reply) {
+        SmtpReply[] all = new SmtpReply[env.recipients().size()];
+        Arrays.fill(all, reply);
+        return all;
+    }
+
+    private DeliveryResult finish(Envelope env, String relay, SmtpReply[] replies) {
+        if (replies.length == 1 && env.recipients().size() > 1) {
+            replies = fill(env, replies[0]); // session-level refusal: same reply for all
+        }
+        Duration delay = Duration.between(env.arrival(), Instant.now());
+        List<RecipientOutcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < replies.length; i++) {
+            String rcpt = env.recipients().get(i);
+            outcomes.add(new RecipientOutcome(rcpt, replies[i], relay));
+            DeliveryLog.record(env.queueId(), rcpt, relay, delay, replies[i]);
+        }
+        return new DeliveryResult(outcomes);
+    }
+
+    /** Idle sessions kept for {@code host}; for tests and metrics. */
+    int idleConnections(MailHost host) {
+        return pool.idleCount(host);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        timers.shutdownNow();
+    }
+}

@@ -1,0 +1,293 @@
+package org.caravan.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small real-socket SMTP server on 127.0.0.1 (ephemeral port) whose replies are scripted, for
+ * testing our SMTP client. Per recipient and per attempt: each RCPT TO for an address takes the
+ * next scripted reply, the last one repeats; the same for MAIL and for the end-of-DATA reply.
+ * Records every transcript line and every received message (raw wire bytes and dot-unstuffed
+ * content), and counts connections.
+ *
+ * <pre>
+ * try (ScriptedSmtpServer s = ScriptedSmtpServer.start("PIPELINING", "8BITMIME")) {
+ *     s.onRcpt("x@example.test", "550 5.1.1 No such user");
+ *     s.onData("451 4.3.0 Try again", "250 2.0.0 Ok");
+ *     ... s.messages().get(0).content() ...
+ * }
+ * </pre>
+ * Replies are given without CRLF; several lines separated by "\n" ("250-a\n250 b").
+ */
+public final class ScriptedSmtpServer implements AutoCloseable {
+    /** One finished DATA transaction. */
+    public record Received(String mailFrom, List<String> rcptTo, byte[] wireData, byte[] content) {
+        public String contentAsAscii() {
+            return new String(content, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static final int MAX_LINE = 64 * 1024;
+
+    private final ServerSocket server;
+    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "scripted-smtp");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<String> extensions;
+    private final Map<String, Deque<String>> rcptScript = new ConcurrentHashMap<>();
+    private final Deque<String> mailScript = new ArrayDeque<>();
+    private final Deque<String> dataScript = new ArrayDeque<>();
+    private volatile String greeting = "220 scripted.test ESMTP";
+    private final AtomicInteger connections = new AtomicInteger();
+    private final List<String> transcript = new CopyOnWriteArrayList<>();
+    private final List<Received> messages = new CopyOnWriteArrayList<>();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+
+    private ScriptedSmtpServer(List<String> extensions) throws IOException {
+        this.extensions = List.copyOf(extensions);
+        server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    }
+
+    /** Starts listening; {@code extensions} are advertised in the EHLO reply (e.g. "PIPELINING", "DSN"). */
+    public static ScriptedSmtpServer start(String... extensions) throws IOException {
+        ScriptedSmtpServer s = new ScriptedSmtpServer(List.of(extensions));
+        s.workers.execute(s::acceptLoop);
+        return s;
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public ScriptedSmtpServer greeting(String reply) {
+        this.greeting = reply;
+        return this;
+    }
+
+    /** Replies to successive RCPT TO commands for {@code address}; the last repeats. */
+    public ScriptedSmtpServer onRcpt(String address, String... replies) {
+        rcptScript.put(address.toLowerCase(Locale.ROOT), new ArrayDeque<>(List.of(replies)));
+        return this;
+    }
+
+    /** Replies to successive MAIL FROM commands; the last repeats. */
+    public ScriptedSmtpServer onMail(String... replies) {
+        synchronized (mailScript) {
+            mailScript.clear();
+            mailScript.addAll(List.of(replies));
+        }
+        return this;
+    }
+
+    /** Replies to successive ends of DATA; the last repeats. */
+    public ScriptedSmtpServer onData(String... replies) {
+        synchronized (dataScript) {
+            dataScript.clear();
+            dataScript.addAll(List.of(replies));
+        }
+        return this;
+    }
+
+    public int connectionCount() {
+        return connections.get();
+    }
+
+    /** "C: ..." and "S: ..." lines of every session, in order (message content excluded). */
+    public List<String> transcript() {
+        return List.copyOf(transcript);
+    }
+
+    public List<Received> messages() {
+        return List.copyOf(messages);
+    }
+
+    /** Drops every open client connection without a reply, as a server timing out idle sessions does. */
+    public void dropConnections() throws IOException {
+        for (Socket s : open) {
+            s.close();
+        }
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                connections.incrementAndGet();
+                open.add(s);
+                workers.execute(() -> session(s));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void session(Socket s) {
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            s.setSoTimeout(30_000);
+            reply(out, greeting);
+            if (!greeting.startsWith("2")) {
+                return;
+            }
+            String from = null;
+            List<String> rcpts = new ArrayList<>();
+            byte[] line;
+            while ((line = readLine(in)) != null) {
+                String cmd = new String(line, StandardCharsets.ISO_8859_1).replaceAll("\r?\n$", "");
+                transcript.add("C: " + cmd);
+                String verb = cmd.length() >= 4 ? cmd.substring(0, 4).toUpperCase(Locale.ROOT) : cmd.toUpperCase(Locale.ROOT);
+                switch (verb) {
+                    case "EHLO" -> reply(out, ehloReply());
+                    case "HELO" -> reply(out, "250 scripted.test");
+                    case "MAIL" -> {
+                        String r = next(mailScript, "250 2.1.0 Ok");
+                        if (r.startsWith("2")) {
+                            from = path(cmd);
+                            rcpts.clear();
+                        }
+                        reply(out, r);
+                    }
+                    case "RCPT" -> {
+                        String addr = path(cmd);
+                        Deque<String> script = rcptScript.get(addr.toLowerCase(Locale.ROOT));
+                        String r = script == null ? "250 2.1.5 Ok" : next(script, "250 2.1.5 Ok");
+                        if (r.startsWith("2")) {
+                            rcpts.add(addr);
+                        }
+                        reply(out, r);
+                    }
+                    case "DATA" -> {
+                        if (from == null || rcpts.isEmpty()) {
+                            reply(out, "554 5.5.1 No valid recipients");
+                            continue;
+                        }
+                        reply(out, "354 End data with <CR><LF>.<CR><LF>");
+                        if (!readData(in, from, rcpts)) {
+                            return;
+                        }
+                        reply(out, next(dataScript, "250 2.0.0 Ok: queued"));
+                        from = null;
+                        rcpts = new ArrayList<>();
+                    }
+                    case "RSET" -> {
+                        from = null;
+                        rcpts = new ArrayList<>();
+                        reply(out, "250 2.0.0 Ok");
+                    }
+                    case "NOOP" -> reply(out, "250 2.0.0 Ok");
+                    case "QUIT" -> {
+                        reply(out, "221 2.0.0 Bye");
+                        return;
+                    }
+                    default -> reply(out, "502 5.5.1 Command not implemented");
+                }
+            }
+        } catch (IOException e) {
+            // client went away or we dropped it
+        } finally {
+            open.remove(s);
+        }
+    }
+
+    /** Reads DATA lines up to CRLF.CRLF; records wire bytes and unstuffed content (RFC 5321 §4.5.2). */
+    private boolean readData(InputStream in, String from, List<String> rcpts) throws IOException {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        byte[] line;
+        while ((line = readLine(in)) != null) {
+            if (line.length == 3 && line[0] == '.' && line[1] == '\r' && line[2] == '\n') {
+                messages.add(new Received(from, List.copyOf(rcpts), wire.toByteArray(), content.toByteArray()));
+                return true;
+            }
+            wire.write(line);
+            int skip = line.length > 0 && line[0] == '.' ? 1 : 0;
+            content.write(line, skip, line.length - skip);
+        }
+        return false;
+    }
+
+    /** One line including its terminator; a bare LF ends a line too so tests can see it arrive. */
+    private static byte[] readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(128);
+        int b;
+        while ((b = in.read()) >= 0) {
+            buf.write(b);
+            if (b == '\n') {
+                return buf.toByteArray();
+            }
+            if (buf.size() > MAX_LINE) {
+                throw new IOException("line too long");
+            }
+        }
+        return buf.size() == 0 ? null : buf.toByteArray();
+    }
+
+    private String ehloReply() {
+        List<String> lines = new ArrayList<>();
+        lines.add("scripted.test");
+        lines.add("ENHANCEDSTATUSCODES");
+        lines.addAll(extensions);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            sb.append(i == lines.size() - 1 ? "250 " : "250-").append(lines.get(i));
+            if (i < lines.size() - 1) {
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private void reply(OutputStream out, String reply) throws IOException {
+        for (String l : reply.split("\n")) {
+            transcript.add("S: " + l);
+        }
+        out.write((reply.replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    private static String next(Deque<String> script, String dflt) {
+        synchronized (script) {
+            if (script.isEmpty()) {
+                return dflt;
+            }
+            return script.size() > 1 ? script.pollFirst() : script.peekFirst();
+        }
+    }
+
+    /** The address inside {@code <...>} of MAIL FROM / RCPT TO; "" for the null path. */
+    private static String path(String cmd) {
+        int open = cmd.indexOf('<');
+        int close = cmd.indexOf('>', open + 1);
+        return open < 0 || close < 0 ? "" : cmd.substring(open + 1, close);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        server.close();
+        dropConnections();
+        workers.shutdownNow();
+        workers.awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
