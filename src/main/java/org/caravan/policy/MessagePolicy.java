@@ -1,0 +1,47 @@
+package org.caravan.policy;
+
+import java.util.Optional;
+
+import org.caravan.smtp.MessageRequest;
+import org.caravan.smtp.SmtpReplies;
+import org.caravan.smtp.SmtpReply;
+
+/**
+ * Checks a whole message at end of DATA, before it is queued. For now: loop detection by
+ * counting Received header fields (RFC 5321 §6.3): a message that has passed through more than
+ * {@code maxReceived} hops is refused with 554 5.4.6. RFC 5321 §6.3 asks for a threshold of at
+ * least 100, which is the default; a lower one is allowed for tests and closed setups.
+ *
+ * <p>API: {@link #check} returns the refusal, or empty when the message may be queued. The
+ * receive route goes on to queue the message when the result is empty and answers with the reply
+ * otherwise (in Simple: {@code ${body.isPresent()}}).
+ */
+public final class MessagePolicy {
+    /** RFC 5321 §6.3: "a reasonable threshold ... at least 100" Received fields. */
+    public static final int DEFAULT_MAX_RECEIVED = 100;
+
+    private final int maxReceived;
+
+    public MessagePolicy() {
+        this(DEFAULT_MAX_RECEIVED);
+    }
+
+    public MessagePolicy(int maxReceived) {
+        if (maxReceived < 1) {
+            throw new IllegalArgumentException("maxReceived must be at least 1, got " + maxReceived);
+        }
+        this.maxReceived = maxReceived;
+    }
+
+    public int maxReceived() {
+        return maxReceived;
+    }
+
+    /** The refusal for this message, or empty if it may be queued. */
+    public Optional<SmtpReply> check(MessageRequest request) {
+        if (request.receivedCount() > maxReceived) {
+            return Optional.of(SmtpReplies.LOOP_DETECTED);
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,66 @@
+package org.caravan.policy;
+
+import java.util.Objects;
+
+import org.caravan.smtp.RcptRequest;
+import org.caravan.smtp.SessionInfo;
+import org.caravan.smtp.SmtpReplies;
+import org.caravan.smtp.SmtpReply;
+
+/**
+ * Answers RCPT TO (bean of the verify route): may this recipient be accepted?
+ *
+ * <ul>
+ * <li>Local domain: 250 2.1.5 if the mailbox exists, else 550 5.1.1 naming the address. Refusing
+ * here rather than bouncing later avoids backscatter (DESIGN principle 7).</li>
+ * <li>Postmaster, bare or at any local domain: always 250 (RFC 5321 §4.5.1); see
+ * {@link RecipientClassifier} for where it is delivered.</li>
+ * <li>Remote domain: 250 only for a client in the trusted networks or an authenticated session,
+ * otherwise 554 5.7.1 relay denied (RFC 5321 §3.6: an MTA must not be an open relay). Whether the
+ * next hop is reachable is the relay stage's business, not this one's.</li>
+ * </ul>
+ */
+public final class RecipientPolicy {
+    private final RecipientClassifier classifier;
+    private final ClientNetworks trustedNetworks;
+
+    public RecipientPolicy(RecipientClassifier classifier, ClientNetworks trustedNetworks) {
+        this.classifier = Objects.requireNonNull(classifier, "classifier");
+        this.trustedNetworks = Objects.requireNonNull(trustedNetworks, "trustedNetworks");
+    }
+
+    public SmtpReply check(RcptRequest request) {
+        String recipient = request.recipient();
+        Destination destination;
+        try {
+            destination = classifier.classify(recipient);
+        } catch (IllegalArgumentException e) {
+            return SmtpReplies.BAD_RECIPIENT_SYNTAX;
+        }
+        if (destination instanceof Destination.Local) {
+            return SmtpReplies.RECIPIENT_OK;
+        }
+        if (destination instanceof Destination.NoSuchUser) {
+            return SmtpReplies.NO_SUCH_USER.withText(named(recipient, SmtpReplies.NO_SUCH_USER));
+        }
+        return mayRelay(request.session()) ? SmtpReplies.RECIPIENT_OK
+                : SmtpReplies.RELAY_DENIED.withText(named(recipient, SmtpReplies.RELAY_DENIED));
+    }
+
+    /** Relaying is for our own users: trusted networks (mynetworks) or SMTP AUTH (RFC 4954). */
+    private boolean mayRelay(SessionInfo session) {
+        return session != null
+                && (session.authenticatedUser() != null || trustedNetworks.contains(session.client()));
+    }
+
+    /**
+     * "&lt;address&gt;: text" as Postfix writes it, so the sender's MTA log says which recipient
+     * failed. The address is echoed only if it is printable ASCII: reply text is ASCII unless
+     * SMTPUTF8 was negotiated (RFC 6531 §3.7.4.2), and the policy does not know that here.
+     */
+    private static String named(String recipient, SmtpReply reply) {
+        String text = reply.lines().get(0);
+        boolean printable = recipient.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        return printable ? "<" + recipient + ">: " + text : text;
+    }
+}

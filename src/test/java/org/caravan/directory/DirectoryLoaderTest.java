@@ -1,0 +1,188 @@
+package org.caravan.directory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirectoryLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        Path file = dir.resolve("directory.yaml");
+        Files.writeString(file, yaml, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private DirectoryException failure(String yaml) throws IOException {
+        Path file = write(yaml);
+        try {
+            DirectoryLoader.load(file);
+        } catch (DirectoryException e) {
+            assertThat(e.file()).isEqualTo(file);
+            return e;
+        }
+        throw new AssertionError("expected a DirectoryException for:\n" + yaml);
+    }
+
+    @Test
+    void loadsTheSampleFile() {
+        Directory d = DirectoryLoader.load(Path.of("config/directory.yaml"));
+        assertThat(d.domains()).containsExactly("example.test", "example.org");
+        assertThat(d.primaryDomain()).isEqualTo("example.test");
+        assertThat(d.isLocalDomain("EXAMPLE.org")).isTrue();
+        assertThat(d.isLocalDomain("partner.test")).isFalse();
+        assertThat(d.mailbox("Alice@Example.TEST")).hasValueSatisfying(m -> {
+            assertThat(m.address()).isEqualTo("alice@example.test");
+            assertThat(m.name()).isEqualTo("Alice Example");
+            assertThat(m.passwordHash()).isNull();
+        });
+        assertThat(d.mailbox("postmaster@example.test")).isPresent();
+        assertThat(d.mailbox("bob@example.test")).isEmpty();
+        assertThat(d.transport("Partner.Test")).contains(new NextHop("10.0.0.5", 25, false));
+    }
+
+    @Test
+    void keepsPasswordHashAndParsesNextHopForms() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains:
+                  - example.test
+                mailboxes:
+                  - address: Bob@Example.Test
+                    password: "$2a$10$abc"
+                transport:
+                  a.test: mx.a.test
+                  b.test: "mx.b.test:2525"
+                  c.test: "[mail.c.test]"
+                  d.test: "[ipv6:2001:db8::1]:587"
+                """));
+        assertThat(d.mailbox("bob@example.test").orElseThrow().passwordHash()).isEqualTo("$2a$10$abc");
+        assertThat(d.mailbox("bob@example.test").orElseThrow().toString()).doesNotContain("$2a$");
+        assertThat(d.transport("a.test")).contains(new NextHop("mx.a.test", 25, true));
+        assertThat(d.transport("b.test")).contains(new NextHop("mx.b.test", 2525, true));
+        assertThat(d.transport("c.test")).contains(new NextHop("mail.c.test", 25, false));
+        assertThat(d.transport("d.test")).contains(new NextHop("2001:db8::1", 587, false));
+    }
+
+    @Test
+    void unknownTopLevelKeyNamesItsLine() throws IOException {
+        DirectoryException e = failure("""
+                domains: [example.test]
+                # a comment
+                aliases:
+                  foo: bar
+                """);
+        assertThat(e.line()).isEqualTo(3);
+        assertThat(e.getMessage()).startsWith(dir.resolve("directory.yaml") + ":3: unknown key 'aliases'");
+    }
+
+    @Test
+    void unknownMailboxKeyNamesItsLine() throws IOException {
+        DirectoryException e = failure("""
+                domains: [example.test]
+                mailboxes:
+                  - address: alice@example.test
+                    nmae: Alice
+                """);
+        assertThat(e.getMessage()).endsWith(":4: unknown key 'nmae' in a mailbox (expected one of [address, name, password])");
+    }
+
+    @Test
+    void mailboxOutsideLocalDomainsNamesItsLine() throws IOException {
+        DirectoryException e = failure("""
+                domains: [example.test]
+                mailboxes:
+                  - address: alice@example.test
+                    name: Alice
+
+                  - address: bob@other.test
+                """);
+        assertThat(e.line()).isEqualTo(6);
+        assertThat(e.getMessage()).endsWith(":6: mailbox 'bob@other.test' is not in a local domain");
+    }
+
+    @Test
+    void malformedAddressesNameTheirLine() throws IOException {
+        for (String bad : new String[] {"alice", "@example.test", "alice@", "al..ice@example.test",
+                ".alice@example.test", "a b@example.test", "alice@exa_mple.test", "alice@-example.test"}) {
+            DirectoryException e = failure("domains: [example.test]\nmailboxes:\n  - address: \"" + bad + "\"\n");
+            assertThat(e.line()).as(bad).isEqualTo(3);
+            assertThat(e.getMessage()).as(bad).contains(":3: malformed address");
+        }
+    }
+
+    @Test
+    void duplicateMailboxIsCaseInsensitiveAndNamesBothLines() throws IOException {
+        DirectoryException e = failure("""
+                domains: [example.test]
+                mailboxes:
+                  - address: alice@example.test
+                  - address: postmaster@example.test
+                  - address: ALICE@example.test
+                """);
+        assertThat(e.getMessage()).endsWith(":5: mailbox 'alice@example.test' is defined twice (first on line 3)");
+    }
+
+    @Test
+    void otherStructuralErrorsNameTheirLine() throws IOException {
+        assertThat(failure("domains: []\n").getMessage()).contains(":1: 'domains' is empty");
+        assertThat(failure("mailboxes: []\n").getMessage()).contains(":1: 'domains' is missing");
+        assertThat(failure("domains: [example.test]\ndomains: [example.org]\n").getMessage())
+                .contains(":2: key 'domains' given twice");
+        assertThat(failure("domains: [example.test, bad_domain]\n").getMessage())
+                .contains(":1: malformed domain 'bad_domain'");
+        assertThat(failure("domains: [example.test]\nmailboxes:\n  - name: Nobody\n").getMessage())
+                .contains(":3: mailbox without 'address'");
+        assertThat(failure("domains: [example.test]\ntransport:\n  partner.test: \"[10.0.0.5]:99999\"\n")
+                .getMessage()).contains(":3: next hop '[10.0.0.5]:99999'");
+        assertThat(failure("domains: [example.test]\ntransport:\n  partner.test: 10.0.0.5\n")
+                .getMessage()).contains(":3: next hop '10.0.0.5'", "brackets");
+        assertThat(failure("domains: [example.test]\ntransport:\n  example.test: \"[10.0.0.5]\"\n")
+                .getMessage()).contains(":3: transport for 'example.test', but it is a local domain");
+        assertThat(failure("domains: example.test\n").getMessage()).contains(":1: 'domains': expected a list");
+        assertThat(failure("- just\n- a list\n").getMessage()).contains(":1: the top level: expected a mapping");
+    }
+
+    @Test
+    void yamlSyntaxErrorNamesItsLine() throws IOException {
+        DirectoryException e = failure("""
+                domains: [example.test]
+                mailboxes:
+                  - address: alice@example.test
+                   name: misindented
+                """);
+        assertThat(e.line()).isEqualTo(4);
+        assertThat(e.getMessage()).startsWith(dir.resolve("directory.yaml") + ":4: YAML syntax error");
+
+        DirectoryException unclosed = failure("domains: [example.test\nmailboxes: []\n");
+        assertThat(unclosed.line()).isGreaterThan(0);
+        assertThat(unclosed.getMessage()).contains(":" + unclosed.line() + ": YAML syntax error");
+    }
+
+    @Test
+    void emptyOrMissingFileIsAClearError() throws IOException {
+        assertThat(failure("# nothing here\n").getMessage()).endsWith(": the directory file is empty");
+
+        Path missing = dir.resolve("nope.yaml");
+        assertThatThrownBy(() -> DirectorySource.load(missing))
+                .isInstanceOf(DirectoryException.class)
+                .hasMessageStartingWith(missing + ": directory file not found");
+    }
+
+    @Test
+    void sourceSwapsAtomically() {
+        Directory a = DirectoryLoader.load(Path.of("config/directory.yaml"));
+        DirectorySource source = new DirectorySource(a);
+        assertThat(source.current()).isSameAs(a);
+        Directory b = new Directory(java.util.List.of("b.test"), java.util.List.of(), java.util.Map.of());
+        assertThat(source.replace(b)).isSameAs(a);
+        assertThat(source.current()).isSameAs(b);
+    }
+}
