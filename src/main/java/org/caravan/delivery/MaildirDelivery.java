@@ -97,9 +97,15 @@ public final class MaildirDelivery {
         Path maildir = maildir(address);
         Path tmpDir = maildir.resolve("tmp");
         Path newDir = maildir.resolve("new");
-        createDirectory(tmpDir);
-        createDirectory(newDir);
-        createDirectory(maildir.resolve("cur"));
+        boolean created = createDirectory(tmpDir) | createDirectory(newDir) | createDirectory(maildir.resolve("cur"));
+        if (created) {
+            // First delivery: the new directories' own entries must be durable too, or a crash
+            // could take the whole Maildir, and the message in it, with it.
+            for (Path dir = maildir; dir != null && dir.startsWith(mailRoot); dir = dir.getParent()) {
+                forceDirectory(dir);
+            }
+            forceDirectory(mailRoot.getParent() != null ? mailRoot.getParent() : mailRoot);
+        }
 
         String name = uniqueName();
         Path tmp = tmpDir.resolve(name);
@@ -198,9 +204,10 @@ public final class MaildirDelivery {
         return sb.toString();
     }
 
-    private static void createDirectory(Path dir) throws IOException {
+    /** Creates the directory (and parents) if missing; true if this call had to create it. */
+    private static boolean createDirectory(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
-            return;
+            return false;
         }
         try {
             Files.createDirectories(dir, PrivateFiles.directoryAttributes(dir));
@@ -209,6 +216,7 @@ public final class MaildirDelivery {
                 throw e;
             }
         }
+        return true;
     }
 
     /** Private mail: 0700 directories and 0600 files where the file system has POSIX permissions. */
