@@ -59,6 +59,9 @@ public final class EmbeddedBroker extends ServiceSupport {
         configuration.setPagingDirectory(dataDir.resolve("paging").toString());
         configuration.setNodeManagerLockDirectory(dataDir.toString());
         configuration.setAcceptorConfigurations(withOwnInVmId(configuration.getAcceptorConfigurations()));
+        // No live reload of broker.xml: a reload would re-create the in-VM acceptor under the
+        // file's id and cut every connection. Changes to broker.xml take effect on restart.
+        configuration.setConfigurationFileRefreshPeriod(-1);
 
         server = new EmbeddedActiveMQ();
         server.setConfiguration(configuration);
