@@ -17,7 +17,24 @@ import java.nio.file.StandardOpenOption;
 final class DataReceiver {
 
     /** How the content ended; the first failure wins, except a bare CR/LF which always wins. */
-    enum Outcome { OK, BARE_LINE_ENDING, LINE_TOO_LONG, TOO_BIG, IO_ERROR }
+    enum Outcome {
+        OK(null),
+        BARE_LINE_ENDING(SmtpReplies.BARE_LINE_ENDING),
+        LINE_TOO_LONG(SmtpReplies.LINE_TOO_LONG),     // RFC 5321 §4.5.3.1.6
+        TOO_BIG(SmtpReplies.MESSAGE_TOO_BIG),         // RFC 1870 §6.3
+        IO_ERROR(SmtpReplies.LOCAL_ERROR);
+
+        private final SmtpReply refusal;
+
+        Outcome(SmtpReply refusal) {
+            this.refusal = refusal;
+        }
+
+        /** The reply that refuses the message, null when it may go to the route. */
+        SmtpReply refusal() {
+            return refusal;
+        }
+    }
 
     private static final byte[] CRLF = {'\r', '\n'};
     private static final int BUFFER = 64 * 1024;

@@ -238,9 +238,10 @@ public final class MailboxParser {
             if (hex.indexOf("::", dc + 1) >= 0) {
                 return false;
             }
-            int n = countGroups(hex.substring(0, dc)) + countGroups(hex.substring(dc + 2));
+            int before = countGroups(hex.substring(0, dc));
+            int after = countGroups(hex.substring(dc + 2));
             // "::" stands for at least two groups (RFC 5321 §4.1.3 IPv6-comp)
-            return n >= 0 && n <= groups - 2;
+            return before >= 0 && after >= 0 && before + after <= groups - 2;
         }
         return countGroups(hex) == groups;
     }

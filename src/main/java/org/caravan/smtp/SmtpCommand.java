@@ -45,6 +45,23 @@ public record SmtpCommand(Verb verb, String argument) {
         return new SmtpCommand(verb, arg);
     }
 
+    /**
+     * A HELO/EHLO argument (RFC 5321 §4.1.1.1, a domain or address literal; we are lenient about
+     * which) must be one token of printable characters: it is copied into our Received header.
+     */
+    public static boolean isHeloName(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == '\uFFFD') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String stripTrailingSpaces(String s) {
         int end = s.length();
         while (end > 0 && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '\t')) {

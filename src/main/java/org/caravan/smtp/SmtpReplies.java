@@ -34,6 +34,22 @@ public final class SmtpReplies {
     /** RFC 5321 §4.2.2 354 start mail input. */
     public static final SmtpReply START_MAIL_INPUT = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
 
+    /**
+     * RFC 5321 §4.1.1.1 EHLO reply: our name, then one extension keyword per line. No enhanced
+     * status code here (RFC 2034 §3), it would corrupt the keywords. Only what is implemented is
+     * advertised: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
+     * ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531).
+     */
+    public static SmtpReply ehlo(String hostname, long maxMessageSize) {
+        return new SmtpReply(250, null, java.util.List.of(hostname, "PIPELINING", "SIZE " + maxMessageSize,
+                "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"));
+    }
+
+    /** RFC 5321 §4.1.1.1 HELO reply; no enhanced status code (RFC 2034 §3). */
+    public static SmtpReply helo(String hostname) {
+        return SmtpReply.of(250, null, hostname);
+    }
+
     // --- 4xx -----------------------------------------------------------------------------
     /** RFC 5321 §3.8 421 service not available, closing channel. */
     public static final SmtpReply SERVICE_NOT_AVAILABLE =

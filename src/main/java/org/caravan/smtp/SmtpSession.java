@@ -16,6 +16,8 @@ import org.caravan.envelope.QueueIds;
  */
 public final class SmtpSession {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SmtpSession.class);
+
     /** Where the session's effects go. */
     public interface Output {
         void reply(SmtpReply reply);
@@ -186,14 +188,7 @@ public final class SmtpSession {
     }
 
     private void endOfData() {
-        DataReceiver.Outcome outcome = data.finish();
-        SmtpReply refusal = switch (outcome) {
-            case OK -> null;
-            case BARE_LINE_ENDING -> SmtpReplies.BARE_LINE_ENDING; // never ask the route
-            case LINE_TOO_LONG -> SmtpReplies.LINE_TOO_LONG;
-            case TOO_BIG -> SmtpReplies.MESSAGE_TOO_BIG;
-            case IO_ERROR -> SmtpReplies.LOCAL_ERROR;
-        };
+        SmtpReply refusal = data.finish().refusal(); // a bare CR/LF is refused without asking the route
         if (refusal != null) {
             data.discard();
             data = null;
@@ -241,7 +236,7 @@ public final class SmtpSession {
         /** §4.1.1.1: HELO/EHLO name the client and reset any transaction. */
         private void hello(SmtpCommand cmd) {
             String name = cmd.argument();
-            if (name.isEmpty() || !isToken(name)) {
+            if (!SmtpCommand.isHeloName(name)) {
                 commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
                 return;
             }
@@ -249,13 +244,8 @@ public final class SmtpSession {
             esmtp = cmd.verb() == SmtpCommand.Verb.EHLO;
             txn = null;
             state = State.GREETED;
-            // RFC 2034 §3: no enhanced status code on the HELO/EHLO reply (it would break EHLO keywords).
-            if (esmtp) {
-                out.reply(new SmtpReply(250, null, List.of(config.hostname(), "PIPELINING",
-                        "SIZE " + config.maxMessageSize(), "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8")));
-            } else {
-                out.reply(SmtpReply.of(250, null, config.hostname()));
-            }
+            out.reply(esmtp ? SmtpReplies.ehlo(config.hostname(), config.maxMessageSize())
+                    : SmtpReplies.helo(config.hostname()));
         }
 
         private void mail(String arg) {
@@ -319,6 +309,7 @@ public final class SmtpSession {
             try {
                 data = DataReceiver.open(config.spoolDir().resolve(queueId + ".eml"), header, config.maxMessageSize());
             } catch (IOException e) {
+                LOG.warn("Cannot open spool file in {}: {}", config.spoolDir(), e.toString());
                 out.reply(SmtpReplies.LOCAL_ERROR);
                 return;
             }
@@ -339,17 +330,6 @@ public final class SmtpSession {
         /** RFC 3848 / RFC 6531 §3.7.3 "with" protocol names. */
         private String protocol() {
             return !esmtp ? "SMTP" : txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP";
-        }
-
-        /** A HELO name is one token of printable characters: it is copied into our Received header. */
-        private boolean isToken(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                if (c <= ' ' || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == '\uFFFD') {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }

@@ -54,9 +54,8 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.fireChannelActive(); // let camel-netty register the channel before we talk
-        session = new SmtpSession(config, ctx.channel().id().asShortText(),
-                (InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress(),
-                this, Clock.systemDefaultZone());
+        session = new SmtpSession(config, ctx.channel().id().asShortText(), inet(ctx.channel().remoteAddress()),
+                inet(ctx.channel().localAddress()), this, Clock.systemDefaultZone());
         session.start();
         flushIfNeeded();
     }
@@ -189,6 +188,10 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             readPaused = false;
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    private static InetSocketAddress inet(java.net.SocketAddress a) {
+        return a instanceof InetSocketAddress i ? i : null; // e.g. EmbeddedChannel in tests
     }
 
     private void flushIfNeeded() {

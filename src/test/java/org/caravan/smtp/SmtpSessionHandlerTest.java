@@ -1,0 +1,134 @@
+package org.caravan.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Netty adapter: one decision at a time, queued input, batched flushes, back-pressure. */
+class SmtpSessionHandlerTest {
+
+    @TempDir
+    Path spool;
+
+    private final List<Object> requests = new ArrayList<>();
+    private int flushes;
+    private EmbeddedChannel ch;
+
+    @BeforeEach
+    void open() {
+        SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool);
+        ch = new EmbeddedChannel(
+                new ChannelOutboundHandlerAdapter() {
+                    @Override
+                    public void flush(ChannelHandlerContext ctx) {
+                        flushes++;
+                        ctx.flush();
+                    }
+                },
+                new SmtpLineDecoder(config.maxLine()),
+                new SmtpSessionHandler(config),
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        requests.add(msg); // stands in for camel-netty's ServerChannelHandler
+                    }
+                });
+    }
+
+    @AfterEach
+    void close() {
+        ch.finishAndReleaseAll();
+    }
+
+    private void in(String s) {
+        ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        StringBuilder sb = new StringBuilder();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            sb.append(b.toString(StandardCharsets.UTF_8));
+            b.release();
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void pipelinedInputWaitsForTheDecisionAndRepliesStayInOrder() {
+        assertThat(out()).isEqualTo("220 mx.test ESMTP Caravan\r\n");
+        in("HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@y.test>\r\nRCPT TO:<z@y.test>\r\nNOOP\r\n");
+        assertThat(out()).isEqualTo("250 mx.test\r\n250 2.1.0 Sender OK\r\n");
+        assertThat(requests).hasSize(1);
+
+        ch.writeAndFlush(SmtpReplies.RECIPIENT_OK).syncUninterruptibly();
+        assertThat(out()).isEqualTo("250 2.1.5 Recipient OK\r\n");
+        assertThat(requests).hasSize(2);
+        assertThat(((RcptRequest) requests.get(1)).recipient()).isEqualTo("z@y.test");
+
+        ch.writeAndFlush(new IllegalStateException("route failed")); // what camel-netty sends on failure
+        assertThat(out()).isEqualTo("451 4.3.0 Requested action aborted: local error in processing\r\n"
+                + "250 2.0.0 OK\r\n");
+    }
+
+    @Test
+    void aBatchOfLocalRepliesIsFlushedOnce() {
+        out();
+        int before = flushes;
+        in("NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n");
+        assertThat(out()).isEqualTo("250 2.0.0 OK\r\n".repeat(5));
+        assertThat(flushes - before).isEqualTo(1);
+    }
+
+    @Test
+    void aLongQueuePausesReadingUntilTheDecisionComes() {
+        in("HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@y.test>\r\n");
+        in("NOOP\r\n".repeat(2000));
+        assertThat(ch.config().isAutoRead()).isFalse();
+        out();
+        ch.writeAndFlush(SmtpReplies.RECIPIENT_OK);
+        assertThat(out()).isEqualTo("250 2.1.5 Recipient OK\r\n" + "250 2.0.0 OK\r\n".repeat(2000));
+        assertThat(ch.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void aReplyWithoutAPendingDecisionIsRejected() {
+        ChannelFuture f = ch.writeAndFlush(SmtpReplies.OK);
+        assertThat(f.isSuccess()).isFalse();
+        assertThat(out()).isEqualTo("220 mx.test ESMTP Caravan\r\n");
+    }
+
+    @Test
+    void idleTimeoutSays421AndCloses() {
+        out();
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        ch.runPendingTasks();
+        assertThat(out()).isEqualTo("421 4.4.2 mx.test Error: timeout exceeded\r\n");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aRouteSaying421Closes() {
+        in("EHLO c\r\nVRFY x\r\n");
+        out();
+        ch.writeAndFlush(SmtpReply.of(421, "4.3.2", "shutting down"));
+        ch.runPendingTasks();
+        assertThat(out()).isEqualTo("421 4.3.2 shutting down\r\n");
+        assertThat(ch.isOpen()).isFalse();
+    }
+}

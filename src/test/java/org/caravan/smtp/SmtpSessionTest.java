@@ -1,0 +1,304 @@
+package org.caravan.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The state machine alone, line by line, without Netty or Camel. */
+class SmtpSessionTest {
+
+    @TempDir
+    Path spool;
+
+    private final List<SmtpReply> replies = new ArrayList<>();
+    private final List<SmtpRequest> requests = new ArrayList<>();
+    private boolean closed;
+    private SmtpSession session;
+
+    private final SmtpSession.Output output = new SmtpSession.Output() {
+        @Override
+        public void reply(SmtpReply reply) {
+            replies.add(reply);
+        }
+
+        @Override
+        public void decide(SmtpRequest request) {
+            requests.add(request);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    };
+
+    @BeforeEach
+    void start() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool));
+    }
+
+    private SmtpSession newSession(SmtpServerConfig config) {
+        SmtpSession s = new SmtpSession(config, "s1", new InetSocketAddress("192.0.2.7", 40000),
+                new InetSocketAddress("192.0.2.1", 25), output,
+                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
+        s.start();
+        return s;
+    }
+
+    private SmtpReply send(String line) {
+        int before = replies.size();
+        session.onLine(SmtpLine.of(line.getBytes(StandardCharsets.UTF_8)));
+        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+    }
+
+    private String code(String line) {
+        SmtpReply r = send(line);
+        return r == null ? "decision" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+    }
+
+    private SmtpReply answer(SmtpReply reply) {
+        session.onDecision(reply);
+        return replies.get(replies.size() - 1);
+    }
+
+    @Test
+    void greetingHasNoEnhancedCode() {
+        assertThat(replies.get(0).toWire()).isEqualTo("220 mx.test ESMTP Caravan\r\n");
+    }
+
+    @Test
+    void ehloAdvertisesExactlyTheExtensions() {
+        SmtpReply r = send("EHLO client.test");
+        assertThat(r.toWire()).isEqualTo("250-mx.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n"
+                + "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8\r\n");
+        assertThat(send("helo client.test").toWire()).isEqualTo("250 mx.test\r\n");
+    }
+
+    @Test
+    void sequencing() {
+        assertThat(code("MAIL FROM:<a@b.test>")).isEqualTo("503 5.5.1");
+        assertThat(code("RCPT TO:<a@b.test>")).isEqualTo("503 5.5.1");
+        assertThat(code("DATA")).isEqualTo("503 5.5.1");
+        assertThat(code("EHLO c")).isEqualTo("250");
+        assertThat(code("RCPT TO:<a@b.test>")).isEqualTo("503 5.5.1");
+        assertThat(code("DATA")).isEqualTo("503 5.5.1");
+        assertThat(code("MAIL FROM:<a@b.test>")).isEqualTo("250 2.1.0");
+        assertThat(code("MAIL FROM:<a@b.test>")).isEqualTo("503 5.5.1"); // nested
+        assertThat(code("DATA")).isEqualTo("503 5.5.1");
+        assertThat(code("RCPT TO:<x@y.test>")).isEqualTo("decision");
+        assertThat(answer(SmtpReplies.NO_SUCH_USER).code()).isEqualTo(550);
+        assertThat(send("DATA").lines().get(0)).contains("No valid recipients");
+        assertThat(code("RSET")).isEqualTo("250 2.0.0");
+        assertThat(code("RCPT TO:<x@y.test>")).isEqualTo("503 5.5.1");
+        assertThat(session.state()).isEqualTo(SmtpSession.State.GREETED);
+    }
+
+    @Test
+    void ehloResetsTheTransaction() {
+        send("EHLO c");
+        send("MAIL FROM:<a@b.test>");
+        send("EHLO c");
+        assertThat(code("RCPT TO:<x@y.test>")).isEqualTo("503 5.5.1");
+        assertThat(code("MAIL FROM:<a@b.test>")).isEqualTo("250 2.1.0");
+    }
+
+    @Test
+    void commandsAndErrors() {
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0");
+        assertThat(code("noop anything")).isEqualTo("250 2.0.0");
+        assertThat(send("HELP").code()).isEqualTo(214);
+        assertThat(code("FOO")).isEqualTo("500 5.5.1");
+        assertThat(code("")).isEqualTo("500 5.5.1");
+        for (String v : List.of("TURN", "ETRN x", "ATRN", "BDAT 10 LAST", "STARTTLS", "AUTH PLAIN")) {
+            assertThat(code(v)).as(v).isEqualTo("502 5.5.1");
+        }
+        assertThat(code("EHLO")).isEqualTo("501 5.5.4");
+        assertThat(code("HELO a b")).isEqualTo("501 5.5.4");
+        assertThat(code("VRFY")).isEqualTo("501 5.5.4");
+        assertThat(code("EXPN")).isEqualTo("501 5.5.4");
+        assertThat(code("RSET x")).isEqualTo("501 5.5.4");
+        assertThat(code("QUIT now")).isEqualTo("501 5.5.4");
+        assertThat(code("NOOP\nMAIL FROM:<a@b.test>")).isEqualTo("500 5.5.2");
+        assertThat(code("N".repeat(2047))).isEqualTo("500 5.5.2"); // 2049 octets with CRLF
+        session.onLine(SmtpLine.ofTooLong());
+        assertThat(replies.get(replies.size() - 1).enhanced()).isEqualTo("5.5.2");
+        assertThat(closed).isFalse();
+        assertThat(code("QUIT")).isEqualTo("221 2.0.0");
+        assertThat(closed).isTrue();
+    }
+
+    @Test
+    void mailAndRcptArguments() {
+        send("EHLO c");
+        assertThat(code("MAIL TO:<a@b.test>")).isEqualTo("501 5.5.4");
+        assertThat(code("MAIL FROM:a@b.test")).isEqualTo("501 5.1.7");
+        assertThat(code("MAIL FROM:<a@b.test> FOO=1")).isEqualTo("555 5.5.4");
+        assertThat(code("MAIL FROM:<a@b.test> BODY=BINARYMIME")).isEqualTo("504 5.5.4");
+        assertThat(code("MAIL FROM:<a@b.test> SIZE=104857601")).isEqualTo("552 5.3.4");
+        assertThat(code("MAIL FROM:<a@b.test> SIZE=999999999999999999999")).isEqualTo("501 5.5.4");
+        assertThat(code("MAIL FROM:<a@b.test> SIZE=x")).isEqualTo("501 5.5.4");
+        assertThat(code("MAIL FROM:<a@b.test> SMTPUTF8=yes")).isEqualTo("501 5.5.4");
+        assertThat(code("MAIL FROM:<müller@b.test>")).isEqualTo("553 5.6.7");
+        assertThat(code("mail from: <> SIZE=100 BODY=8bitmime")).isEqualTo("250 2.1.0");
+        assertThat(code("RCPT TO:<a b@c.test>")).isEqualTo("501 5.1.3");
+        assertThat(code("RCPT TO:<>")).isEqualTo("501 5.1.3");
+        assertThat(code("RCPT FROM:<a@b.test>")).isEqualTo("501 5.5.4");
+        assertThat(code("RCPT TO:<a@b.test> NOTIFY=NEVER")).isEqualTo("555 5.5.4");
+        assertThat(code("RCPT TO:<ü@b.test>")).isEqualTo("553 5.6.7");
+        assertThat(code("rcpt to:<Postmaster>")).isEqualTo("decision");
+        RcptRequest r = (RcptRequest) requests.get(0);
+        assertThat(r.recipient()).isEqualTo("postmaster");
+        assertThat(r.sender()).isEmpty();
+        assertThat(r.session().heloName()).isEqualTo("c");
+        assertThat(r.session().esmtp()).isTrue();
+    }
+
+    @Test
+    void parametersNeedEhlo() {
+        send("HELO c");
+        assertThat(code("MAIL FROM:<a@b.test> SIZE=10")).isEqualTo("555 5.5.4");
+    }
+
+    @Test
+    void utf8AddressesWithSmtputf8() {
+        send("EHLO c");
+        assertThat(code("MAIL FROM:<müller@bücher.test> SMTPUTF8")).isEqualTo("250 2.1.0");
+        assertThat(code("RCPT TO:<用户@例子.测试>")).isEqualTo("decision");
+        assertThat(((RcptRequest) requests.get(0)).recipient()).isEqualTo("用户@例子.测试");
+    }
+
+    @Test
+    void linesWhileADecisionIsOutstandingAreRefused() {
+        send("EHLO c");
+        send("MAIL FROM:<a@b.test>");
+        send("RCPT TO:<x@y.test>");
+        assertThat(session.awaitingDecision()).isTrue();
+        assertThatThrownBy(() -> send("NOOP")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void maxRecipients() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withMaxRecipients(2));
+        send("EHLO c");
+        send("MAIL FROM:<a@b.test>");
+        for (String r : List.of("x1@y.test", "x2@y.test")) {
+            send("RCPT TO:<" + r + ">");
+            answer(SmtpReplies.RECIPIENT_OK);
+        }
+        assertThat(code("RCPT TO:<x3@y.test>")).isEqualTo("452 4.5.3");
+        assertThat(requests).hasSize(2);
+        assertThat(code("DATA")).isEqualTo("354");
+    }
+
+    @Test
+    void fullTransactionWithDotUnstuffingAndReceivedHeader() throws Exception {
+        send("EHLO client.test");
+        send("MAIL FROM:<a@b.test> BODY=8BITMIME");
+        send("RCPT TO:<x@y.test>");
+        answer(SmtpReplies.RECIPIENT_OK);
+        assertThat(code("DATA")).isEqualTo("354");
+        for (String l : List.of("Received: from elsewhere", "Subject: hi", "", "..leading dot", "Received: not a header", ".")) {
+            assertThat(send(l)).isNull();
+        }
+        MessageRequest m = (MessageRequest) requests.get(1);
+        assertThat(m.receivedCount()).isEqualTo(2);
+        assertThat(m.recipients()).containsExactly("x@y.test");
+        assertThat(m.mailParams()).containsEntry("BODY", "8BITMIME");
+        assertThat(m.rcptParams()).containsKey("x@y.test");
+        String content = Files.readString(m.content(), StandardCharsets.UTF_8);
+        assertThat(content).isEqualTo("Received: from client.test ([192.0.2.7])\r\n"
+                + "\tby mx.test (Caravan) with ESMTP id " + m.queueId() + "\r\n"
+                + "\tfor <x@y.test>; Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+                + "Received: from elsewhere\r\nSubject: hi\r\n\r\n.leading dot\r\nReceived: not a header\r\n");
+        assertThat(m.size()).isEqualTo(content.getBytes(StandardCharsets.UTF_8).length);
+        assertThat(answer(SmtpReply.of(250, "2.0.0", "Queued as " + m.queueId())).code()).isEqualTo(250);
+        assertThat(Files.exists(m.content())).isFalse();
+        assertThat(session.state()).isEqualTo(SmtpSession.State.GREETED);
+        assertThat(code("RCPT TO:<x@y.test>")).isEqualTo("503 5.5.1");
+    }
+
+    @Test
+    void bareLineEndingInDataIsRefusedAtTheRealEnd() throws Exception {
+        send("EHLO c");
+        send("MAIL FROM:<a@b.test>");
+        send("RCPT TO:<x@y.test>");
+        answer(SmtpReplies.RECIPIENT_OK);
+        send("DATA");
+        assertThat(send("hello\n.\nMAIL FROM:<evil@b.test>")).isNull();
+        assertThat(send("RCPT TO:<victim@y.test>")).isNull();
+        assertThat(code(".")).isEqualTo("554 5.6.0");
+        assertThat(requests).hasSize(1); // the route was never asked
+        try (var files = Files.list(spool)) {
+            assertThat(files).isEmpty();
+        }
+        assertThat(session.state()).isEqualTo(SmtpSession.State.GREETED);
+    }
+
+    @Test
+    void oversizeMessageIsDrainedThenRefused() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withMaxMessageSize(100));
+        send("EHLO c");
+        send("MAIL FROM:<a@b.test>");
+        send("RCPT TO:<x@y.test>");
+        answer(SmtpReplies.RECIPIENT_OK);
+        send("DATA");
+        for (int i = 0; i < 10; i++) {
+            assertThat(send("x".repeat(50))).isNull();
+        }
+        assertThat(code(".")).isEqualTo("552 5.3.4");
+    }
+
+    @Test
+    void routeSaying421ClosesAndIdleTimeoutCloses() {
+        send("EHLO c");
+        send("VRFY someone");
+        assertThat(((VrfyRequest) requests.get(0)).argument()).isEqualTo("someone");
+        answer(SmtpReply.of(421, "4.3.2", "going down"));
+        assertThat(closed).isTrue();
+
+        closed = false;
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool));
+        session.onIdleTimeout();
+        assertThat(replies.get(replies.size() - 1).toWire()).isEqualTo("421 4.4.2 mx.test Error: timeout exceeded\r\n");
+        assertThat(closed).isTrue();
+    }
+
+    @Test
+    void tooManyErrorsCloses() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withMaxErrors(3));
+        for (int i = 0; i < 3; i++) {
+            assertThat(code("BAD")).isEqualTo("500 5.5.1");
+        }
+        assertThat(code("BAD")).isEqualTo("421 4.7.0");
+        assertThat(closed).isTrue();
+    }
+
+    @Test
+    void disconnectMidDataDeletesTheSpoolFile() throws Exception {
+        send("EHLO c");
+        send("MAIL FROM:<a@b.test>");
+        send("RCPT TO:<x@y.test>");
+        answer(SmtpReplies.RECIPIENT_OK);
+        send("DATA");
+        send("Subject: x");
+        try (var files = Files.list(spool)) {
+            assertThat(files).hasSize(1);
+        }
+        session.onDisconnect();
+        try (var files = Files.list(spool)) {
+            assertThat(files).isEmpty();
+        }
+    }
+}
