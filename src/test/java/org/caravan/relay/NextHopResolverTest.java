@@ -120,6 +120,18 @@ class NextHopResolverTest {
     }
 
     @Test
+    void dnsTimeoutIsTemporary() {
+        dns.silent("slow.test");
+        NextHopResolver r = new NextHopResolver(Map.of(), null, dns.address(), Duration.ofMillis(300));
+
+        assertThatThrownBy(() -> r.resolve("slow.test"))
+                .isInstanceOfSatisfying(NextHopException.class, e -> {
+                    assertThat(e.isTemporary()).isTrue();
+                    assertThat(e.reply().enhanced()).isEqualTo("4.4.3");
+                });
+    }
+
+    @Test
     void unreachableDnsServerIsTemporary() throws Exception {
         String deadServer = dns.address();
         dns.close(); // nothing answers on that port any more

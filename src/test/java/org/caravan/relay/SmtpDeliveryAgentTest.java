@@ -296,6 +296,49 @@ class SmtpDeliveryAgentTest {
     }
 
     @Test
+    void silentServerTimesOutAndTheNextCandidateIsTried() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+             SmtpDeliveryAgent quick = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
+                     .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(500)))) {
+            // The kernel completes the handshake from the backlog; no greeting ever comes.
+            MailHost mute = new MailHost("mute.test", InetAddress.getLoopbackAddress(), silent.getLocalPort());
+
+            DeliveryResult r = quick.deliver(List.of(mute, host(server.port())), envelope("a@example.test", "b@example.test"),
+                    text("S: 1\r\n\r\n1\r\n"));
+
+            assertThat(r.delivered()).hasSize(1);
+        }
+    }
+
+    @Test
+    void nonAsciiAddressUsesSmtpUtf8WhenOffered() throws Exception {
+        try (ScriptedSmtpServer utf8 = ScriptedSmtpServer.start("SMTPUTF8", "8BITMIME")) {
+            DeliveryResult r = agent.deliver(List.of(host(utf8.port())), envelope("a@example.test", "j\u00f6s\u00e9@example.test"),
+                    text("S: 1\r\n\r\n1\r\n"));
+
+            assertThat(r.delivered()).hasSize(1);
+            assertThat(utf8.transcript()).contains("C: MAIL FROM:<a@example.test> SMTPUTF8",
+                    "C: RCPT TO:<j\u00f6s\u00e9@example.test>");
+        }
+    }
+
+    @Test
+    void nonAsciiAddressWithoutSmtpUtf8IsRefusedBeforeMail() {
+        DeliveryResult r = agent.deliver(List.of(host(server.port())), envelope("a@example.test", "j\u00f6s\u00e9@example.test"),
+                text("S: 1\r\n\r\n1\r\n"));
+
+        assertThat(r.bounced()).singleElement().satisfies(o -> assertThat(o.reply().enhanced()).isEqualTo("5.6.7"));
+        assertThat(server.transcript()).noneMatch(l -> l.startsWith("C: MAIL"));
+    }
+
+    @Test
+    void envelopeWithLineBreaksInAnAddressIsRejectedOutright() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> envelope("a@example.test", "b@example.test>\r\nRCPT TO:<evil@example.test"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void failingQueueReadIsALocalTemporaryError() {
         DeliveryResult r = agent.deliver(List.of(host(server.port())), envelope("a@example.test", "b@example.test"),
                 () -> {

@@ -159,7 +159,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             List<String> rcpts = new ArrayList<>();
             byte[] line;
             while ((line = readLine(in)) != null) {
-                String cmd = new String(line, StandardCharsets.ISO_8859_1).replaceAll("\r?\n$", "");
+                // UTF-8: SMTPUTF8 commands are UTF-8 (RFC 6531 §3.3); plain ASCII reads the same.
+                String cmd = new String(line, StandardCharsets.UTF_8).replaceAll("\r?\n$", "");
                 transcript.add("C: " + cmd);
                 String verb = cmd.length() >= 4 ? cmd.substring(0, 4).toUpperCase(Locale.ROOT) : cmd.toUpperCase(Locale.ROOT);
                 switch (verb) {
