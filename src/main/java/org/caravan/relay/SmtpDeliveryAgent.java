@@ -35,9 +35,17 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * host through a small pool. Thread-safe: each delivery holds its transport exclusively.
  *
  * <p>No PIPELINING (RFC 2920): Angus sends each RCPT and waits. A subclass cannot pipeline
- * cleanly: {@code rcptTo()} must fill private fields ({@code validSentAddr}, {@code invalidAddr},
- * {@code exception}, {@code sendPartiallyFailed}) that {@code sendMessage} reads afterwards, and
- * pre-sending commands behind its back would desynchronise replies on its RSET error paths.
+ * cleanly (Angus 2.0.5 source): an overriding {@code rcptTo()} must fill private fields
+ * ({@code validSentAddr}, {@code validUnsentAddr}, {@code invalidAddr}, {@code exception},
+ * {@code sendPartiallyFailed}) that {@code sendMessage} reads afterwards, and cannot even see the
+ * private {@code addresses}/{@code message}. The only route is to pre-send all RCPTs and then
+ * let {@code super.rcptTo()} "send" them again through a suppressing {@code sendCommand}
+ * override; its RSET error paths (unexpected code, all refused) would then read pending RCPT
+ * replies as the RSET reply and desynchronise the session. Not done on purpose.
+ *
+ * <p>Reuse safety: a session that dies before the DATA content started is retried once on a
+ * fresh connection when it came from the pool (nothing was delivered, so no duplicate is
+ * possible); after the content started, the recipients are deferred with 4.4.2 instead.
  */
 public final class SmtpDeliveryAgent implements AutoCloseable {
     private final SmtpClientSettings settings;
