@@ -57,6 +57,27 @@ class NextHopResolverTest {
     }
 
     @Test
+    void equalPreferenceOrderIsShuffledAcrossLookups() throws Exception {
+        dns.mx("example.test", 10, "a.example.test").mx("example.test", 10, "b.example.test")
+                .a("a.example.test", "127.0.0.1").a("b.example.test", "127.0.0.2");
+        NextHopResolver r = resolver(Map.of(), null);
+
+        java.util.Set<String> firsts = new java.util.HashSet<>();
+        for (int i = 0; i < 64 && firsts.size() < 2; i++) {
+            firsts.add(r.resolve("example.test").get(0).host());
+        }
+        assertThat(firsts).containsExactlyInAnyOrder("a.example.test", "b.example.test"); // p(fail) = 2^-63
+    }
+
+    @Test
+    void badRoutesAreRefusedAtConstruction() {
+        assertThatThrownBy(() -> resolver(Map.of("x.test", "[host:25"), null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> resolver(Map.of(), "host:99999")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> resolver(Map.of(), "host:smtp")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void unresolvableMxHostIsSkipped() throws Exception {
         dns.mx("example.test", 10, "gone.example.test").mx("example.test", 20, "mx.example.test")
                 .a("mx.example.test", "127.0.0.5");

@@ -76,6 +76,9 @@ class SmtpDeliveryAgentTest {
         assertThat(new String(m.wireData(), ISO_8859_1))
                 .contains("\r\n..leading dot\r\n...two dots\r\n..\r\nline after");
         assertThat(m.mailFrom()).isEqualTo("a@example.test");
+        // DSN is offered, but we asked for nothing: no RET/NOTIFY/BODY parameters appear.
+        assertThat(server.transcript()).contains("C: EHLO caravan.test", "C: MAIL FROM:<a@example.test>",
+                "C: RCPT TO:<b@example.test>");
     }
 
     @Test
