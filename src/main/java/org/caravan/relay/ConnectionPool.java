@@ -12,17 +12,17 @@ import jakarta.mail.MessagingException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
- * Idle, connected transports per mail host, so consecutive deliveries to one host skip the
+ * Idle, connected transports per key (a mail host, and how the session was set up), so consecutive deliveries to one host skip the
  * TCP + greeting + EHLO round trips. Bounded per host; idle ones expire. A transport is in the
  * pool or in one delivery's hands, never both, so each SMTP session has a single user.
  */
-final class ConnectionPool implements AutoCloseable {
+final class ConnectionPool<K> implements AutoCloseable {
     private record Idle(SMTPTransport transport, long since) {
     }
 
     private final int maxIdlePerHost;
     private final long idleNanos;
-    private final Map<MailHost, Deque<Idle>> idle = new ConcurrentHashMap<>();
+    private final Map<K, Deque<Idle>> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     ConnectionPool(int maxIdlePerHost, java.time.Duration idleTimeout) {
@@ -35,7 +35,7 @@ final class ConnectionPool implements AutoCloseable {
      * ({@code mail.smtp.userset=true} makes {@code SMTPTransport.isConnected()} send RSET rather
      * than NOOP), which also clears any transaction state (RFC 5321 §4.1.1.5).
      */
-    SMTPTransport borrow(MailHost host) {
+    SMTPTransport borrow(K host) {
         while (true) {
             Idle candidate;
             Deque<Idle> q = idle.get(host);
@@ -60,7 +60,7 @@ final class ConnectionPool implements AutoCloseable {
     }
 
     /** Keep {@code t} for reuse if there is room, else close it. */
-    void release(MailHost host, SMTPTransport t) {
+    void release(K host, SMTPTransport t) {
         if (closed || maxIdlePerHost == 0) {
             quietClose(t);
             return;
@@ -99,7 +99,7 @@ final class ConnectionPool implements AutoCloseable {
         }
     }
 
-    int idleCount(MailHost host) {
+    int idleCount(K host) {
         Deque<Idle> q = idle.get(host);
         if (q == null) {
             return 0;

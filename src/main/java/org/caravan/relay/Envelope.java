@@ -19,6 +19,27 @@ public record Envelope(String queueId, String sender, List<String> recipients, I
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients");
         }
+        // CR/LF in an address would be command injection (CVE-2025-7962 class); reject, never send.
+        checkNoControls(sender);
+        recipients.forEach(Envelope::checkNoControls);
+    }
+
+    private static void checkNoControls(String address) {
+        for (int i = 0; i < address.length(); i++) {
+            char c = address.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException("control character in envelope address");
+            }
+        }
+    }
+
+    /** True if any address is non-ASCII and so needs SMTPUTF8 at the next hop (RFC 6531 §3.2). */
+    public boolean needsSmtpUtf8() {
+        return !isAscii(sender) || !recipients.stream().allMatch(Envelope::isAscii);
+    }
+
+    private static boolean isAscii(String s) {
+        return s.chars().allMatch(c -> c < 0x80);
     }
 
     public Envelope(String queueId, String sender, List<String> recipients, Instant arrival) {

@@ -59,6 +59,11 @@ public final class NextHopResolver {
                            Duration dnsTimeout) {
         this.transportMap = Map.copyOf(transportMap);
         this.smarthost = smarthost == null ? "" : smarthost.trim();
+        // Configuration errors surface at startup, not on the first message for that domain.
+        this.transportMap.values().forEach(v -> Route.parse(v, MailHost.SMTP_PORT));
+        if (!this.smarthost.isEmpty()) {
+            Route.parse(this.smarthost, MailHost.SMTP_PORT);
+        }
         this.resolver = createResolver(dnsServer);
         this.resolver.setTimeout(dnsTimeout);
     }
@@ -260,6 +265,12 @@ public final class NextHopResolver {
                     throw new IllegalArgumentException("bad route: " + spec);
                 }
                 port = Integer.parseInt(rest.substring(1));
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("port out of range in route: " + spec);
+                }
+            }
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("no host in route: " + spec);
             }
             if (host.regionMatches(true, 0, "ipv6:", 0, 5)) {
                 host = host.substring(5); // RFC 5321 §4.1.3 IPv6 address literal tag

@@ -35,14 +35,23 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * host through a small pool. Thread-safe: each delivery holds its transport exclusively.
  *
  * <p>No PIPELINING (RFC 2920): Angus sends each RCPT and waits. A subclass cannot pipeline
- * cleanly: {@code rcptTo()} must fill private fields ({@code validSentAddr}, {@code invalidAddr},
- * {@code exception}, {@code sendPartiallyFailed}) that {@code sendMessage} reads afterwards, and
- * pre-sending commands behind its back would desynchronise replies on its RSET error paths.
+ * cleanly (Angus 2.0.5 source): an overriding {@code rcptTo()} must fill private fields
+ * ({@code validSentAddr}, {@code validUnsentAddr}, {@code invalidAddr}, {@code exception},
+ * {@code sendPartiallyFailed}) that {@code sendMessage} reads afterwards, and cannot even see the
+ * private {@code addresses}/{@code message}. The only route is to pre-send all RCPTs and then
+ * let {@code super.rcptTo()} "send" them again through a suppressing {@code sendCommand}
+ * override; its RSET error paths (unexpected code, all refused) would then read pending RCPT
+ * replies as the RSET reply and desynchronise the session. Not done on purpose.
+ *
+ * <p>Reuse safety: a session that dies before the DATA content started is retried once on a
+ * fresh connection when it came from the pool (nothing was delivered, so no duplicate is
+ * possible); after the content started, the recipients are deferred with 4.4.2 instead.
  */
 public final class SmtpDeliveryAgent implements AutoCloseable {
     private final SmtpClientSettings settings;
     private final Session session;
-    private final ConnectionPool pool;
+    private final Session utf8Session;
+    private final ConnectionPool<SessionKey> pool;
     private final ScheduledExecutorService timers;
 
     public SmtpDeliveryAgent(SmtpClientSettings settings) {
@@ -52,13 +61,22 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.session = Session.getInstance(sessionProperties(settings, timers));
-        this.pool = new ConnectionPool(settings.maxIdlePerHost(), settings.idleTimeout());
+        this.session = Session.getInstance(sessionProperties(settings, timers, false));
+        this.utf8Session = Session.getInstance(sessionProperties(settings, timers, true));
+        this.pool = new ConnectionPool<>(settings.maxIdlePerHost(), settings.idleTimeout());
         long sweep = Math.max(1, settings.idleTimeout().toMillis() / 2);
         timers.scheduleWithFixedDelay(pool::evictExpired, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
-    private static Properties sessionProperties(SmtpClientSettings s, ScheduledExecutorService timers) {
+    /**
+     * Sessions for non-ASCII addresses are kept apart: with mail.mime.allowutf8 Angus sends
+     * commands as UTF-8 and adds the SMTPUTF8 MAIL parameter (RFC 6531 §3.4); without it, it would
+     * truncate non-ASCII characters to Latin-1 bytes. ASCII mail keeps plain sessions.
+     */
+    private record SessionKey(MailHost host, boolean utf8) {
+    }
+
+    private static Properties sessionProperties(SmtpClientSettings s, ScheduledExecutorService timers, boolean utf8) {
         Properties p = new Properties();
         p.setProperty("mail.smtp.localhost", s.localHostname());
         // Deliver to the accepted recipients even if others are refused, and report every reply.
@@ -74,6 +92,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         p.setProperty("mail.smtp.userset", "true");
         // Never let Angus convert or re-encode content (see RawMessage).
         p.setProperty("mail.smtp.allow8bitmime", "false");
+        p.setProperty("mail.mime.allowutf8", Boolean.toString(utf8));
         return p;
     }
 
@@ -89,27 +108,36 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         String why = failures.isEmpty() ? "no mail host to try" : String.join("; ", failures);
         SmtpReply[] all = new SmtpReply[env.recipients().size()];
         // RFC 3463 X.4.1 no answer from host: the destination may come back, so defer (§4.5.4.1).
-        Arrays.fill(all, SmtpReply.of(451, "4.4.1", "connect failed: " + why));
+        Arrays.fill(all, SmtpReply.of(451, "4.4.1", "no mail host took the message: " + why));
         return finish(env, "none", all);
     }
 
     /** Replies per recipient, or null when this host took no transaction (try the next one). */
     private SmtpReply[] tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, List<String> failures) {
-        SMTPTransport t = pool.borrow(host);
+        SessionKey key = new SessionKey(host, env.needsSmtpUtf8());
+        SMTPTransport t = pool.borrow(key);
         boolean reused = t != null;
         for (int attempt = 0; attempt < 2; attempt++) {
             if (t == null) {
-                Connected c = connect(host, failures);
-                if (c.replies != null || c.transport == null) {
-                    return c.replies; // a 5xx session refusal, or null: try the next host
+                Connected c = connect(key, failures);
+                if (c.refusal != null) {
+                    return fill(env, c.refusal); // 5xx greeting or EHLO: this host says no for everyone
+                }
+                if (c.transport == null) {
+                    return null; // try the next host
                 }
                 t = c.transport;
             }
+            SmtpReply utf8 = smtpUtf8Check(env, t);
+            if (utf8 != null) {
+                release(key, t, true); // nothing was sent: the session stays usable
+                return fill(env, utf8);
+            }
             Address[] rcpts = addresses(env);
-            RawMessage msg = message(env, t, content);
+            RawMessage msg = message(env, t, content, key.utf8 ? utf8Session : session);
             TransactionReader.Outcome o = send(t, msg, rcpts);
             if (!o.connectionLost()) {
-                release(host, t, o.keepConnection());
+                release(key, t, o.keepConnection());
                 return o.replies();
             }
             ConnectionPool.quietClose(t);
@@ -133,11 +161,13 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         return null;
     }
 
-    private record Connected(SMTPTransport transport, SmtpReply[] replies) {
+    private record Connected(SMTPTransport transport, SmtpReply refusal) {
     }
 
-    private Connected connect(MailHost host, List<String> failures) {
-        SMTPTransport t = new SMTPTransport(session, new URLName("smtp", null, -1, null, null, null));
+    private Connected connect(SessionKey key, List<String> failures) {
+        MailHost host = key.host;
+        SMTPTransport t = new SMTPTransport(key.utf8 ? utf8Session : session,
+                new URLName("smtp", null, -1, null, null, null));
         try {
             t.connect(host.address().getHostAddress(), host.port(), null, null);
             return new Connected(t, null);
@@ -146,7 +176,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
             int code = t.getLastReturnCode();
             if (code >= 500 && code <= 599) {
                 // 5xx greeting or EHLO/HELO: this host refuses us for this mail, say so for everyone.
-                return new Connected(null, new SmtpReply[] {RemoteReplies.parse(code, t.getLastServerResponse())});
+                return new Connected(null, RemoteReplies.parse(code, t.getLastServerResponse()));
             }
             failures.add(host.relay() + ": " + (code >= 400 && code <= 499
                     ? RemoteReplies.parse(code, t.getLastServerResponse()) : reason(e)));
@@ -187,8 +217,8 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         }
     }
 
-    private RawMessage message(Envelope env, SMTPTransport t, IoSupplier<InputStream> content) {
-        RawMessage msg = new RawMessage(session, content);
+    private RawMessage message(Envelope env, SMTPTransport t, IoSupplier<InputStream> content, Session s) {
+        RawMessage msg = new RawMessage(s, content);
         // "" would make Angus fall back to the From header: the null sender must be "<>".
         msg.setEnvelopeFrom(env.nullSender() ? "<>" : env.sender());
         if ("8BITMIME".equalsIgnoreCase(env.bodyType()) && t.supportsExtension("8BITMIME")) {
@@ -207,7 +237,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         return a;
     }
 
-    private void release(MailHost host, SMTPTransport t, boolean keep) {
+    private void release(SessionKey host, SMTPTransport t, boolean keep) {
         if (keep) {
             pool.release(host, t);
         } else {
@@ -221,10 +251,18 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         return all;
     }
 
-    private DeliveryResult finish(Envelope env, String relay, SmtpReply[] replies) {
-        if (replies.length == 1 && env.recipients().size() > 1) {
-            replies = fill(env, replies[0]); // session-level refusal: same reply for all
+    /**
+     * RFC 6531 §3.2: a non-ASCII envelope address needs a server offering SMTPUTF8; without it
+     * the message cannot be relayed as is (5.6.7, like Postfix). Null when no problem.
+     */
+    private static SmtpReply smtpUtf8Check(Envelope env, SMTPTransport t) {
+        if (!env.needsSmtpUtf8() || t.supportsExtension("SMTPUTF8")) {
+            return null;
         }
+        return SmtpReply.of(553, "5.6.7", "SMTPUTF8 is required, but was not offered by the host");
+    }
+
+    private DeliveryResult finish(Envelope env, String relay, SmtpReply[] replies) {
         Duration delay = Duration.between(env.arrival(), Instant.now());
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < replies.length; i++) {
@@ -237,7 +275,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
 
     /** Idle sessions kept for {@code host}; for tests and metrics. */
     int idleConnections(MailHost host) {
-        return pool.idleCount(host);
+        return pool.idleCount(new SessionKey(host, false)) + pool.idleCount(new SessionKey(host, true));
     }
 
     @Override

@@ -57,6 +57,27 @@ class NextHopResolverTest {
     }
 
     @Test
+    void equalPreferenceOrderIsShuffledAcrossLookups() throws Exception {
+        dns.mx("example.test", 10, "a.example.test").mx("example.test", 10, "b.example.test")
+                .a("a.example.test", "127.0.0.1").a("b.example.test", "127.0.0.2");
+        NextHopResolver r = resolver(Map.of(), null);
+
+        java.util.Set<String> firsts = new java.util.HashSet<>();
+        for (int i = 0; i < 64 && firsts.size() < 2; i++) {
+            firsts.add(r.resolve("example.test").get(0).host());
+        }
+        assertThat(firsts).containsExactlyInAnyOrder("a.example.test", "b.example.test"); // p(fail) = 2^-63
+    }
+
+    @Test
+    void badRoutesAreRefusedAtConstruction() {
+        assertThatThrownBy(() -> resolver(Map.of("x.test", "[host:25"), null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> resolver(Map.of(), "host:99999")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> resolver(Map.of(), "host:smtp")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void unresolvableMxHostIsSkipped() throws Exception {
         dns.mx("example.test", 10, "gone.example.test").mx("example.test", 20, "mx.example.test")
                 .a("mx.example.test", "127.0.0.5");
@@ -98,10 +119,7 @@ class NextHopResolverTest {
 
     @Test
     void domainWithoutMxOrAddressIsPermanent() {
-        dns.aaaa("other.test", "::1"); // exists, but no MX / A ... and AAAA exists: that one counts
-        dns.mx("empty.test", 10, "mx.empty.test").a("unrelated.empty.test", "127.0.0.1");
-        dns.aaaa("mx.empty.test", "::2");
-        dns.mx("noaddr.test", 10, "nxhost.noaddr.test");
+        dns.mx("noaddr.test", 10, "nxhost.noaddr.test"); // the only MX host does not exist
 
         assertThatThrownBy(() -> resolver(Map.of(), null).resolve("noaddr.test"))
                 .isInstanceOfSatisfying(NextHopException.class, e -> {
@@ -118,6 +136,18 @@ class NextHopResolverTest {
                 .isInstanceOfSatisfying(NextHopException.class, e -> {
                     assertThat(e.isTemporary()).isTrue();
                     assertThat(e.reply().code()).isEqualTo(451);
+                    assertThat(e.reply().enhanced()).isEqualTo("4.4.3");
+                });
+    }
+
+    @Test
+    void dnsTimeoutIsTemporary() {
+        dns.silent("slow.test");
+        NextHopResolver r = new NextHopResolver(Map.of(), null, dns.address(), Duration.ofMillis(300));
+
+        assertThatThrownBy(() -> r.resolve("slow.test"))
+                .isInstanceOfSatisfying(NextHopException.class, e -> {
+                    assertThat(e.isTemporary()).isTrue();
                     assertThat(e.reply().enhanced()).isEqualTo("4.4.3");
                 });
     }

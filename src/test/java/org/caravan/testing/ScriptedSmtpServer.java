@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     ... s.messages().get(0).content() ...
  * }
  * </pre>
- * Replies are given without CRLF; several lines separated by "\n" ("250-a\n250 b").
+ * Replies are given without CRLF; several lines separated by "\n" ("250-a\n250 b"); {@link #DROP}
+ * closes the connection instead of replying.
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
     /** One finished DATA transaction. */
@@ -46,6 +47,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             return new String(content, StandardCharsets.ISO_8859_1);
         }
     }
+
+    /** Scripted "reply" that closes the connection instead of answering (a crashed or timed-out peer). */
+    public static final String DROP = "<drop>";
 
     private static final int MAX_LINE = 64 * 1024;
 
@@ -155,7 +159,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             List<String> rcpts = new ArrayList<>();
             byte[] line;
             while ((line = readLine(in)) != null) {
-                String cmd = new String(line, StandardCharsets.ISO_8859_1).replaceAll("\r?\n$", "");
+                // UTF-8: SMTPUTF8 commands are UTF-8 (RFC 6531 §3.3); plain ASCII reads the same.
+                String cmd = new String(line, StandardCharsets.UTF_8).replaceAll("\r?\n$", "");
                 transcript.add("C: " + cmd);
                 String verb = cmd.length() >= 4 ? cmd.substring(0, 4).toUpperCase(Locale.ROOT) : cmd.toUpperCase(Locale.ROOT);
                 switch (verb) {
@@ -260,6 +265,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     private void reply(OutputStream out, String reply) throws IOException {
+        if (reply.equals(DROP)) {
+            transcript.add("S: <connection dropped>");
+            throw new IOException("scripted drop"); // session() closes the socket
+        }
         for (String l : reply.split("\n")) {
             transcript.add("S: " + l);
         }

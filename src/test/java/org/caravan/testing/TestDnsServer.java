@@ -31,6 +31,7 @@ import org.xbill.DNS.TextParseException;
  */
 public final class TestDnsServer implements AutoCloseable {
     private static final long TTL = 60;
+    private static final int SILENT = -1;
 
     private final DatagramSocket socket;
     private final Thread thread;
@@ -83,6 +84,12 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** Queries for this name get no answer at all: the client times out. */
+    public TestDnsServer silent(String name) {
+        rcodes.put(name(name), SILENT);
+        return this;
+    }
+
     /** Every query for this name answers SERVFAIL. */
     public TestDnsServer servfail(String name) {
         rcodes.put(name(name), Rcode.SERVFAIL);
@@ -101,7 +108,11 @@ public final class TestDnsServer implements AutoCloseable {
             try {
                 socket.receive(in);
                 queries.incrementAndGet();
-                byte[] out = answer(new Message(java.util.Arrays.copyOf(in.getData(), in.getLength())));
+                Message query = new Message(java.util.Arrays.copyOf(in.getData(), in.getLength()));
+                if (Integer.valueOf(SILENT).equals(rcodes.get(query.getQuestion().getName()))) {
+                    continue;
+                }
+                byte[] out = answer(query);
                 socket.send(new DatagramPacket(out, out.length, in.getSocketAddress()));
             } catch (IOException e) {
                 if (socket.isClosed()) {
