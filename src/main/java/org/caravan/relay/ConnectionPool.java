@@ -1,5 +1,6 @@
 package org.caravan.relay;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -25,7 +26,7 @@ final class ConnectionPool<K> implements AutoCloseable {
     private final Map<K, Deque<Idle>> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    ConnectionPool(int maxIdlePerHost, java.time.Duration idleTimeout) {
+    ConnectionPool(int maxIdlePerHost, Duration idleTimeout) {
         this.maxIdlePerHost = maxIdlePerHost;
         this.idleNanos = idleTimeout.toNanos();
     }

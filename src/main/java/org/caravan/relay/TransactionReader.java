@@ -1,6 +1,7 @@
 package org.caravan.relay;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -63,12 +64,12 @@ final class TransactionReader {
                 }
             } else {
                 // MAIL FROM (or another whole-transaction command) failed: it speaks for everyone.
-                java.util.Arrays.fill(replies, reply);
+                Arrays.fill(replies, reply);
             }
             return complete(replies, sfe.getReturnCode());
         }
         if (!(thrown instanceof SMTPAddressFailedException) && hasNoIoCause(thrown)
-                && java.util.Arrays.stream(replies).allMatch(r -> r != null)) {
+                && Arrays.stream(replies).allMatch(r -> r != null)) {
             return complete(replies, t.getLastReturnCode()); // every RCPT refused
         }
         return lost();
