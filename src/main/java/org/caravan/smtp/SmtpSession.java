@@ -47,6 +47,7 @@ public final class SmtpSession {
     private String helo;
     private boolean esmtp;
     private int errors;
+    private int timeoutsWhilePending;
     private MailTransaction txn;
     private String pendingRecipient;
     private DataReceiver data;
@@ -105,6 +106,7 @@ public final class SmtpSession {
     public void onDecision(SmtpReply reply) {
         Pending answered = pending;
         pending = Pending.NONE;
+        timeoutsWhilePending = 0;
         switch (answered) {
             case RCPT:
                 if (reply.isPositive()) {
@@ -131,8 +133,14 @@ public final class SmtpSession {
 
     /** The command timeout (RFC 5321 §4.5.3.2) ran out while we waited for the client. */
     public void onIdleTimeout() {
-        if (state == State.CLOSED || pending != Pending.NONE) {
-            return; // waiting for a route is not the client's idleness
+        if (state == State.CLOSED) {
+            return;
+        }
+        // Waiting for a route is not the client's idleness; but a route that never answers must not
+        // pin the connection forever: after a second timeout the client (RFC 5321 §4.5.3.2.6, 10
+        // minutes for the end of DATA) has given up anyway.
+        if (pending != Pending.NONE && ++timeoutsWhilePending < 2) {
+            return;
         }
         out.reply(SmtpReplies.TIMEOUT.withText(config.hostname() + " " + SmtpReplies.TIMEOUT.lines().get(0)));
         close();

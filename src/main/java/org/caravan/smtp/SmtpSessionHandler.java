@@ -1,14 +1,17 @@
 package org.caravan.smtp;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -91,8 +94,15 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         } else if (msg instanceof Throwable t) {
             LOG.warn("Route failed for session {}: {}", ctx.channel().id().asShortText(), t.toString());
             answer(SmtpReplies.LOCAL_ERROR, promise); // RFC 5321 §4.2.2 451: local error in processing
-        } else {
+        } else if (msg instanceof ByteBuf || msg instanceof ByteBufHolder || msg instanceof FileRegion) {
             ctx.write(msg, promise);
+        } else {
+            // A route that did not set an SmtpReply body (camel-netty then echoes the request, or
+            // whatever else the route left): a route bug, answered like a failure, never a hang.
+            LOG.warn("Route answered session {} with {} instead of an SmtpReply", ctx.channel().id().asShortText(),
+                    msg.getClass().getName());
+            ReferenceCountUtil.release(msg);
+            answer(SmtpReplies.LOCAL_ERROR, promise);
         }
     }
 

@@ -196,6 +196,7 @@ class SmtpServerTranscriptTest {
                     + "RECEIVED : from older.test\r\n"
                     + "Subject: dots\r\n\r\n"
                     + "..starts with a dot\r\n"
+                    + "8bit: Grüße, 你好\r\n"
                     + ".\r\n");
             String queued = t.expect("250 2.0.0");
             MessageRequest m = onlyMessage();
@@ -206,7 +207,7 @@ class SmtpServerTranscriptTest {
             String content = contents.get(m.queueId());
             assertThat(content).startsWith("Received: from client.test ([127.0.0.1])\r\n\tby mx.test (Caravan) with ESMTP id "
                     + m.queueId() + "\r\n\tfor <rcpt@example.test>; ");
-            assertThat(content).endsWith("\r\nSubject: dots\r\n\r\n.starts with a dot\r\n");
+            assertThat(content).endsWith("\r\nSubject: dots\r\n\r\n.starts with a dot\r\n8bit: Grüße, 你好\r\n");
             assertThat(m.size()).isEqualTo(content.getBytes(StandardCharsets.UTF_8).length);
             assertThat(m.queueId()).matches("[0-9A-Z]{17}");
             assertThat(Files.exists(m.content())).isFalse(); // deleted once the reply came back

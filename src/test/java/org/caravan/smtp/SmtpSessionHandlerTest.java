@@ -123,6 +123,28 @@ class SmtpSessionHandlerTest {
     }
 
     @Test
+    void aRouteThatAnswersWithoutAnSmtpReplyGets451NotAHang() {
+        in("EHLO c\r\nVRFY x\r\nNOOP\r\n");
+        out();
+        ch.writeAndFlush(requests.get(0)); // camel-netty echoes the request when the route set no body
+        assertThat(out()).isEqualTo("451 4.3.0 Requested action aborted: local error in processing\r\n"
+                + "250 2.0.0 OK\r\n");
+    }
+
+    @Test
+    void aRouteThatNeverAnswersIsGivenUpAfterTwoTimeouts() {
+        in("EHLO c\r\nVRFY x\r\n");
+        out();
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        assertThat(out()).isEmpty();
+        assertThat(ch.isOpen()).isTrue();
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
+        ch.runPendingTasks();
+        assertThat(out()).startsWith("421 4.4.2");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
     void aRouteSaying421Closes() {
         in("EHLO c\r\nVRFY x\r\n");
         out();
