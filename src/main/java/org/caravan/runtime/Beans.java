@@ -3,7 +3,8 @@ package org.caravan.runtime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.apache.camel.spi.Registry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.service.ServiceSupport;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
@@ -32,7 +33,7 @@ final class Beans {
         this.settings = settings;
     }
 
-    /** Builds every bean; returns the ones that must be closed when the router stops. */
+    /** Builds every bean, by the name the route files use. */
     Map<String, Object> build() {
         DirectorySource directory = DirectorySource.load(settings.directoryFile());
         RecipientClassifier classifier = new RecipientClassifier(directory);
@@ -61,7 +62,26 @@ final class Beans {
         return beans;
     }
 
-    void bindTo(Registry registry) {
-        build().forEach(registry::bind);
+    /** Binds every bean; those holding resources (pooled SMTP connections) close with the context. */
+    void bindTo(CamelContext context) throws Exception {
+        for (Map.Entry<String, Object> bean : build().entrySet()) {
+            context.getRegistry().bind(bean.getKey(), bean.getValue());
+            if (bean.getValue() instanceof AutoCloseable closeable) {
+                context.addService(new Closer(closeable), true, true);
+            }
+        }
+    }
+
+    private static final class Closer extends ServiceSupport {
+        private final AutoCloseable resource;
+
+        Closer(AutoCloseable resource) {
+            this.resource = resource;
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            resource.close();
+        }
     }
 }

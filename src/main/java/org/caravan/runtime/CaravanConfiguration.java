@@ -4,7 +4,6 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.jms.JmsComponent;
-import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.slf4j.Logger;
@@ -33,9 +32,8 @@ public final class CaravanConfiguration implements CamelConfiguration {
         }
         context.addComponent("jms", jmsComponent(context, brokerUrl));
 
-        Registry registry = context.getRegistry();
-        registry.bind("settings", settings);
-        new Beans(settings).bindTo(registry);
+        context.getRegistry().bind("settings", settings);
+        new Beans(settings).bindTo(context);
     }
 
     private static JmsComponent jmsComponent(CamelContext context, String brokerUrl) throws Exception {

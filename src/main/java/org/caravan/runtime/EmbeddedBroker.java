@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedBroker extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
     private static final AtomicInteger NEXT_SERVER_ID = new AtomicInteger();
+    /** Brokers running in this JVM; the shared in-VM thread pool may be reset only when none is. */
+    private static final AtomicInteger RUNNING = new AtomicInteger();
 
     private final Path config;
     private final Path dataDir;
@@ -66,6 +68,7 @@ public final class EmbeddedBroker extends ServiceSupport {
         server = new EmbeddedActiveMQ();
         server.setConfiguration(configuration);
         server.start();
+        RUNNING.incrementAndGet();
         LOG.info("Embedded Artemis started from {} with data in {} ({})", config, dataDir, clientUrl());
     }
 
@@ -87,8 +90,11 @@ public final class EmbeddedBroker extends ServiceSupport {
         if (server != null) {
             server.stop();
             server = null;
-            // In-VM connector threads are non-daemon; without this the JVM would not exit.
-            InVMConnector.resetThreadPool();
+            // In-VM connector threads are non-daemon; without a reset the JVM would not exit. The
+            // pool is static and shared, so reset it only when the last broker here has stopped.
+            if (RUNNING.decrementAndGet() == 0) {
+                InVMConnector.resetThreadPool();
+            }
             LOG.info("Embedded Artemis stopped");
         }
     }

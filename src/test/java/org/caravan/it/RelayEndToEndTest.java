@@ -3,7 +3,6 @@ package org.caravan.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +16,7 @@ import jakarta.mail.internet.MimeMessage;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import org.caravan.testing.MailClient;
+import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,12 +53,6 @@ class RelayEndToEndTest {
         return text.replace("\r\n", "\n").replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] raw(MimeMessage message) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        message.writeTo(out);
-        return out.toByteArray();
-    }
-
     @Test
     void bodyArrivesByteExactWithDotStuffedLinesAndEightBitContent() throws Exception {
         byte[] original = crlf("""
@@ -76,26 +70,50 @@ class RelayEndToEndTest {
                 Grüße, naïve café — 8-bit text
                 last line without special meaning
                 """);
-        new MailClient("127.0.0.1", router.smtpPort()).send("sender@client.test", List.of("remote@far.test"), original);
+        try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start("8BITMIME", "PIPELINING");
+             TestRouter viaScripted = TestRouter.start(dir.resolve("scripted"),
+                     Map.of("caravan.relay.smarthost", "127.0.0.1:" + nextHop.port()))) {
+            new MailClient("127.0.0.1", viaScripted.smtpPort())
+                    .send("sender@client.test", List.of("remote@far.test"), original);
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> downstream.getReceivedMessages().length == 1);
-        byte[] delivered = raw(downstream.getReceivedMessages()[0]);
-        String deliveredText = new String(delivered, StandardCharsets.UTF_8);
-        // Our Received header is prepended; the client's bytes follow unchanged.
-        assertThat(deliveredText).contains("by " + TestRouter.HOSTNAME + " (Caravan)");
-        assertThat(Arrays.copyOfRange(delivered, delivered.length - original.length, delivered.length))
-                .isEqualTo(original);
+            await().atMost(Duration.ofSeconds(20)).until(() -> nextHop.messages().size() == 1);
+            ScriptedSmtpServer.Received received = nextHop.messages().get(0);
+            assertThat(received.mailFrom()).isEqualTo("sender@client.test");
+            assertThat(received.rcptTo()).containsExactly("remote@far.test");
+            byte[] delivered = received.content();
+            // Our Received header is prepended; the client's bytes follow, every one unchanged.
+            assertThat(new String(delivered, StandardCharsets.UTF_8))
+                    .startsWith("Received: from client.caravan.test ([127.0.0.1])\r\n\tby " + TestRouter.HOSTNAME
+                            + " (Caravan) with ESMTP id ");
+            assertThat(Arrays.copyOfRange(delivered, delivered.length - original.length, delivered.length))
+                    .isEqualTo(original);
+        }
     }
 
     @Test
     void nullSenderIsKeptAsNullReversePath() throws Exception {
-        new MailClient("127.0.0.1", router.smtpPort())
-                .send("", List.of("remote@far.test"), crlf("Subject: bounce-like\r\n\r\nbody\r\n"));
+        try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start();
+             TestRouter viaScripted = TestRouter.start(dir.resolve("scripted"),
+                     Map.of("caravan.relay.smarthost", "127.0.0.1:" + nextHop.port()))) {
+            new MailClient("127.0.0.1", viaScripted.smtpPort())
+                    .send("", List.of("remote@far.test"), crlf("Subject: bounce-like\r\n\r\nbody\r\n"));
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> nextHop.messages().size() == 1);
+            assertThat(nextHop.transcript()).contains("C: MAIL FROM:<>");
+            assertThat(nextHop.messages().get(0).mailFrom()).isEmpty();
+        }
+    }
+
+    @Test
+    void realDownstreamServerReceivesTheMessage() throws Exception {
+        new MailClient("127.0.0.1", router.smtpPort()).send("sender@client.test", List.of("remote@far.test"),
+                crlf("Subject: through GreenMail\r\nFrom: sender@client.test\r\n\r\nhello\r\n"));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> downstream.getReceivedMessages().length == 1);
         MimeMessage delivered = downstream.getReceivedMessages()[0];
-        // GreenMail records MAIL FROM as Return-Path.
-        assertThat(delivered.getHeader("Return-Path")).containsExactly("<>");
+        assertThat(delivered.getSubject()).isEqualTo("through GreenMail");
+        assertThat(delivered.getHeader("Received")).anySatisfy(
+                received -> assertThat(received).contains("by " + TestRouter.HOSTNAME + " (Caravan)"));
     }
 
     @Test

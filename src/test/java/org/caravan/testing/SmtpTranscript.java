@@ -49,6 +49,16 @@ public final class SmtpTranscript implements AutoCloseable {
         return new SmtpTranscript(s);
     }
 
+    /** Connects from {@code source}, e.g. 127.0.0.2 to be a client outside mynetworks. */
+    public static SmtpTranscript connect(String host, int port, java.net.InetAddress source) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(source, 0));
+        s.connect(new InetSocketAddress(host, port), 5000);
+        s.setSoTimeout(5000);
+        s.setTcpNoDelay(true);
+        return new SmtpTranscript(s);
+    }
+
     /** Sends one line; CRLF is appended. The line is encoded as UTF-8. */
     public SmtpTranscript send(String line) throws IOException {
         log.append("C: ").append(line).append('\n');

@@ -64,6 +64,7 @@ public final class TestRouter implements AutoCloseable {
 
     /** The settings a test router starts with: everything under {@code dir}, loopback only. */
     public static Map<String, String> defaults(Path dir) throws IOException {
+        Files.createDirectories(dir);
         Path directory = dir.resolve("directory.yaml");
         if (!Files.exists(directory)) {
             Files.writeString(directory, DEFAULT_DIRECTORY, StandardCharsets.UTF_8);
@@ -111,7 +112,7 @@ public final class TestRouter implements AutoCloseable {
     }
 
     public SmtpTranscript connect() throws IOException {
-        return new SmtpTranscript("127.0.0.1", smtpPort);
+        return SmtpTranscript.connect("127.0.0.1", smtpPort);
     }
 
     /** Number of messages waiting in a broker queue, seen through a JMS browser. */
