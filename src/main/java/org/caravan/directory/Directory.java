@@ -1,5 +1,7 @@
 package org.caravan.directory;
 
+import org.caravan.relay.NextHop;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -1,5 +1,7 @@
 package org.caravan.directory;
 
+import org.caravan.relay.NextHop;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

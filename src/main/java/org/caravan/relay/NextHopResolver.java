@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.caravan.smtp.SmtpReply;
@@ -43,43 +44,59 @@ import org.xbill.DNS.hosts.HostsFileParser;
 public final class NextHopResolver {
     private static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(5);
 
-    private final Map<String, String> transportMap;
-    private final String smarthost;
+    private final Function<String, Optional<NextHop>> transportMap;
+    private final Optional<NextHop> smarthost;
+    private final int smtpPort;
     private final Resolver resolver;
     private final HostsFileParser hostsFile = new HostsFileParser();
 
     /**
-     * @param transportMap domain → route ({@code host:port} or {@code [host]:port}); a key
-     *                     {@code .example.com} matches subdomains of example.com (Postfix style)
-     * @param smarthost    route used when the map has no entry; null or empty for none
-     * @param dnsServer    null for the system resolver, else {@code host:port} (UDP)
+     * @param transportMap next hop of a domain (exact name, or a ".parent" entry for any
+     *                     subdomain, Postfix style), looked up on every delivery so a directory
+     *                     reload takes effect at once
+     * @param smarthost    next hop for every domain the map does not name; empty for MX delivery
+     * @param dnsServer    null or empty for the system resolver, else {@code host:port} (UDP)
      * @param dnsTimeout   per query; short, so a dead server defers instead of stalling a worker
+     * @param smtpPort     port of hosts found through MX (RFC 5321 §4.5.4.2: 25; tests use others)
      */
-    public NextHopResolver(Map<String, String> transportMap, String smarthost, String dnsServer,
-                           Duration dnsTimeout) {
-        this.transportMap = Map.copyOf(transportMap);
-        this.smarthost = smarthost == null ? "" : smarthost.trim();
-        // Configuration errors surface at startup, not on the first message for that domain.
-        this.transportMap.values().forEach(v -> Route.parse(v, MailHost.SMTP_PORT));
-        if (!this.smarthost.isEmpty()) {
-            Route.parse(this.smarthost, MailHost.SMTP_PORT);
-        }
+    public NextHopResolver(Function<String, Optional<NextHop>> transportMap, Optional<NextHop> smarthost,
+                           String dnsServer, Duration dnsTimeout, int smtpPort) {
+        this.transportMap = transportMap;
+        this.smarthost = smarthost;
+        this.smtpPort = smtpPort;
         this.resolver = createResolver(dnsServer);
         this.resolver.setTimeout(dnsTimeout);
+    }
+
+    /** A fixed transport map and smarthost in the text form operators write; port 25 for MX hosts. */
+    public NextHopResolver(Map<String, String> transportMap, String smarthost, String dnsServer,
+                           Duration dnsTimeout) {
+        this(parsed(transportMap), smarthost == null || smarthost.isBlank() ? Optional.empty()
+                : Optional.of(NextHop.parse(smarthost)), dnsServer, dnsTimeout, NextHop.SMTP_PORT);
     }
 
     public NextHopResolver(Map<String, String> transportMap, String smarthost, String dnsServer) {
         this(transportMap, smarthost, dnsServer, DEFAULT_DNS_TIMEOUT);
     }
 
+    private static Function<String, Optional<NextHop>> parsed(Map<String, String> routes) {
+        Map<String, NextHop> hops = new java.util.HashMap<>();
+        routes.forEach((domain, route) -> hops.put(domain.toLowerCase(Locale.ROOT), NextHop.parse(route)));
+        return domain -> Optional.ofNullable(hops.get(domain));
+    }
+
     private static Resolver createResolver(String dnsServer) {
         if (dnsServer == null || dnsServer.isBlank()) {
             return new ExtendedResolver();
         }
-        Route r = Route.parse(dnsServer, SimpleResolver.DEFAULT_PORT);
+        String spec = dnsServer.trim();
+        int colon = spec.lastIndexOf(':');
+        boolean hasPort = colon > 0 && spec.indexOf(':') == colon; // "host:port"; bare IPv6 has several
+        String host = hasPort ? spec.substring(0, colon) : spec;
+        int port = hasPort ? Integer.parseInt(spec.substring(colon + 1)) : SimpleResolver.DEFAULT_PORT;
         try {
             // Resolving the server's own address is a literal parse in practice (config holds an IP).
-            return new SimpleResolver(new InetSocketAddress(InetAddress.getByName(r.host), r.port));
+            return new SimpleResolver(new InetSocketAddress(InetAddress.getByName(host), port));
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("DNS server not resolvable: " + dnsServer, e);
         }
@@ -91,40 +108,36 @@ public final class NextHopResolver {
         if (d.endsWith(".")) {
             d = d.substring(0, d.length() - 1);
         }
-        String route = routeFor(d);
-        if (route != null) {
-            return resolveRoute(route);
+        Optional<NextHop> route = routeFor(d);
+        if (route.isPresent()) {
+            return resolveRoute(route.get());
         }
         if (d.startsWith("[")) {
             // Address literal as domain (RFC 5321 §4.1.3): no DNS at all.
-            return resolveRoute(d);
+            return resolveRoute(NextHop.parse(d + ":" + smtpPort));
         }
-        return mxHosts(d, MailHost.SMTP_PORT);
+        return mxHosts(d, smtpPort);
     }
 
-    private String routeFor(String domain) {
-        String route = transportMap.get(domain);
+    private Optional<NextHop> routeFor(String domain) {
+        Optional<NextHop> route = transportMap.apply(domain);
         // Parent-domain entries ".example.com" match any subdomain, nearest first.
-        for (int dot = domain.indexOf('.'); route == null && dot >= 0; dot = domain.indexOf('.', dot + 1)) {
-            route = transportMap.get(domain.substring(dot));
+        for (int dot = domain.indexOf('.'); route.isEmpty() && dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+            route = transportMap.apply(domain.substring(dot));
         }
-        if (route == null && !smarthost.isEmpty()) {
-            route = smarthost;
-        }
-        return route == null || route.isBlank() ? null : route.trim();
+        return route.isPresent() ? route : smarthost;
     }
 
     /** A transport map entry or smarthost: brackets mean "this host, no MX lookup", like Postfix. */
-    List<MailHost> resolveRoute(String spec) throws NextHopException {
-        Route r = Route.parse(spec, MailHost.SMTP_PORT);
-        Optional<InetAddress> literal = IpLiteral.parse(r.host);
+    List<MailHost> resolveRoute(NextHop hop) throws NextHopException {
+        Optional<InetAddress> literal = IpLiteral.parse(hop.host());
         if (literal.isPresent()) {
-            return List.of(new MailHost(r.host, literal.get(), r.port));
+            return List.of(new MailHost(hop.host(), literal.get(), hop.port()));
         }
-        if (r.bracketed) {
-            return hostCandidates(r.host, r.port, new boolean[1]);
+        if (!hop.mxLookup()) {
+            return hostCandidates(hop.host(), hop.port(), new boolean[1]);
         }
-        return mxHosts(r.host, r.port);
+        return mxHosts(hop.host(), hop.port());
     }
 
     /** MX lookup with RFC 5321 §5.1 ordering, implicit MX and RFC 7505 null MX. */
@@ -238,44 +251,5 @@ public final class NextHopResolver {
 
     private static NextHopException temporary(String text) {
         return new NextHopException(SmtpReply.of(451, "4.4.3", "DNS lookup failed temporarily: " + text));
-    }
-
-    /** {@code host}, {@code host:port}, {@code [host]}, {@code [host]:port}; IPv6 only in brackets. */
-    record Route(String host, int port, boolean bracketed) {
-        static Route parse(String spec, int defaultPort) {
-            String s = spec.trim();
-            boolean bracketed = s.startsWith("[");
-            String host;
-            String rest;
-            if (bracketed) {
-                int close = s.indexOf(']');
-                if (close < 0) {
-                    throw new IllegalArgumentException("unclosed bracket in route: " + spec);
-                }
-                host = s.substring(1, close);
-                rest = s.substring(close + 1);
-            } else {
-                int colon = s.lastIndexOf(':');
-                host = colon < 0 ? s : s.substring(0, colon);
-                rest = colon < 0 ? "" : s.substring(colon);
-            }
-            int port = defaultPort;
-            if (!rest.isEmpty()) {
-                if (!rest.startsWith(":")) {
-                    throw new IllegalArgumentException("bad route: " + spec);
-                }
-                port = Integer.parseInt(rest.substring(1));
-                if (port < 1 || port > 65535) {
-                    throw new IllegalArgumentException("port out of range in route: " + spec);
-                }
-            }
-            if (host.isEmpty()) {
-                throw new IllegalArgumentException("no host in route: " + spec);
-            }
-            if (host.regionMatches(true, 0, "ipv6:", 0, 5)) {
-                host = host.substring(5); // RFC 5321 §4.1.3 IPv6 address literal tag
-            }
-            return new Route(host.toLowerCase(Locale.ROOT), port, bracketed);
-        }
     }
 }

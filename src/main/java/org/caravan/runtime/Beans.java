@@ -14,6 +14,7 @@ import org.caravan.policy.DisclosurePolicy;
 import org.caravan.policy.MessagePolicy;
 import org.caravan.policy.RecipientClassifier;
 import org.caravan.policy.RecipientPolicy;
+import org.caravan.relay.NextHop;
 import org.caravan.relay.NextHopResolver;
 import org.caravan.relay.RelayStage;
 import org.caravan.relay.SmtpClientSettings;
@@ -37,8 +38,6 @@ final class Beans {
     Map<String, Object> build() {
         DirectorySource directory = DirectorySource.load(settings.directoryFile());
         RecipientClassifier classifier = new RecipientClassifier(directory);
-        Map<String, String> transport = new LinkedHashMap<>();
-        directory.current().transport().forEach((domain, hop) -> transport.put(domain, hop.toString()));
 
         SmtpServerConfig smtp = SmtpServerConfig.defaults(settings.hostname(), settings.spoolDir())
                 .withMaxMessageSize(settings.maxMessageSize())
@@ -57,7 +56,9 @@ final class Beans {
         beans.put("recipientRouter", new RecipientRouter(classifier));
         beans.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname())));
         beans.put("relayStage", new RelayStage(
-                new NextHopResolver(transport, settings.smarthost(), settings.dnsServer()), agent));
+                new NextHopResolver(domain -> directory.current().transport(domain),
+                        settings.smarthostIfSet().map(NextHop::parse), settings.dnsServer(),
+                        settings.dnsTimeout(), settings.relaySmtpPort()), agent));
         beans.put("smtpClient", agent);
         return beans;
     }

@@ -29,7 +29,9 @@ public record Settings(
         Duration smtpIdleTimeout,
         int relayConcurrency,
         Duration relayConnectTimeout,
-        Duration relayCommandTimeout) {
+        Duration relayCommandTimeout,
+        int relaySmtpPort,
+        Duration dnsTimeout) {
 
     /** Reads every setting through {@code lookup} (null or blank means "use the default"). */
     public static Settings from(Function<String, String> lookup) {
@@ -52,7 +54,9 @@ public record Settings(
                 Duration.ofSeconds(r.integer("caravan.smtp.timeout-seconds", 300)),
                 r.integer("caravan.relay.concurrency", 10),
                 Duration.ofSeconds(r.integer("caravan.relay.connect-timeout-seconds", 30)),
-                Duration.ofSeconds(r.integer("caravan.relay.command-timeout-seconds", 300)));
+                Duration.ofSeconds(r.integer("caravan.relay.command-timeout-seconds", 300)),
+                r.integer("caravan.relay.smtp-port", 25),
+                Duration.ofSeconds(r.integer("caravan.dns.timeout-seconds", 5)));
     }
 
     public boolean embeddedBroker() {

@@ -1,5 +1,7 @@
 package org.caravan.directory;
 
+import org.caravan.relay.NextHop;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,7 +48,7 @@ class DirectoryLoaderTest {
         });
         assertThat(d.mailbox("postmaster@example.test")).isPresent();
         assertThat(d.mailbox("bob@example.test")).isEmpty();
-        assertThat(d.transport("Partner.Test")).contains(new NextHop("10.0.0.5", 25, false));
+        assertThat(d.transport()).isEmpty();
     }
 
     @Test
@@ -62,6 +64,7 @@ class DirectoryLoaderTest {
                   b.test: "mx.b.test:2525"
                   c.test: "[mail.c.test]"
                   d.test: "[ipv6:2001:db8::1]:587"
+                  e.test: "192.0.2.7:2526"
                 """));
         assertThat(d.mailbox("bob@example.test").orElseThrow().passwordHash()).isEqualTo("$2a$10$abc");
         assertThat(d.mailbox("bob@example.test").orElseThrow().toString()).doesNotContain("$2a$");
@@ -69,6 +72,8 @@ class DirectoryLoaderTest {
         assertThat(d.transport("b.test")).contains(new NextHop("mx.b.test", 2525, true));
         assertThat(d.transport("c.test")).contains(new NextHop("mail.c.test", 25, false));
         assertThat(d.transport("d.test")).contains(new NextHop("2001:db8::1", 587, false));
+        // An address is never an MX name (RFC 1123 §2.1), brackets or not.
+        assertThat(d.transport("e.test")).contains(new NextHop("192.0.2.7", 2526, false));
     }
 
     @Test
@@ -142,8 +147,8 @@ class DirectoryLoaderTest {
                 .contains(":3: mailbox without 'address'");
         assertThat(failure("domains: [example.test]\ntransport:\n  partner.test: \"[10.0.0.5]:99999\"\n")
                 .getMessage()).contains(":3: next hop '[10.0.0.5]:99999'");
-        assertThat(failure("domains: [example.test]\ntransport:\n  partner.test: 10.0.0.5\n")
-                .getMessage()).contains(":3: next hop '10.0.0.5'", "brackets");
+        assertThat(failure("domains: [example.test]\ntransport:\n  partner.test: \"bad_host!\"\n")
+                .getMessage()).contains(":3: next hop 'bad_host!'");
         assertThat(failure("domains: [example.test]\ntransport:\n  example.test: \"[10.0.0.5]\"\n")
                 .getMessage()).contains(":3: transport for 'example.test', but it is a local domain");
         assertThat(failure("domains: example.test\n").getMessage()).contains(":1: 'domains': expected a list");

@@ -1,11 +1,14 @@
-package org.caravan.directory;
+package org.caravan.relay;
 
 import java.util.Locale;
 import java.util.Objects;
 
+import org.caravan.directory.Addresses;
+
 /**
- * A next hop from the transport map, written as in Postfix transport(5) (without the
- * "smtp:" transport name): {@code host}, {@code host:port}, {@code [host]}, {@code [host]:port}.
+ * A next hop from the transport map or the smarthost setting, written as in Postfix transport(5)
+ * (without the "smtp:" transport name): {@code host}, {@code host:port}, {@code [host]},
+ * {@code [host]:port}. An IP address needs no brackets: it is always connected to as it is.
  * Brackets mean "no MX lookup": connect to the host's A/AAAA records or to the IP literal itself
  * (RFC 5321 §5.1 otherwise looks up MX first). IPv6 goes in brackets, optionally with Postfix's
  * "ipv6:" prefix: {@code [2001:db8::1]:25} or {@code [ipv6:2001:db8::1]:25}.
@@ -49,12 +52,10 @@ public record NextHop(String host, int port, boolean mxLookup) {
             int colon = s.indexOf(':');
             host = colon < 0 ? s : s.substring(0, colon);
             rest = colon < 0 ? "" : s.substring(colon);
-            mx = true;
-            // RFC 1123 §2.1: a name that looks like dotted-decimal is an address, and an
-            // unbracketed address would make the relay look up MX records for it.
-            if (!Addresses.isValidDomain(host) || isIpLiteral(host)) {
-                throw new IllegalArgumentException("next hop '" + text + "': bad host '" + host
-                        + "' (IP addresses go in brackets)");
+            // RFC 1123 §2.1: a name that looks like dotted-decimal is an address, never an MX name.
+            mx = !isIpLiteral(host);
+            if (mx && !Addresses.isValidDomain(host)) {
+                throw new IllegalArgumentException("next hop '" + text + "': bad host '" + host + "'");
             }
         }
         int port = SMTP_PORT;
