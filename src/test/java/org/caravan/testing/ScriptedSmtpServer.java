@@ -149,7 +149,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     private void session(Socket s) {
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+        try (s; InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 1 << 16);
+             OutputStream out = s.getOutputStream()) {
             s.setSoTimeout(30_000);
             reply(out, greeting);
             if (!greeting.startsWith("2")) {

@@ -59,6 +59,11 @@ public final class SmtpTranscript implements AutoCloseable {
         return new SmtpTranscript(s);
     }
 
+    /** The socket's output, for streaming large content without logging it. */
+    public OutputStream rawOutput() {
+        return out;
+    }
+
     /** Sends one line; CRLF is appended. The line is encoded as UTF-8. */
     public SmtpTranscript send(String line) throws IOException {
         log.append("C: ").append(line).append('\n');
