@@ -1,0 +1,72 @@
+package org.caravan.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.camel.Route;
+import org.caravan.testing.TestRouter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The stages are the route files on disk: they load at start-up from caravan.routes.dir, YAML by
+ * default and XML (camel-xml-io-dsl) as well, and a broken file stops the start with an error
+ * naming the file.
+ */
+class RouteFilesTest {
+    @TempDir
+    Path dir;
+
+    private Path copyOfShippedRoutes() throws Exception {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        try (Stream<Path> files = Files.list(TestRouter.projectPath("routes"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, routes.resolve(file.getFileName()));
+            }
+        }
+        return routes;
+    }
+
+    @Test
+    void shippedStagesAndAnOperatorsXmlRouteLoadFromTheRoutesFolder() throws Exception {
+        Path routes = copyOfShippedRoutes();
+        Files.writeString(routes.resolve("probe.camel.xml"), """
+                <routes xmlns="http://camel.apache.org/schema/spring">
+                  <route id="xml-probe">
+                    <from uri="direct:xml-probe"/>
+                    <setBody><simple>xml route saw ${body}</simple></setBody>
+                  </route>
+                </routes>
+                """, StandardCharsets.UTF_8);
+
+        try (TestRouter router = TestRouter.start(dir.resolve("run"), Map.of("caravan.routes.dir", routes.toString()))) {
+            assertThat(router.camel().getRoutes()).extracting(Route::getRouteId).contains(
+                    "smtp-listener", "receive", "verify-recipient", "vrfy", "expn", "route", "deliver-local", "relay",
+                    "xml-probe");
+            String answer = router.camel().createProducerTemplate().requestBody("direct:xml-probe", "hello", String.class);
+            assertThat(answer).isEqualTo("xml route saw hello");
+        }
+    }
+
+    @Test
+    void brokenRouteFileStopsTheStartNamingTheFile() throws Exception {
+        Path routes = copyOfShippedRoutes();
+        Files.writeString(routes.resolve("broken.camel.yaml"), """
+                - route:
+                    id: broken
+                    from:
+                      uri: direct:broken
+                      steps:
+                        - noSuchStep: {}
+                """, StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> TestRouter.start(dir.resolve("run"), Map.of("caravan.routes.dir", routes.toString())))
+                .hasStackTraceContaining("broken.camel.yaml");
+    }
+}
