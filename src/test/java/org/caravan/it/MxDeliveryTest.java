@@ -3,11 +3,17 @@ package org.caravan.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.jms.Message;
 
@@ -82,6 +88,43 @@ class MxDeliveryTest {
         await().atMost(WAIT).until(() -> router.queueDepth("caravan.relay") == 0);
         assertThat(router.queueDepth("caravan.deferred")).isZero();
         assertThat(nextHop.connectionCount()).isEqualTo(1);
+    }
+
+    /**
+     * Order, not just fallback: a listener on 127.0.0.2 (same port) that answers 421 at greeting
+     * stands for the pref-5 host. It is contacted, and only then the pref-10 host gets the message;
+     * had the order been reversed, the pref-10 host would have taken it and nobody would have
+     * dialled 127.0.0.2.
+     */
+    @Test
+    void mostPreferredMxIsTriedFirst() throws Exception {
+        dns.mx("far.test", 10, "mx1.far.test").a("mx1.far.test", "127.0.0.1")
+                .mx("far.test", 5, "mx0.far.test").a("mx0.far.test", "127.0.0.2");
+        AtomicInteger busyConnections = new AtomicInteger();
+        try (ServerSocket busy = new ServerSocket()) {
+            busy.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), nextHop.port()));
+            Thread acceptor = new Thread(() -> {
+                while (!busy.isClosed()) {
+                    try (Socket s = busy.accept()) {
+                        busyConnections.incrementAndGet();
+                        s.getOutputStream().write("421 4.3.2 busy, try another MX\r\n".getBytes(StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "busy-mx");
+            acceptor.setDaemon(true);
+            acceptor.start();
+
+            send("user@far.test");
+
+            await().atMost(WAIT).until(() -> nextHop.messages().size() == 1);
+            assertThat(busyConnections.get()).isEqualTo(1);
+            assertThat(nextHop.messages().get(0).rcptTo()).containsExactly("user@far.test");
+        }
+        await().atMost(WAIT).until(() -> router.queueDepth("caravan.relay") == 0);
+        assertThat(router.queueDepth("caravan.deferred")).isZero();
     }
 
     @Test
