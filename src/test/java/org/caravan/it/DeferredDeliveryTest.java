@@ -107,4 +107,41 @@ class DeferredDeliveryTest {
             assertThat(dns.queryCount()).isPositive();
         }
     }
+
+    @Test
+    void transientReplyToDataDefersEveryAcceptedRecipient() throws Exception {
+        try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start("PIPELINING", "8BITMIME");
+             TestRouter router = TestRouter.start(dir,
+                     Map.of("caravan.relay.smarthost", "127.0.0.1:" + nextHop.port()))) {
+            nextHop.onData("452 4.3.1 Insufficient system storage");
+
+            new MailClient("127.0.0.1", router.smtpPort()).send("sender@client.test",
+                    List.of("a@far.test", "b@far.test"), message("data 452"));
+
+            Message deferred = awaitDeferred(router);
+            assertThat(lines(deferred.getStringProperty("CaravanRecipients")))
+                    .containsExactlyInAnyOrder("a@far.test", "b@far.test");
+            assertThat(lines(deferred.getStringProperty("CaravanLastError"))).containsExactlyInAnyOrder(
+                    "a@far.test\t452 4.3.1 Insufficient system storage",
+                    "b@far.test\t452 4.3.1 Insufficient system storage");
+            // The scripted server records every finished DATA, refused or not: one attempt only.
+            assertThat(nextHop.messages()).hasSize(1);
+        }
+    }
+
+    @Test
+    void connectionLostAfterDataIsDeferredNotDropped() throws Exception {
+        try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start("PIPELINING", "8BITMIME");
+             TestRouter router = TestRouter.start(dir,
+                     Map.of("caravan.relay.smarthost", "127.0.0.1:" + nextHop.port()))) {
+            nextHop.onData(ScriptedSmtpServer.DROP);
+
+            new MailClient("127.0.0.1", router.smtpPort()).send("sender@client.test",
+                    List.of("a@far.test"), message("dropped"));
+
+            Message deferred = awaitDeferred(router);
+            assertThat(deferred.getStringProperty("CaravanRecipients")).isEqualTo("a@far.test");
+            assertThat(deferred.getStringProperty("CaravanLastError")).matches("a@far\\.test\t4\\d\\d 4\\.4\\.2 .*");
+        }
+    }
 }
