@@ -191,6 +191,9 @@ class RouterTranscriptTest {
             String line = "x".repeat(98) + "\r\n";
             t.sendRaw("Subject: big\r\n\r\n" + line.repeat(MAX_SIZE / line.length() + 1) + ".\r\n");
             t.expect("552 5.3.4");
+            // The session goes on: a declared size exactly at the limit is still welcome.
+            t.send("MAIL FROM:<sender@client.test> SIZE=" + MAX_SIZE).expect("250 2.1.0");
+            t.send("RSET").expect("250");
         }
         assertNothingDelivered("big@example.test");
     }
