@@ -1,0 +1,106 @@
+package org.caravan.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.caravan.testing.ScriptedSmtpServer;
+import org.caravan.testing.SmtpTranscript;
+import org.caravan.testing.TestRouter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The caravan.delivery log: one key=value line per recipient per attempt, in the shape Postfix
+ * admins grep, for local (Maildir) and SMTP deliveries, sent and bounced.
+ */
+class DeliveryLogTest {
+    private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Queued as (\\S+)$");
+
+    @TempDir
+    Path dir;
+    Logger logger;
+    Level previousLevel;
+    ListAppender<ILoggingEvent> appender;
+
+    @BeforeEach
+    void attach() {
+        logger = (Logger) LoggerFactory.getLogger("caravan.delivery");
+        previousLevel = logger.getLevel();
+        logger.setLevel(Level.INFO);
+        appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+    }
+
+    @AfterEach
+    void detach() {
+        logger.detachAppender(appender);
+        appender.stop();
+        logger.setLevel(previousLevel);
+    }
+
+    private List<String> lines() {
+        synchronized (appender.list) {
+            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
+    private String lineFor(String recipient) {
+        return lines().stream().filter(l -> l.contains(" to=<" + recipient + "> ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void oneLinePerRecipientForLocalAndSmtpDeliveries() throws Exception {
+        try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start("PIPELINING", "8BITMIME");
+             TestRouter router = TestRouter.start(dir,
+                     Map.of("caravan.relay.smarthost", "127.0.0.1:" + nextHop.port()))) {
+            nextHop.onRcpt("ok@far.test", "250 2.1.5 Ok");
+            nextHop.onRcpt("refused@far.test", "550 5.1.1 No such user here");
+            nextHop.onData("250 2.0.0 Ok: queued downstream");
+
+            String id;
+            try (SmtpTranscript t = router.connect()) {
+                t.expect("220");
+                t.send("EHLO client.test").expect("250");
+                t.send("MAIL FROM:<sender@client.test>").expect("250");
+                t.send("RCPT TO:<alice@example.test>").expect("250");
+                t.send("RCPT TO:<ok@far.test>").expect("250");
+                t.send("RCPT TO:<refused@far.test>").expect("250");
+                t.send("DATA").expect("354");
+                t.sendRaw("Subject: logged\r\n\r\nhello\r\n.\r\n");
+                Matcher m = QUEUED.matcher(t.expect("250 2.0.0"));
+                assertThat(m.matches()).isTrue();
+                id = m.group(1);
+                t.send("QUIT").expect("221");
+            }
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> lines().size() >= 3);
+            String relay = "127.0.0.1\\[127\\.0\\.0\\.1\\]:" + nextHop.port();
+            String delay = "delay=\\d+\\.\\d\\d";
+            assertThat(lineFor("alice@example.test")).matches("queue_id=" + id
+                    + " to=<alice@example\\.test> relay=local " + delay + " dsn=2\\.0\\.0 status=sent \\(250 .*\\)");
+            assertThat(lineFor("ok@far.test")).matches("queue_id=" + id
+                    + " to=<ok@far\\.test> relay=" + relay + " " + delay
+                    + " dsn=2\\.0\\.0 status=sent \\(250 2\\.0\\.0 Ok: queued downstream\\)");
+            assertThat(lineFor("refused@far.test")).matches("queue_id=" + id
+                    + " to=<refused@far\\.test> relay=" + relay + " " + delay
+                    + " dsn=5\\.1\\.1 status=bounced \\(550 5\\.1\\.1 No such user here\\)");
+            // Exactly one line per recipient.
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> lines().size() == 3);
+        }
+    }
+}

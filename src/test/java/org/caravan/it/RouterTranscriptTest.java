@@ -1,0 +1,200 @@
+package org.caravan.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.caravan.testing.SmtpTranscript;
+import org.caravan.testing.TestRouter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Raw SMTP transcripts against the real router: real route files, real broker, real Maildir.
+ * One router for the class (max message size 10000); refusals use mailboxes of their own so that
+ * "nothing was delivered" can be checked per case.
+ */
+class RouterTranscriptTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final int MAX_SIZE = 10_000;
+    private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Queued as (\\S+)$");
+
+    @TempDir
+    static Path dir;
+    static TestRouter router;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Files.writeString(dir.resolve("directory.yaml"), """
+                domains: [example.test]
+                mailboxes:
+                  - address: alice@example.test
+                  - address: loop@example.test
+                  - address: hops@example.test
+                  - address: big@example.test
+                  - address: smuggle@example.test
+                  - address: victim@example.test
+                """, StandardCharsets.UTF_8);
+        router = TestRouter.start(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (router != null) {
+            router.close();
+        }
+    }
+
+    private static List<Path> newMail(String mailbox) throws Exception {
+        Path folder = router.maildir(mailbox).resolve("new");
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(folder)) {
+            return list.toList();
+        }
+    }
+
+    private static SmtpTranscript hello() throws Exception {
+        SmtpTranscript t = router.connect();
+        t.expect("220");
+        t.send("EHLO client.test").expect("250");
+        return t;
+    }
+
+    private static String queueId(String reply) {
+        Matcher m = QUEUED.matcher(reply);
+        assertThat(m.matches()).as(reply).isTrue();
+        return m.group(1);
+    }
+
+    /** A refused message left no trace: nothing on the inbound queue, no Maildir file, now or shortly after. */
+    private static void assertNothingDelivered(String... mailboxes) throws Exception {
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).until(() -> {
+            for (String mailbox : mailboxes) {
+                if (!newMail(mailbox).isEmpty()) {
+                    return false;
+                }
+            }
+            return router.queueDepth("caravan.inbound") == 0;
+        });
+    }
+
+    private static String withReceivedHeaders(int count) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            sb.append("Received: from hop").append(i).append(".test by hop").append(i + 1).append(".test; ")
+                    .append("Sat, 28 Nov 2026 12:00:00 +0000\r\n");
+        }
+        return sb.append("Subject: hops\r\n\r\nbody\r\n.\r\n").toString();
+    }
+
+    @Test
+    void greetingAndEhloAdvertiseTheExtensions() throws Exception {
+        try (SmtpTranscript t = router.connect()) {
+            assertThat(t.expect("220 ")).startsWith("220 " + TestRouter.HOSTNAME);
+            String ehlo = t.send("EHLO client.test").expect("250 ");
+            assertThat(ehlo.split("\n")).extracting(line -> line.substring(4)).contains(
+                    "PIPELINING", "SIZE " + MAX_SIZE, "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8");
+            assertThat(ehlo).startsWith("250-" + TestRouter.HOSTNAME);
+            t.send("QUIT").expect("221");
+        }
+    }
+
+    @Test
+    void pipelinedBatchIsAnsweredInOrderAndTheMessageReachesTheMaildir() throws Exception {
+        String id;
+        try (SmtpTranscript t = hello()) {
+            t.sendRaw("MAIL FROM:<sender@client.test>\r\nRCPT TO:<alice@example.test>\r\n"
+                    + "RCPT TO:<nobody@example.test>\r\nDATA\r\n");
+            t.expect("250 2.1.0");
+            t.expect("250 2.1.5");
+            t.expect("550 5.1.1");
+            t.expect("354");
+            t.sendRaw("Subject: pipelined\r\n\r\nhello Alice\r\n.\r\n");
+            id = queueId(t.expect("250 2.0.0"));
+            t.send("QUIT").expect("221");
+        }
+        await().atMost(WAIT).until(() -> newMail("alice@example.test").size() == 1);
+        String delivered = Files.readString(newMail("alice@example.test").get(0), StandardCharsets.UTF_8);
+        assertThat(delivered).contains("with ESMTP id " + id).endsWith("Subject: pipelined\r\n\r\nhello Alice\r\n");
+    }
+
+    @Test
+    void vrfyIs252AndExpnIs502() throws Exception {
+        try (SmtpTranscript t = hello()) {
+            t.send("VRFY alice@example.test").expect("252 2.5.0");
+            t.send("EXPN staff").expect("502");
+        }
+    }
+
+    /** Our own Received header counts: 99 from the client make 100, accepted; 100 make 101, a loop. */
+    @Test
+    void receivedCountAtTheThresholdIsAcceptedAndOneMoreIsALoop() throws Exception {
+        try (SmtpTranscript t = hello()) {
+            t.send("MAIL FROM:<sender@client.test>").expect("250");
+            t.send("RCPT TO:<loop@example.test>").expect("250");
+            t.send("DATA").expect("354");
+            t.sendRaw(withReceivedHeaders(100));
+            t.expect("554 5.4.6");
+        }
+        assertNothingDelivered("loop@example.test");
+
+        try (SmtpTranscript t = hello()) {
+            t.send("MAIL FROM:<sender@client.test>").expect("250");
+            t.send("RCPT TO:<hops@example.test>").expect("250");
+            t.send("DATA").expect("354");
+            t.sendRaw(withReceivedHeaders(99));
+            queueId(t.expect("250 2.0.0"));
+        }
+        await().atMost(WAIT).until(() -> newMail("hops@example.test").size() == 1);
+    }
+
+    /** SMTP smuggling: only CRLF.CRLF ends DATA; what follows a fake end must never run as commands. */
+    @ParameterizedTest(name = "fake end {0}")
+    @ValueSource(strings = {"\n.\n", "\n.\r\n", "\r.\r", "\r\n.\r", "\r.\n"})
+    void smugglingVariantsAreRefusedAndNothingIsQueued(String fakeEnd) throws Exception {
+        try (SmtpTranscript t = hello()) {
+            t.send("MAIL FROM:<sender@client.test>").expect("250");
+            t.send("RCPT TO:<smuggle@example.test>").expect("250");
+            t.send("DATA").expect("354");
+            t.sendRaw("Subject: smuggle\r\n\r\nhello" + fakeEnd
+                    + "MAIL FROM:<evil@client.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\n"
+                    + "smuggled\r\n.\r\n");
+            t.expect("554 5.6.0");
+            // Had the smuggled MAIL run, a transaction would be open and RCPT would be accepted.
+            t.send("RCPT TO:<victim@example.test>").expect("503 5.5.1");
+        }
+        assertNothingDelivered("smuggle@example.test", "victim@example.test");
+    }
+
+    @Test
+    void tooBigIsRefusedAtMailAndAtData() throws Exception {
+        try (SmtpTranscript t = hello()) {
+            t.send("MAIL FROM:<sender@client.test> SIZE=" + (MAX_SIZE + 1)).expect("552 5.3.4");
+            t.send("MAIL FROM:<sender@client.test> SIZE=100").expect("250");
+            t.send("RCPT TO:<big@example.test>").expect("250");
+            t.send("DATA").expect("354");
+            String line = "x".repeat(98) + "\r\n";
+            t.sendRaw("Subject: big\r\n\r\n" + line.repeat(MAX_SIZE / line.length() + 1) + ".\r\n");
+            t.expect("552 5.3.4");
+            // The session goes on: a declared size exactly at the limit is still welcome.
+            t.send("MAIL FROM:<sender@client.test> SIZE=" + MAX_SIZE).expect("250 2.1.0");
+            t.send("RSET").expect("250");
+        }
+        assertNothingDelivered("big@example.test");
+    }
+}
