@@ -45,7 +45,7 @@ final class DataReceiver {
     private OutputStream out;
     private long contentSize;
     private boolean inHeader = true;
-    private int receivedCount = 1; // ours
+    private int receivedCount; // the client's only: a hop count as the message arrived
     private Outcome outcome = Outcome.OK;
 
     private DataReceiver(Path file, OutputStream out, long headerSize, long maxSize) {

@@ -17,7 +17,8 @@ import java.util.Map;
  * @param content       the message as received (dot-unstuffed, CRLF line ends) with our Received
  *                      header prepended
  * @param size          size of {@code content} in octets
- * @param receivedCount number of Received header fields in the header section, ours included
+ * @param receivedCount number of Received header fields in the header section as the client sent
+ *                      it (our own not counted), so a threshold reads as in Postfix's hopcount_limit
  */
 public record MessageRequest(
         SessionInfo session,

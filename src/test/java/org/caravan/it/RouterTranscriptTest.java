@@ -141,14 +141,14 @@ class RouterTranscriptTest {
         }
     }
 
-    /** Our own Received header counts: 99 from the client make 100, accepted; 100 make 101, a loop. */
+    /** The client's Received headers are counted (ours is not): 100 are accepted, 101 are a loop. */
     @Test
     void receivedCountAtTheThresholdIsAcceptedAndOneMoreIsALoop() throws Exception {
         try (SmtpTranscript t = hello()) {
             t.send("MAIL FROM:<sender@client.test>").expect("250");
             t.send("RCPT TO:<loop@example.test>").expect("250");
             t.send("DATA").expect("354");
-            t.sendRaw(withReceivedHeaders(100));
+            t.sendRaw(withReceivedHeaders(101));
             t.expect("554 5.4.6");
         }
         assertNothingDelivered("loop@example.test");
@@ -157,7 +157,7 @@ class RouterTranscriptTest {
             t.send("MAIL FROM:<sender@client.test>").expect("250");
             t.send("RCPT TO:<hops@example.test>").expect("250");
             t.send("DATA").expect("354");
-            t.sendRaw(withReceivedHeaders(99));
+            t.sendRaw(withReceivedHeaders(100));
             queueId(t.expect("250 2.0.0"));
         }
         await().atMost(WAIT).until(() -> newMail("hops@example.test").size() == 1);
