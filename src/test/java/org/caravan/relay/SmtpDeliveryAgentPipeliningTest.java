@@ -162,6 +162,27 @@ class SmtpDeliveryAgentPipeliningTest {
     }
 
     @Test
+    void pipelinedDataAcceptedDespiteNoRecipientsClosesTheSessionWithoutContent() {
+        server.acceptDataWithoutRecipients();
+        server.onRcpt("a@x.test", "550 5.1.1 no");
+
+        DeliveryResult r = agent.deliver(List.of(host(server.port())), envelope("s@example.test", "a@x.test"),
+                text("Subject: 1\r\n\r\n1\r\n"));
+
+        assertThat(r.bounced()).singleElement().satisfies(o -> assertThat(o.reply().enhanced()).isEqualTo("5.1.1"));
+        assertThat(server.transcript()).contains("S: 354 End data with <CR><LF>.<CR><LF>").doesNotContain("C: RSET");
+        assertThat(server.messages()).isEmpty(); // the message was never ended with "."
+
+        DeliveryResult next = agent.deliver(List.of(host(server.port())), envelope("s@example.test", "b@x.test"),
+                text("Subject: 2\r\n\r\n2\r\n"));
+
+        assertThat(next.delivered()).hasSize(1);
+        assertThat(server.connectionCount()).isEqualTo(2); // the broken session was not reused
+        assertThat(server.messages()).singleElement()
+                .satisfies(m -> assertThat(m.contentAsAscii()).isEqualTo("Subject: 2\r\n\r\n2\r\n"));
+    }
+
+    @Test
     void withoutPipeliningEveryCommandWaitsForItsReply() throws Exception {
         try (ScriptedSmtpServer lockStep = ScriptedSmtpServer.start("8BITMIME").mailReplyDelay(HOLD)) {
             lockStep.onRcpt("gone@x.test", "550 5.1.1 no");

@@ -83,6 +83,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final List<Received> messages = new CopyOnWriteArrayList<>();
     private final List<ReplyPoint> replyPoints = new CopyOnWriteArrayList<>();
     private volatile long mailReplyDelayMillis;
+    private volatile boolean laxData;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
     private ScriptedSmtpServer(List<String> extensions) throws IOException {
@@ -137,6 +138,15 @@ public final class ScriptedSmtpServer implements AutoCloseable {
      */
     public ScriptedSmtpServer mailReplyDelay(java.time.Duration delay) {
         this.mailReplyDelayMillis = delay.toMillis();
+        return this;
+    }
+
+    /**
+     * A broken server that answers DATA with 354 even when no recipient was accepted (RFC 2920
+     * §3.1 says it must refuse), to test that a pipelining client then sends no content.
+     */
+    public ScriptedSmtpServer acceptDataWithoutRecipients() {
+        this.laxData = true;
         return this;
     }
 
@@ -226,7 +236,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         answer(in, cmd, out, r);
                     }
                     case "DATA" -> {
-                        if (from == null || rcpts.isEmpty()) {
+                        if ((from == null || rcpts.isEmpty()) && !laxData) {
                             answer(in, cmd, out, "554 5.5.1 No valid recipients");
                             continue;
                         }
