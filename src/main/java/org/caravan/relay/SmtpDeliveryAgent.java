@@ -34,14 +34,9 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * per recipient and every recipient gets one {@link DeliveryLog} line. Sessions are reused per
  * host through a small pool. Thread-safe: each delivery holds its transport exclusively.
  *
- * <p>No PIPELINING (RFC 2920): Angus sends each RCPT and waits. A subclass cannot pipeline
- * cleanly (Angus 2.0.5 source): an overriding {@code rcptTo()} must fill private fields
- * ({@code validSentAddr}, {@code validUnsentAddr}, {@code invalidAddr}, {@code exception},
- * {@code sendPartiallyFailed}) that {@code sendMessage} reads afterwards, and cannot even see the
- * private {@code addresses}/{@code message}. The only route is to pre-send all RCPTs and then
- * let {@code super.rcptTo()} "send" them again through a suppressing {@code sendCommand}
- * override; its RSET error paths (unexpected code, all refused) would then read pending RCPT
- * replies as the RSET reply and desynchronise the session. Not done on purpose.
+ * <p>PIPELINING (RFC 2920) when the host offers it: {@link PipeliningSmtpTransport} writes MAIL,
+ * the RCPTs and DATA as one group, then lets {@code SMTPTransport}'s own code read the replies in
+ * order, so its per-recipient accounting (and {@link TransactionReader}) is unchanged.
  *
  * <p>Reuse safety: a session that dies before the DATA content started is retried once on a
  * fresh connection when it came from the pool (nothing was delivered, so no duplicate is
@@ -166,7 +161,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
 
     private Connected connect(SessionKey key, List<String> failures) {
         MailHost host = key.host;
-        SMTPTransport t = new SMTPTransport(key.utf8 ? utf8Session : session,
+        SMTPTransport t = new PipeliningSmtpTransport(key.utf8 ? utf8Session : session,
                 new URLName("smtp", null, -1, null, null, null));
         try {
             t.connect(host.address().getHostAddress(), host.port(), null, null);

@@ -39,6 +39,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  * Replies are given without CRLF; several lines separated by "\n" ("250-a\n250 b"); {@link #DROP}
  * closes the connection instead of replying.
+ *
+ * <p>For PIPELINING (RFC 2920) clients: {@link #replyPoints()} tells, for every reply, which
+ * command lines had already arrived when it was written; {@link #mailReplyDelay} holds the MAIL
+ * reply back so that a pipelining client's RCPTs and DATA are seen first. RCPT without an
+ * accepted MAIL is answered 503 and DATA without recipients 554, as real servers do.
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
     /** One finished DATA transaction. */
@@ -46,6 +51,15 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         public String contentAsAscii() {
             return new String(content, StandardCharsets.ISO_8859_1);
         }
+    }
+
+    /**
+     * One reply the server wrote: the command it answered ("." for the end of DATA) and the
+     * complete command lines that had already arrived, unread, when it wrote it. A client that
+     * waits for every reply leaves {@code alreadyReceived} empty; a pipelining one (RFC 2920)
+     * does not.
+     */
+    public record ReplyPoint(String command, String reply, List<String> alreadyReceived) {
     }
 
     /** Scripted "reply" that closes the connection instead of answering (a crashed or timed-out peer). */
@@ -67,6 +81,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> transcript = new CopyOnWriteArrayList<>();
     private final List<Received> messages = new CopyOnWriteArrayList<>();
+    private final List<ReplyPoint> replyPoints = new CopyOnWriteArrayList<>();
+    private volatile long mailReplyDelayMillis;
+    private volatile boolean laxData;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
     private ScriptedSmtpServer(List<String> extensions) throws IOException {
@@ -115,6 +132,35 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Waits this long before answering each MAIL, so that what a pipelining client sends after
+     * MAIL has arrived before the reply is written (see {@link #replyPoints()}).
+     */
+    public ScriptedSmtpServer mailReplyDelay(java.time.Duration delay) {
+        this.mailReplyDelayMillis = delay.toMillis();
+        return this;
+    }
+
+    /**
+     * A broken server that answers DATA with 354 even when no recipient was accepted (RFC 2920
+     * §3.1 says it must refuse), to test that a pipelining client then sends no content.
+     */
+    public ScriptedSmtpServer acceptDataWithoutRecipients() {
+        this.laxData = true;
+        return this;
+    }
+
+    /** Every reply to a command, in order, with what had already arrived when it was written. */
+    public List<ReplyPoint> replyPoints() {
+        return List.copyOf(replyPoints);
+    }
+
+    /** Lines already received when the first command starting with {@code prefix} was answered. */
+    public List<String> receivedBeforeReplyTo(String prefix) {
+        return replyPoints.stream().filter(p -> p.command().startsWith(prefix)).findFirst()
+                .map(ReplyPoint::alreadyReceived).orElseThrow(() -> new AssertionError("no reply to " + prefix));
+    }
+
     public int connectionCount() {
         return connections.get();
     }
@@ -149,7 +195,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     private void session(Socket s) {
-        try (s; InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 1 << 16);
+        try (s; java.io.BufferedInputStream in = new java.io.BufferedInputStream(s.getInputStream(), 1 << 16);
              OutputStream out = s.getOutputStream()) {
             s.setSoTimeout(30_000);
             reply(out, greeting);
@@ -165,49 +211,54 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 transcript.add("C: " + cmd);
                 String verb = cmd.length() >= 4 ? cmd.substring(0, 4).toUpperCase(Locale.ROOT) : cmd.toUpperCase(Locale.ROOT);
                 switch (verb) {
-                    case "EHLO" -> reply(out, ehloReply());
-                    case "HELO" -> reply(out, "250 scripted.test");
+                    case "EHLO" -> answer(in, cmd, out, ehloReply());
+                    case "HELO" -> answer(in, cmd, out, "250 scripted.test");
                     case "MAIL" -> {
+                        pause(mailReplyDelayMillis);
                         String r = next(mailScript, "250 2.1.0 Ok");
                         if (r.startsWith("2")) {
                             from = path(cmd);
                             rcpts.clear();
                         }
-                        reply(out, r);
+                        answer(in, cmd, out, r);
                     }
                     case "RCPT" -> {
                         String addr = path(cmd);
+                        if (from == null) {
+                            answer(in, cmd, out, "503 5.5.1 Error: need MAIL command");
+                            continue;
+                        }
                         Deque<String> script = rcptScript.get(addr.toLowerCase(Locale.ROOT));
                         String r = script == null ? "250 2.1.5 Ok" : next(script, "250 2.1.5 Ok");
                         if (r.startsWith("2")) {
                             rcpts.add(addr);
                         }
-                        reply(out, r);
+                        answer(in, cmd, out, r);
                     }
                     case "DATA" -> {
-                        if (from == null || rcpts.isEmpty()) {
-                            reply(out, "554 5.5.1 No valid recipients");
+                        if ((from == null || rcpts.isEmpty()) && !laxData) {
+                            answer(in, cmd, out, "554 5.5.1 No valid recipients");
                             continue;
                         }
-                        reply(out, "354 End data with <CR><LF>.<CR><LF>");
+                        answer(in, cmd, out, "354 End data with <CR><LF>.<CR><LF>");
                         if (!readData(in, from, rcpts)) {
                             return;
                         }
-                        reply(out, next(dataScript, "250 2.0.0 Ok: queued"));
+                        answer(in, ".", out, next(dataScript, "250 2.0.0 Ok: queued"));
                         from = null;
                         rcpts = new ArrayList<>();
                     }
                     case "RSET" -> {
                         from = null;
                         rcpts = new ArrayList<>();
-                        reply(out, "250 2.0.0 Ok");
+                        answer(in, cmd, out, "250 2.0.0 Ok");
                     }
-                    case "NOOP" -> reply(out, "250 2.0.0 Ok");
+                    case "NOOP" -> answer(in, cmd, out, "250 2.0.0 Ok");
                     case "QUIT" -> {
-                        reply(out, "221 2.0.0 Bye");
+                        answer(in, cmd, out, "221 2.0.0 Bye");
                         return;
                     }
-                    default -> reply(out, "502 5.5.1 Command not implemented");
+                    default -> answer(in, cmd, out, "502 5.5.1 Command not implemented");
                 }
             }
         } catch (IOException e) {
@@ -263,6 +314,37 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
         }
         return sb.toString();
+    }
+
+    /** Replies to {@code cmd} and records which later lines had already arrived (read ahead, not consumed). */
+    private void answer(java.io.BufferedInputStream in, String cmd, OutputStream out, String reply) throws IOException {
+        List<String> waiting = new ArrayList<>();
+        int n = Math.min(in.available(), MAX_LINE);
+        if (n > 0) {
+            in.mark(n + 1);
+            byte[] ahead = in.readNBytes(n);
+            in.reset();
+            String text = new String(ahead, StandardCharsets.UTF_8);
+            int lineEnd;
+            while ((lineEnd = text.indexOf('\n')) >= 0) {
+                waiting.add(text.substring(0, lineEnd).replaceAll("\r$", ""));
+                text = text.substring(lineEnd + 1);
+            }
+        }
+        replyPoints.add(new ReplyPoint(cmd, reply, List.copyOf(waiting)));
+        reply(out, reply);
+    }
+
+    private static void pause(long millis) throws IOException {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     private void reply(OutputStream out, String reply) throws IOException {
