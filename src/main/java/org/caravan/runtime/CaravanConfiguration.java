@@ -3,7 +3,10 @@ package org.caravan.runtime;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.component.jms.JmsEndpoint;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.slf4j.Logger;
@@ -30,14 +33,24 @@ public final class CaravanConfiguration implements CamelConfiguration {
             context.addService(broker, true, true);
             brokerUrl = broker.clientUrl();
         }
-        context.addComponent("jms", jmsComponent(context, brokerUrl));
+        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
+        context.addComponent("jms", jmsComponent(context, artemis));
+        // Every JMS endpoint streams only what Artemis would store as a large message anyway.
+        long largeMessageThreshold = artemis.getMinLargeMessageSize();
+        context.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onEndpointAdd(Endpoint endpoint) {
+                if (endpoint instanceof JmsEndpoint jms) {
+                    jms.setBinding(new ArtemisJmsBinding(jms, largeMessageThreshold));
+                }
+            }
+        });
 
         context.getRegistry().bind("settings", settings);
         new Beans(settings).bindTo(context);
     }
 
-    private static JmsComponent jmsComponent(CamelContext context, String brokerUrl) throws Exception {
-        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
+    private static JmsComponent jmsComponent(CamelContext context, ActiveMQConnectionFactory artemis) throws Exception {
         // No client-side prefetch: a message waits in the broker, not in a busy consumer's buffer.
         artemis.setConsumerWindowSize(0);
         // Durable sends block until the broker has journaled (and synced) the message.
