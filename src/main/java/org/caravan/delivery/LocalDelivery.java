@@ -1,6 +1,7 @@
 package org.caravan.delivery;
 
 import java.io.InputStream;
+import java.time.Instant;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -22,10 +23,12 @@ public final class LocalDelivery {
         Message message = exchange.getMessage();
         String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
         String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
+        Instant arrival = Instant.ofEpochMilli(message.getHeader(EnvelopeHeaders.ARRIVAL_TIME,
+                System.currentTimeMillis(), Long.class));
         for (String mailbox : EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
                 String.class))) {
             try (InputStream content = MessageContent.open(exchange)) {
-                maildir.deliver(mailbox, queueId, sender, content);
+                maildir.deliver(mailbox, queueId, sender, content, arrival);
             }
         }
     }

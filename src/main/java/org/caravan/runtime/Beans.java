@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.support.service.ServiceSupport;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
@@ -29,13 +28,16 @@ import org.caravan.smtp.SmtpServerInitializerFactory;
  */
 final class Beans {
     private final Settings settings;
+    private final Map<String, Object> beans;
 
+    /** Builds every bean now, so a broken operator file stops the start before anything runs. */
     Beans(Settings settings) {
         this.settings = settings;
+        this.beans = build();
     }
 
-    /** Builds every bean, by the name the route files use. */
-    Map<String, Object> build() {
+    /** Every bean, by the name the route files use. */
+    private Map<String, Object> build() {
         DirectorySource directory = DirectorySource.load(settings.directoryFile());
         RecipientClassifier classifier = new RecipientClassifier(directory);
 
@@ -46,43 +48,30 @@ final class Beans {
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
                 .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout()));
 
-        Map<String, Object> beans = new LinkedHashMap<>();
-        beans.put("directory", directory);
-        beans.put("smtpServer", new SmtpServerInitializerFactory(smtp));
-        beans.put("recipientPolicy", new RecipientPolicy(classifier, ClientNetworks.parse(settings.mynetworks())));
-        beans.put("disclosurePolicy", new DisclosurePolicy());
-        beans.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
-        beans.put("envelopeMapper", new EnvelopeMapper());
-        beans.put("recipientRouter", new RecipientRouter(classifier));
-        beans.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname())));
-        beans.put("relayStage", new RelayStage(
+        Map<String, Object> named = new LinkedHashMap<>();
+        named.put("directory", directory);
+        named.put("smtpServer", new SmtpServerInitializerFactory(smtp));
+        named.put("recipientPolicy", new RecipientPolicy(classifier, ClientNetworks.parse(settings.mynetworks())));
+        named.put("disclosurePolicy", new DisclosurePolicy());
+        named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
+        named.put("envelopeMapper", new EnvelopeMapper());
+        named.put("recipientRouter", new RecipientRouter(classifier));
+        named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname())));
+        named.put("relayStage", new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
                         settings.smarthostIfSet().map(NextHop::parse), settings.dnsServer(),
                         settings.dnsTimeout(), settings.relaySmtpPort()), agent));
-        beans.put("smtpClient", agent);
-        return beans;
+        named.put("smtpClient", agent);
+        return named;
     }
 
     /** Binds every bean; those holding resources (pooled SMTP connections) close with the context. */
     void bindTo(CamelContext context) throws Exception {
-        for (Map.Entry<String, Object> bean : build().entrySet()) {
+        for (Map.Entry<String, Object> bean : beans.entrySet()) {
             context.getRegistry().bind(bean.getKey(), bean.getValue());
             if (bean.getValue() instanceof AutoCloseable closeable) {
-                context.addService(new Closer(closeable), true, true);
+                context.addService(new ClosingService(closeable), true, true);
             }
-        }
-    }
-
-    private static final class Closer extends ServiceSupport {
-        private final AutoCloseable resource;
-
-        Closer(AutoCloseable resource) {
-            this.resource = resource;
-        }
-
-        @Override
-        protected void doStop() throws Exception {
-            resource.close();
         }
     }
 }

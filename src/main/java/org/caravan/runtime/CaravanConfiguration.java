@@ -7,7 +7,6 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.component.jms.JmsEndpoint;
 import org.apache.camel.support.LifecycleStrategySupport;
-import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +24,8 @@ public final class CaravanConfiguration implements CamelConfiguration {
         Settings settings = Settings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
         LOG.info("Caravan {} on {}:{}, data in {}", settings.hostname(), settings.smtpBind(), settings.smtpPort(),
                 settings.dataDir());
+
+        Beans beans = new Beans(settings);
 
         String brokerUrl = settings.brokerUrl();
         if (settings.embeddedBroker()) {
@@ -46,8 +47,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
             }
         });
 
-        context.getRegistry().bind("settings", settings);
-        new Beans(settings).bindTo(context);
+        beans.bindTo(context);
     }
 
     private static JmsComponent jmsComponent(CamelContext context, ActiveMQConnectionFactory artemis) throws Exception {
@@ -58,7 +58,11 @@ public final class CaravanConfiguration implements CamelConfiguration {
         CachingConnectionFactory caching = new CachingConnectionFactory(artemis);
         caching.setSessionCacheSize(64);
         caching.setCacheConsumers(false);
-        context.addService(new ConnectionFactoryCloser(caching, artemis), true, true);
+        // Closes the JMS connections on shutdown, before the embedded broker (added earlier) stops.
+        context.addService(new ClosingService(() -> {
+            caching.destroy();
+            artemis.close();
+        }), true, true);
 
         JmsComponent jms = JmsComponent.jmsComponent(caching);
         // Large messages stream through Artemis instead of being held whole in the heap.
@@ -66,22 +70,5 @@ public final class CaravanConfiguration implements CamelConfiguration {
         jms.setDeliveryPersistent(true);
         jms.setCacheLevelName("CACHE_CONSUMER");
         return jms;
-    }
-
-    /** Closes the JMS connections on shutdown, before the embedded broker stops. */
-    private static final class ConnectionFactoryCloser extends ServiceSupport {
-        private final CachingConnectionFactory caching;
-        private final ActiveMQConnectionFactory artemis;
-
-        ConnectionFactoryCloser(CachingConnectionFactory caching, ActiveMQConnectionFactory artemis) {
-            this.caching = caching;
-            this.artemis = artemis;
-        }
-
-        @Override
-        protected void doStop() {
-            caching.destroy();
-            artemis.close();
-        }
     }
 }
