@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 
+import org.caravan.retry.PostfixDuration;
+import org.caravan.retry.RetrySchedule;
+
 /**
  * Every Caravan setting, read once at start from one property source. Standalone that source is
  * Camel's property placeholders (application.properties, overridden by -D system properties and
@@ -31,7 +34,18 @@ public record Settings(
         Duration relayConnectTimeout,
         Duration relayCommandTimeout,
         int relaySmtpPort,
-        Duration dnsTimeout) {
+        Duration dnsTimeout,
+        RetrySchedule retry,
+        DoubleBounce doubleBounce,
+        long bounceSizeLimit) {
+
+    /** What happens to a bounce that cannot be delivered (a message from the null sender). */
+    public enum DoubleBounce {
+        /** Report it to postmaster once (a "double bounce"). */
+        POSTMASTER,
+        /** Drop it with a log line. */
+        DROP
+    }
 
     /** Reads every setting through {@code lookup} (null or blank means "use the default"). */
     public static Settings from(Function<String, String> lookup) {
@@ -56,7 +70,13 @@ public record Settings(
                 Duration.ofSeconds(r.integer("caravan.relay.connect-timeout-seconds", 30)),
                 Duration.ofSeconds(r.integer("caravan.relay.command-timeout-seconds", 300)),
                 r.integer("caravan.relay.smtp-port", 25),
-                Duration.ofSeconds(r.integer("caravan.dns.timeout-seconds", 5)));
+                Duration.ofSeconds(r.integer("caravan.dns.timeout-seconds", 5)),
+                new RetrySchedule(
+                        PostfixDuration.parse("caravan.retry.min-backoff", r.get("caravan.retry.min-backoff", "5m")),
+                        PostfixDuration.parse("caravan.retry.max-backoff", r.get("caravan.retry.max-backoff", "1h")),
+                        PostfixDuration.parse("caravan.queue.lifetime", r.get("caravan.queue.lifetime", "5d"))),
+                r.choice("caravan.bounce.double-bounce", DoubleBounce.POSTMASTER),
+                r.longValue("caravan.bounce.size-limit", 50_000L));
     }
 
     public boolean embeddedBroker() {
@@ -92,6 +112,17 @@ public record Settings(
         String get(String key, String dflt) {
             String v = lookup.apply(key);
             return v == null || v.isBlank() ? dflt : v.trim();
+        }
+
+        <E extends Enum<E>> E choice(String key, E dflt) {
+            String v = get(key, dflt.name());
+            try {
+                return Enum.valueOf(dflt.getDeclaringClass(), v.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("setting " + key + " must be one of "
+                        + java.util.Arrays.toString(dflt.getDeclaringClass().getEnumConstants()).toLowerCase(
+                                java.util.Locale.ROOT) + ", got '" + v + "'");
+            }
         }
 
         int integer(String key, int dflt) {
