@@ -33,10 +33,19 @@ public final class EnvelopeHeaders {
     /** Last delivery error per failed recipient, one "recipient<TAB>reply" per line (deferred queue). */
     public static final String LAST_ERROR = "CaravanLastError";
 
-    /** Local mailboxes of this message, one per line; set by the route stage, absent when none. */
-    public static final String LOCAL_RECIPIENTS = "CaravanLocalRecipients";
-    /** Remote domains of this message (a java.util.List), one relay message each; set by the route stage. */
-    public static final String RELAY_DOMAINS = "CaravanRelayDomains";
+    /** When a deferred message's next attempt is due, epoch milliseconds (for the operator). */
+    public static final String NEXT_ATTEMPT = "CaravanNextAttempt";
+    /** After a delivery attempt: the recipients that failed temporarily and will be retried. */
+    public static final String RETRY_RECIPIENTS = "CaravanRetryRecipients";
+    /**
+     * After a delivery attempt: the recipients that failed for good, one per line as
+     * {@code recipient<TAB>status<TAB>remote-mta<TAB>diagnostic} (remote-mta may be empty).
+     */
+    public static final String FAILURES = "CaravanFailures";
+    /** On messages we generate: {@code bounce} or {@code double-bounce}, so a failing one never loops. */
+    public static final String NOTICE = "CaravanNotice";
+    /** Artemis scheduled delivery time, epoch milliseconds (the retry's next attempt). */
+    public static final String ARTEMIS_SCHEDULED_DELIVERY = "_AMQ_SCHED_DELIVERY";
 
     /** Artemis duplicate detection id (set to the queue id so a retried send is not stored twice). */
     public static final String ARTEMIS_DUPLICATE_ID = "_AMQ_DUPL_ID";

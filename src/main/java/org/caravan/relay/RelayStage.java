@@ -1,5 +1,6 @@
 package org.caravan.relay;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,20 +11,31 @@ import org.apache.camel.Message;
 import org.caravan.delivery.DeliveryLog;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.RecipientFailure;
 import org.caravan.relay.DeliveryResult.RecipientOutcome;
+import org.caravan.retry.RetrySchedule;
+import org.caravan.smtp.SmtpReply;
 
 /**
- * The relay stage's bean: one delivery attempt of a relay message to its domain's next hop. After
- * it, {@code CaravanRecipients} holds only the recipients that were not delivered (empty when
- * all were) and {@code CaravanLastError} their replies, so the route can queue the remainder.
+ * The relay stage's bean: one delivery attempt of a message to its domain's next hop, and the
+ * sorting of every recipient into delivered (done), temporary failure (retried while the message
+ * is younger than its lifetime) or permanent failure (bounced). After it, the headers
+ * {@code CaravanRetryRecipients}, {@code CaravanFailures} and {@code CaravanLastError} say which.
  */
 public final class RelayStage {
+    /** RFC 3463 X.4.7: delivery time expired. */
+    private static final String EXPIRED = "4.4.7";
+
     private final NextHopResolver resolver;
     private final SmtpDeliveryAgent agent;
+    private final RetrySchedule schedule;
+    private final Clock clock;
 
-    public RelayStage(NextHopResolver resolver, SmtpDeliveryAgent agent) {
+    public RelayStage(NextHopResolver resolver, SmtpDeliveryAgent agent, RetrySchedule schedule, Clock clock) {
         this.resolver = resolver;
         this.agent = agent;
+        this.schedule = schedule;
+        this.clock = clock;
     }
 
     public void deliver(Exchange exchange) {
@@ -33,11 +45,51 @@ public final class RelayStage {
         List<String> recipients = EnvelopeHeaders.splitAddresses(
                 message.getHeader(EnvelopeHeaders.RECIPIENTS, String.class));
         Instant arrival = Instant.ofEpochMilli(message.getHeader(EnvelopeHeaders.ARRIVAL_TIME,
-                System.currentTimeMillis(), Long.class));
+                clock.millis(), Long.class));
         Envelope envelope = new Envelope(queueId, message.getHeader(EnvelopeHeaders.SENDER, "", String.class),
                 recipients, arrival, message.getHeader(EnvelopeHeaders.BODY_TYPE, "", String.class));
         int attempts = message.getHeader(EnvelopeHeaders.ATTEMPTS, 0, Integer.class) + 1;
 
+        List<RecipientOutcome> failed = new ArrayList<>();
+        if (Boolean.TRUE.equals(message.getHeader("JMSRedelivered", Boolean.class))) {
+            // The broker handed this message out before and never saw that attempt finish (a crash
+            // or a rollback). Its persisted delivery count is the record of that attempt: count it
+            // as a failed one and wait the backoff, so a crash can never cause a burst of retries.
+            SmtpReply interrupted = SmtpReply.of(451, "4.3.0", "previous delivery attempt was interrupted");
+            for (String recipient : recipients) {
+                failed.add(new RecipientOutcome(recipient, interrupted, "none"));
+            }
+        } else {
+            failed.addAll(attempt(domain, envelope, exchange));
+        }
+
+        Instant now = clock.instant();
+        boolean expired = schedule.expired(arrival, now);
+        List<String> retry = new ArrayList<>();
+        List<RecipientFailure> failures = new ArrayList<>();
+        StringBuilder lastErrors = new StringBuilder();
+        for (RecipientOutcome outcome : failed) {
+            String remote = "none".equals(outcome.relay()) ? "" : outcome.relay();
+            if (outcome.reply().isPermanentFailure()) {
+                failures.add(RecipientFailure.of(outcome.recipient(), outcome.reply(), remote));
+            } else if (expired) {
+                failures.add(new RecipientFailure(outcome.recipient(), EXPIRED, remote,
+                        "delivery time expired after " + Duration.between(arrival, now).toMinutes()
+                                + " minutes; last reply: " + outcome.reply()));
+            } else {
+                retry.add(outcome.recipient());
+                lastErrors.append(outcome.recipient()).append('\t').append(outcome.reply()).append('\n');
+            }
+        }
+        EnvelopeHeaders.retainEnvelopeOnly(message);
+        message.setHeader(EnvelopeHeaders.ATTEMPTS, attempts);
+        message.setHeader(EnvelopeHeaders.RETRY_RECIPIENTS, EnvelopeHeaders.joinAddresses(retry));
+        message.setHeader(EnvelopeHeaders.FAILURES, RecipientFailure.encode(failures));
+        message.setHeader(EnvelopeHeaders.LAST_ERROR, lastErrors.toString().strip());
+    }
+
+    /** Resolves the next hop and delivers; returns the recipients that were not delivered. */
+    private List<RecipientOutcome> attempt(String domain, Envelope envelope, Exchange exchange) {
         List<RecipientOutcome> failed = new ArrayList<>();
         try {
             List<MailHost> hosts = resolver.resolve(domain);
@@ -46,23 +98,12 @@ public final class RelayStage {
             failed.addAll(result.bounced());
         } catch (NextHopException e) {
             // No host to try: every recipient of this domain shares the resolver's verdict.
-            Duration delay = Duration.between(arrival, Instant.now());
-            for (String recipient : recipients) {
+            Duration delay = Duration.between(envelope.arrival(), clock.instant());
+            for (String recipient : envelope.recipients()) {
                 failed.add(new RecipientOutcome(recipient, e.reply(), "none"));
-                DeliveryLog.record(queueId, recipient, "none", delay, e.reply());
+                DeliveryLog.record(envelope.queueId(), recipient, "none", delay, e.reply());
             }
         }
-
-        List<String> remaining = new ArrayList<>();
-        StringBuilder errors = new StringBuilder();
-        for (RecipientOutcome outcome : failed) {
-            remaining.add(outcome.recipient());
-            errors.append(outcome.recipient()).append('\t').append(outcome.reply()).append('\n');
-        }
-        EnvelopeHeaders.retainEnvelopeOnly(message);
-        message.setHeader(EnvelopeHeaders.ATTEMPTS, attempts);
-        message.setHeader(EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(remaining));
-        message.setHeader(EnvelopeHeaders.LAST_ERROR, errors.toString().strip());
-        message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":deferred:" + domain + ":" + attempts);
+        return failed;
     }
 }
