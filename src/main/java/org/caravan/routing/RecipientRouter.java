@@ -11,14 +11,15 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.RecipientFailure;
 import org.caravan.policy.Destination;
 import org.caravan.policy.RecipientClassifier;
 import org.caravan.smtp.SmtpReplies;
 
 /**
  * The route stage's bean: sorts a queued message's recipients by destination (local mailboxes,
- * one part per remote domain, and recipients no longer known) and prepares each part as a
- * message of its own. The local/remote decision itself is {@link RecipientClassifier}'s.
+ * one part per remote domain, and recipients no longer known, who are bounced) and prepares each
+ * part as a message of its own. The local/remote decision itself is {@link RecipientClassifier}'s.
  */
 public final class RecipientRouter {
     /** Header on each part: local, relay or unroutable (see {@link RoutePart.Kind}). */
@@ -80,13 +81,12 @@ public final class RecipientRouter {
                 message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":relay:" + part.domain());
             }
             case UNROUTABLE -> {
-                StringBuilder errors = new StringBuilder();
+                List<RecipientFailure> failures = new ArrayList<>();
                 for (String recipient : part.recipients()) {
-                    errors.append(recipient).append('\t')
-                            .append(SmtpReplies.NO_SUCH_USER.withText("No such user here: " + recipient)).append('\n');
+                    failures.add(RecipientFailure.of(recipient,
+                            SmtpReplies.NO_SUCH_USER.withText("No such user here: " + recipient), ""));
                 }
-                message.setHeader(EnvelopeHeaders.LAST_ERROR, errors.toString().strip());
-                message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":unroutable");
+                message.setHeader(EnvelopeHeaders.FAILURES, RecipientFailure.encode(failures));
             }
             case LOCAL -> {
                 // delivered in this transaction, never queued again

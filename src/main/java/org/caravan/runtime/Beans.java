@@ -4,6 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
+import java.time.Clock;
+
+import org.caravan.bounce.Bounces;
+import org.caravan.bounce.DsnBuilder;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
@@ -18,6 +22,7 @@ import org.caravan.relay.NextHopResolver;
 import org.caravan.relay.RelayStage;
 import org.caravan.relay.SmtpClientSettings;
 import org.caravan.relay.SmtpDeliveryAgent;
+import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.RecipientRouter;
 import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.SmtpServerInitializerFactory;
@@ -57,10 +62,14 @@ final class Beans {
         named.put("envelopeMapper", new EnvelopeMapper());
         named.put("recipientRouter", new RecipientRouter(classifier));
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname())));
+        Clock clock = Clock.systemUTC();
         named.put("relayStage", new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
                         settings.smarthostIfSet().map(NextHop::parse), settings.dnsServer(),
-                        settings.dnsTimeout(), settings.relaySmtpPort()), agent));
+                        settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), clock));
+        named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
+        named.put("bounces", new Bounces(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit()),
+                settings.doubleBounce(), "postmaster@" + directory.current().primaryDomain(), clock));
         named.put("smtpClient", agent);
         return named;
     }
