@@ -137,7 +137,7 @@ public final class DsnBuilder {
                 // Too large: the header lines within the first returnSizeLimit octets.
                 return new Returned(headerSection(Arrays.copyOf(head, (int) Math.min(head.length, returnSizeLimit))), false);
             }
-            return new Returned(readHeaderSection(new BufferedInputStream(in)), false);
+            return new Returned(readHeaderSection(new BufferedInputStream(in, (int) Math.max(1, Math.min(8192, returnSizeLimit)))), false);
         }
     }
 
