@@ -79,7 +79,7 @@ public final class DsnBuilder {
         out.line("To: <" + field(stripBrackets(to)) + ">");
         out.line("Subject: " + subject(report));
         out.line("Date: " + DATE.format(clock.instant()));
-        out.line("Message-ID: <" + System.currentTimeMillis() + "." + hex(8) + "@" + reportingMta + ">");
+        out.line("Message-ID: <" + clock.millis() + "." + hex(8) + "@" + reportingMta + ">");
         out.line("Auto-Submitted: auto-replied");
         out.line("MIME-Version: 1.0");
         out.line("Content-Type: multipart/report; report-type=delivery-status;");
