@@ -79,7 +79,7 @@ public final class DsnBuilder {
         out.line("To: <" + field(stripBrackets(to)) + ">");
         out.line("Subject: " + subject(report));
         out.line("Date: " + DATE.format(clock.instant()));
-        out.line("Message-ID: <" + System.currentTimeMillis() + "." + hex(8) + "@" + reportingMta + ">");
+        out.line("Message-ID: <" + clock.millis() + "." + hex(8) + "@" + reportingMta + ">");
         out.line("Auto-Submitted: auto-replied");
         out.line("MIME-Version: 1.0");
         out.line("Content-Type: multipart/report; report-type=delivery-status;");
@@ -137,7 +137,7 @@ public final class DsnBuilder {
                 // Too large: the header lines within the first returnSizeLimit octets.
                 return new Returned(headerSection(Arrays.copyOf(head, (int) Math.min(head.length, returnSizeLimit))), false);
             }
-            return new Returned(readHeaderSection(new BufferedInputStream(in)), false);
+            return new Returned(readHeaderSection(new BufferedInputStream(in, (int) Math.max(1, Math.min(8192, returnSizeLimit)))), false);
         }
     }
 
