@@ -32,6 +32,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
             EmbeddedBroker broker = new EmbeddedBroker(settings.brokerConfig(), settings.brokerDataDir());
             // Added first, so it stops last: after every route and the JMS connections.
             context.addService(broker, true, true);
+            context.getRegistry().bind("broker", broker);
             brokerUrl = broker.clientUrl();
         }
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);

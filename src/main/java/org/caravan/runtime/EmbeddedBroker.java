@@ -39,6 +39,11 @@ public final class EmbeddedBroker extends ServiceSupport {
         this.dataDir = dataDir;
     }
 
+    /** The running broker, for operator views (queue depths, scheduled messages); null when stopped. */
+    public org.apache.activemq.artemis.core.server.ActiveMQServer server() {
+        return server == null ? null : server.getActiveMQServer();
+    }
+
     /** Client URL of this broker's in-VM acceptor. */
     public String clientUrl() {
         return "vm://" + serverId;

@@ -141,6 +141,22 @@ public final class TestRouter implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Messages held back by the embedded broker until their scheduled time (retries waiting on
+     * caravan.deferred): a JMS browser does not see them until they are due.
+     */
+    public java.util.List<org.apache.activemq.artemis.api.core.Message> scheduled(String queue) {
+        org.caravan.runtime.EmbeddedBroker broker = camel().getRegistry().lookupByNameAndType("broker",
+                org.caravan.runtime.EmbeddedBroker.class);
+        org.apache.activemq.artemis.core.server.Queue q = broker.server()
+                .locateQueue(org.apache.activemq.artemis.api.core.SimpleString.of(queue));
+        java.util.List<org.apache.activemq.artemis.api.core.Message> result = new java.util.ArrayList<>();
+        for (org.apache.activemq.artemis.core.server.MessageReference ref : q.getScheduledMessages()) {
+            result.add(ref.getMessage());
+        }
+        return result;
+    }
+
     @Override
     public void close() {
         main.stop();
