@@ -4,7 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -30,6 +33,14 @@ public final class RelayStage {
     private final SmtpDeliveryAgent agent;
     private final RetrySchedule schedule;
     private final Clock clock;
+    /** JMS ids of the messages this run has attempted (bounded): tells a crash from a rollback. */
+    private final Map<String, Boolean> attemptedHere = Collections.synchronizedMap(
+            new LinkedHashMap<>(256, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 10_000;
+                }
+            });
 
     public RelayStage(NextHopResolver resolver, SmtpDeliveryAgent agent, RetrySchedule schedule, Clock clock) {
         this.resolver = resolver;
@@ -51,10 +62,11 @@ public final class RelayStage {
         int attempts = message.getHeader(EnvelopeHeaders.ATTEMPTS, 0, Integer.class) + 1;
 
         List<RecipientOutcome> failed = new ArrayList<>();
-        if (Boolean.TRUE.equals(message.getHeader("JMSRedelivered", Boolean.class))) {
-            // The broker handed this message out before and never saw that attempt finish (a crash
-            // or a rollback). Its persisted delivery count is the record of that attempt: count it
-            // as a failed one and wait the backoff, so a crash can never cause a burst of retries.
+        if (interruptedByCrash(message)) {
+            // The broker handed this message out before, to an earlier run of the router that never
+            // finished the attempt (it crashed). The broker's persisted delivery count is the record
+            // of that attempt: count it as a failed one and wait the backoff, so a crash can never
+            // cause a burst of retries.
             SmtpReply interrupted = SmtpReply.of(451, "4.3.0", "previous delivery attempt was interrupted");
             for (String recipient : recipients) {
                 failed.add(new RecipientOutcome(recipient, interrupted, "none"));
@@ -86,6 +98,18 @@ public final class RelayStage {
         message.setHeader(EnvelopeHeaders.RETRY_RECIPIENTS, EnvelopeHeaders.joinAddresses(retry));
         message.setHeader(EnvelopeHeaders.FAILURES, RecipientFailure.encode(failures));
         message.setHeader(EnvelopeHeaders.LAST_ERROR, lastErrors.toString().strip());
+    }
+
+    /**
+     * Redelivered, and not after a rollback seen by this run: then the attempt was cut short by a
+     * crash. A rollback in this run (a failing stage) is redelivered as usual, so the broker's
+     * redelivery limit still moves a poison message to the dead-letter address.
+     */
+    private boolean interruptedByCrash(Message message) {
+        String id = message.getHeader("JMSMessageID", String.class);
+        boolean redelivered = Boolean.TRUE.equals(message.getHeader("JMSRedelivered", Boolean.class));
+        boolean seenHere = id != null && attemptedHere.put(id, Boolean.TRUE) != null;
+        return redelivered && !seenHere;
     }
 
     /** Resolves the next hop and delivers; returns the recipients that were not delivered. */
