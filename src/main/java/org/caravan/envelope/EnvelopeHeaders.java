@@ -26,6 +26,14 @@ public final class EnvelopeHeaders {
     public static final String BODY_TYPE = "CaravanBodyType";
     /** Whether the client asked for SMTPUTF8 on MAIL. */
     public static final String SMTPUTF8 = "CaravanSmtpUtf8";
+    /** MAIL RET parameter (RFC 3461 §4.3): FULL or HDRS, empty when absent. */
+    public static final String RET = "CaravanRet";
+    /** MAIL ENVID parameter (RFC 3461 §4.4), xtext-decoded, empty when absent. */
+    public static final String ENVID = "CaravanEnvid";
+    /** Per recipient NOTIFY and ORCPT (RFC 3461 §4.1, §4.2): see {@link RecipientDsn}. */
+    public static final String DSN = "CaravanDsn";
+    /** Set once a delay warning has been sent for this message. */
+    public static final String DELAY_WARNED = "CaravanDelayWarned";
     /** Next hop chosen by the route stage for a relay message (a domain; resolution happens at delivery). */
     public static final String NEXT_HOP = "CaravanNextHop";
     /** Delivery attempts made so far. */
