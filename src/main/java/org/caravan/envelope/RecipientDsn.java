@@ -13,16 +13,16 @@ import java.util.Set;
  * one line per recipient: {@code recipient<TAB>NOTIFY<TAB>ORCPT}, both values as the client sent
  * them (NOTIFY upper-cased), empty when absent.
  *
- * @param notify empty when the client gave no NOTIFY; else NEVER alone or some of SUCCESS,
+ * @param notifyOn empty when the client gave no NOTIFY; else NEVER alone or some of SUCCESS,
  *               FAILURE, DELAY
  * @param orcpt  the ORCPT parameter as received ("rfc822;" + xtext), or empty
  */
-public record RecipientDsn(String recipient, Set<Notify> notify, String orcpt) {
+public record RecipientDsn(String recipient, Set<Notify> notifyOn, String orcpt) {
 
     public enum Notify { NEVER, SUCCESS, FAILURE, DELAY }
 
     public RecipientDsn {
-        notify = notify.isEmpty() ? EnumSet.noneOf(Notify.class) : EnumSet.copyOf(notify);
+        notifyOn = notifyOn.isEmpty() ? EnumSet.noneOf(Notify.class) : EnumSet.copyOf(notifyOn);
         orcpt = orcpt == null ? "" : orcpt;
     }
 
@@ -40,7 +40,7 @@ public record RecipientDsn(String recipient, Set<Notify> notify, String orcpt) {
 
     /** Failure notices: asked for, or the default when NOTIFY was not given (RFC 3461 §4.1). */
     public boolean wantsFailure() {
-        return notify.isEmpty() || notify.contains(Notify.FAILURE);
+        return notifyOn.isEmpty() || notifyOn.contains(Notify.FAILURE);
     }
 
     /**
@@ -48,17 +48,17 @@ public record RecipientDsn(String recipient, Set<Notify> notify, String orcpt) {
      * RFC 3461 §4.1 lets the MTA decide in that case.
      */
     public boolean wantsDelay() {
-        return notify.isEmpty() || notify.contains(Notify.DELAY);
+        return notifyOn.isEmpty() || notifyOn.contains(Notify.DELAY);
     }
 
     public boolean wantsSuccess() {
-        return notify.contains(Notify.SUCCESS);
+        return notifyOn.contains(Notify.SUCCESS);
     }
 
     /** The NOTIFY parameter value to pass on, or empty. */
     public String notifyValue() {
         List<String> words = new ArrayList<>();
-        notify.forEach(n -> words.add(n.name()));
+        notifyOn.forEach(n -> words.add(n.name()));
         return String.join(",", words);
     }
 
