@@ -50,6 +50,10 @@ public final class EnvelopeHeaders {
      * {@code recipient<TAB>status<TAB>remote-mta<TAB>diagnostic} (remote-mta may be empty).
      */
     public static final String FAILURES = "CaravanFailures";
+    /** After a delivery attempt: recipients still being retried for whom a delay warning is due. */
+    public static final String DELAYS = "CaravanDelays";
+    /** After delivery: recipients delivered or relayed whose sender asked for success notices. */
+    public static final String SUCCESSES = "CaravanSuccesses";
     /** On messages we generate: {@code bounce} or {@code double-bounce}, so a failing one never loops. */
     public static final String NOTICE = "CaravanNotice";
     /** Artemis scheduled delivery time, epoch milliseconds (the retry's next attempt). */

@@ -14,7 +14,7 @@ import org.apache.camel.Message;
 import org.caravan.delivery.DeliveryLog;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
-import org.caravan.envelope.RecipientFailure;
+import org.caravan.envelope.RecipientNotice;
 import org.caravan.relay.DeliveryResult.RecipientOutcome;
 import org.caravan.retry.RetrySchedule;
 import org.caravan.smtp.SmtpReply;
@@ -77,18 +77,24 @@ public final class RelayStage {
 
         Instant now = clock.instant();
         boolean expired = schedule.expired(arrival, now);
+        boolean warn = !Boolean.TRUE.equals(message.getHeader(EnvelopeHeaders.DELAY_WARNED, Boolean.class))
+                && schedule.delayWarningDue(arrival, now);
+        List<RecipientNotice> delays = new ArrayList<>();
         List<String> retry = new ArrayList<>();
-        List<RecipientFailure> failures = new ArrayList<>();
+        List<RecipientNotice> failures = new ArrayList<>();
         StringBuilder lastErrors = new StringBuilder();
         for (RecipientOutcome outcome : failed) {
             String remote = "none".equals(outcome.relay()) ? "" : outcome.relay();
             if (outcome.reply().isPermanentFailure()) {
-                failures.add(RecipientFailure.of(outcome.recipient(), outcome.reply(), remote));
+                failures.add(RecipientNotice.of(outcome.recipient(), outcome.reply(), remote));
             } else if (expired) {
-                failures.add(new RecipientFailure(outcome.recipient(), EXPIRED, remote,
+                failures.add(new RecipientNotice(outcome.recipient(), EXPIRED, remote,
                         "delivery time expired after " + Duration.between(arrival, now).toMinutes()
                                 + " minutes; last reply: " + outcome.reply()));
             } else {
+                if (warn) {
+                    delays.add(RecipientNotice.of(outcome.recipient(), outcome.reply(), remote));
+                }
                 retry.add(outcome.recipient());
                 lastErrors.append(outcome.recipient()).append('\t').append(outcome.reply()).append('\n');
             }
@@ -96,8 +102,13 @@ public final class RelayStage {
         EnvelopeHeaders.retainEnvelopeOnly(message);
         message.setHeader(EnvelopeHeaders.ATTEMPTS, attempts);
         message.setHeader(EnvelopeHeaders.RETRY_RECIPIENTS, EnvelopeHeaders.joinAddresses(retry));
-        message.setHeader(EnvelopeHeaders.FAILURES, RecipientFailure.encode(failures));
+        message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));
         message.setHeader(EnvelopeHeaders.LAST_ERROR, lastErrors.toString().strip());
+        message.setHeader(EnvelopeHeaders.DELAYS, RecipientNotice.encode(delays));
+        if (!delays.isEmpty()) {
+            // One warning per message: the retried copy remembers that it was sent.
+            message.setHeader(EnvelopeHeaders.DELAY_WARNED, true);
+        }
     }
 
     /**

@@ -11,7 +11,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
-import org.caravan.envelope.RecipientFailure;
+import org.caravan.envelope.RecipientNotice;
 import org.caravan.policy.Destination;
 import org.caravan.policy.RecipientClassifier;
 import org.caravan.smtp.SmtpReplies;
@@ -81,12 +81,12 @@ public final class RecipientRouter {
                 message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":relay:" + part.domain());
             }
             case UNROUTABLE -> {
-                List<RecipientFailure> failures = new ArrayList<>();
+                List<RecipientNotice> failures = new ArrayList<>();
                 for (String recipient : part.recipients()) {
-                    failures.add(RecipientFailure.of(recipient,
+                    failures.add(RecipientNotice.of(recipient,
                             SmtpReplies.NO_SUCH_USER.withText("No such user here: " + recipient), ""));
                 }
-                message.setHeader(EnvelopeHeaders.FAILURES, RecipientFailure.encode(failures));
+                message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));
             }
             case LOCAL -> {
                 // delivered in this transaction, never queued again

@@ -6,7 +6,7 @@ import java.util.Map;
 import org.apache.camel.CamelContext;
 import java.time.Clock;
 
-import org.caravan.bounce.Bounces;
+import org.caravan.bounce.Notices;
 import org.caravan.bounce.DsnBuilder;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
@@ -68,8 +68,8 @@ final class Beans {
                         settings.smarthostIfSet().map(NextHop::parse), settings.dnsServer(),
                         settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), clock));
         named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
-        named.put("bounces", new Bounces(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit()),
-                settings.doubleBounce(), "postmaster@" + directory.current().primaryDomain(), clock));
+        named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit()),
+                settings.doubleBounce(), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));
         named.put("smtpClient", agent);
         return named;
     }

@@ -74,7 +74,8 @@ public record Settings(
                 new RetrySchedule(
                         PostfixDuration.parse("caravan.retry.min-backoff", r.get("caravan.retry.min-backoff", "5m")),
                         PostfixDuration.parse("caravan.retry.max-backoff", r.get("caravan.retry.max-backoff", "1h")),
-                        PostfixDuration.parse("caravan.queue.lifetime", r.get("caravan.queue.lifetime", "5d"))),
+                        PostfixDuration.parse("caravan.queue.lifetime", r.get("caravan.queue.lifetime", "5d")),
+                        PostfixDuration.parse("caravan.dsn.delay-warning", r.get("caravan.dsn.delay-warning", "4h"))),
                 r.choice("caravan.bounce.double-bounce", DoubleBounce.POSTMASTER),
                 r.longValue("caravan.bounce.size-limit", 50_000L));
     }

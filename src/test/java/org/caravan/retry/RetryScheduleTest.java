@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class RetryScheduleTest {
     private final RetrySchedule postfixLike = new RetrySchedule(Duration.ofMinutes(5), Duration.ofHours(1),
-            Duration.ofDays(5));
+            Duration.ofDays(5), Duration.ofHours(4));
 
     @Test
     void backoffStartsAtTheMinimumAndDoublesUpToTheMaximum() {
@@ -31,6 +31,16 @@ class RetryScheduleTest {
     }
 
     @Test
+    void oneDelayWarningAfterItsDelayUnlessTurnedOff() {
+        Instant arrival = Instant.parse("2026-11-28T10:00:00Z");
+        assertThat(postfixLike.delayWarningDue(arrival, Instant.parse("2026-11-28T13:59:59Z"))).isFalse();
+        assertThat(postfixLike.delayWarningDue(arrival, Instant.parse("2026-11-28T14:00:00Z"))).isTrue();
+        RetrySchedule off = new RetrySchedule(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofDays(5),
+                Duration.ZERO);
+        assertThat(off.delayWarningDue(arrival, Instant.parse("2026-12-01T10:00:00Z"))).isFalse();
+    }
+
+    @Test
     void durationsAreWrittenAsInPostfix() {
         assertThat(PostfixDuration.parse("x", "30s")).isEqualTo(Duration.ofSeconds(30));
         assertThat(PostfixDuration.parse("x", "5m")).isEqualTo(Duration.ofMinutes(5));
@@ -44,7 +54,7 @@ class RetryScheduleTest {
 
     @Test
     void nonsenseSchedulesAreRefused() {
-        assertThatThrownBy(() -> new RetrySchedule(Duration.ofHours(2), Duration.ofHours(1), Duration.ofDays(1)))
+        assertThatThrownBy(() -> new RetrySchedule(Duration.ofHours(2), Duration.ofHours(1), Duration.ofDays(1), Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }
