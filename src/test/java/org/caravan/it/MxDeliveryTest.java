@@ -4,18 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
-import jakarta.jms.Message;
+import jakarta.mail.Session;
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
 
 import org.caravan.testing.MailClient;
 import org.caravan.testing.ScriptedSmtpServer;
@@ -58,8 +66,12 @@ class MxDeliveryTest {
     }
 
     private void send(String recipient) throws Exception {
-        new MailClient("127.0.0.1", router.smtpPort()).send("sender@client.test", List.of(recipient),
-                ("From: sender@client.test\r\nSubject: via MX\r\n\r\nhello\r\n").getBytes(StandardCharsets.US_ASCII));
+        send("sender@client.test", recipient);
+    }
+
+    private void send(String sender, String recipient) throws Exception {
+        new MailClient("127.0.0.1", router.smtpPort()).send(sender, List.of(recipient),
+                ("From: " + sender + "\r\nSubject: via MX\r\n\r\nhello\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test
@@ -127,18 +139,45 @@ class MxDeliveryTest {
         assertThat(router.queueDepth("caravan.deferred")).isZero();
     }
 
+    /** A null MX (RFC 7505) is a permanent failure: bounced to the sender, never retried, never dialled. */
     @Test
-    void nullMxIsDeferredWith5110() throws Exception {
+    void nullMxIsBouncedWith5110() throws Exception {
         dns.nullMx("far.test");
 
-        send("user@far.test");
+        send("alice@example.test", "user@far.test"); // a local sender: the bounce lands in her Maildir
 
-        await().atMost(WAIT).until(() -> router.queueDepth("caravan.deferred") == 1);
-        await().atMost(WAIT).until(() -> router.queueDepth("caravan.relay") == 0);
-        Message deferred = router.browse("caravan.deferred").get(0);
-        assertThat(deferred.getStringProperty("CaravanRecipients")).isEqualTo("user@far.test");
-        assertThat(deferred.getStringProperty("CaravanLastError")).startsWith("user@far.test\t556 5.1.10 ");
+        Path fresh = router.maildir("alice@example.test").resolve("new");
+        await().atMost(WAIT).until(() -> Files.isDirectory(fresh) && fileCount(fresh) == 1);
+        Path bounce;
+        try (Stream<Path> files = Files.list(fresh)) {
+            bounce = files.findFirst().orElseThrow();
+        }
+        assertThat(new String(Files.readAllBytes(bounce), StandardCharsets.UTF_8)).startsWith("Return-Path: <>\r\n");
+        MimeMessage dsn;
+        try (InputStream in = Files.newInputStream(bounce)) {
+            dsn = new MimeMessage(Session.getInstance(new Properties()), in);
+        }
+        ContentType type = new ContentType(dsn.getContentType());
+        assertThat(type.getBaseType()).isEqualToIgnoringCase("multipart/report");
+        assertThat(type.getParameter("report-type")).isEqualToIgnoringCase("delivery-status");
+        String status;
+        try (InputStream in = ((MimeBodyPart) ((MimeMultipart) dsn.getContent()).getBodyPart(1)).getRawInputStream()) {
+            status = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        assertThat(status).contains("Final-Recipient: rfc822; user@far.test", "Action: failed", "Status: 5.1.10");
+        assertThat(status).containsPattern("Diagnostic-Code: smtp; 556 5\\.1\\.10 ");
+
+        await().atMost(WAIT).until(() -> router.queueDepth("caravan.relay") == 0
+                && router.queueDepth("caravan.inbound") == 0);
+        assertThat(router.scheduled("caravan.deferred")).isEmpty();
+        assertThat(router.queueDepth("caravan.deferred")).isZero();
         assertThat(nextHop.connectionCount()).isZero();
         assertThat(router.queueDepth("caravan.dead")).isZero();
+    }
+
+    private static long fileCount(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.count();
+        }
     }
 }

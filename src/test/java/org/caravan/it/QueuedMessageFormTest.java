@@ -9,8 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.jms.Message;
-
+import org.apache.activemq.artemis.api.core.Message;
 import org.caravan.testing.MailClient;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.Test;
@@ -18,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How a queued message is stored: below Artemis's large-message threshold as ordinary journal
- * bytes, at or above it as a streamed large message (never whole in the heap). Seen on messages
- * parked on caravan.deferred because their next hop refuses connections.
+ * bytes, at or above it as a streamed large message (never whole in the heap). Seen on the retries
+ * scheduled on caravan.deferred because their next hop refuses connections; a scheduled message
+ * is invisible to a JMS browser until due, so it is read as the broker's core message.
  */
 class QueuedMessageFormTest {
     /** Artemis sets this property on large messages only. */
@@ -31,26 +31,29 @@ class QueuedMessageFormTest {
     @Test
     void smallMessagesAreJournalBytesAndLargeOnesAreStreamed() throws Exception {
         int closedPort = TestRouter.freePort();
-        try (TestRouter router = TestRouter.start(dir, Map.of("caravan.relay.smarthost", "127.0.0.1:" + closedPort))) {
+        try (TestRouter router = TestRouter.start(dir, Map.of("caravan.relay.smarthost", "127.0.0.1:" + closedPort,
+                "caravan.retry.min-backoff", "1h"))) {
             MailClient client = new MailClient("127.0.0.1", router.smtpPort());
             client.send("s@client.test", List.of("small@far.test"), message(1_000));
             client.send("s@client.test", List.of("large@far.test"), message(300_000));
 
-            await().atMost(Duration.ofSeconds(20)).until(() -> router.queueDepth("caravan.deferred") == 2);
-            Message small = deferredFor(router, "small@far.test");
-            Message large = deferredFor(router, "large@far.test");
+            await().atMost(Duration.ofSeconds(20)).until(() -> router.scheduled("caravan.deferred").size() == 2);
+            Message small = scheduledFor(router, "small@far.test");
+            Message large = scheduledFor(router, "large@far.test");
+            assertThat(small.isLargeMessage()).isFalse();
             assertThat(small.getObjectProperty(LARGE_SIZE)).isNull();
+            assertThat(large.isLargeMessage()).isTrue();
             assertThat(large.getLongProperty(LARGE_SIZE)).isGreaterThan(300_000);
         }
     }
 
-    private static Message deferredFor(TestRouter router, String recipient) throws Exception {
-        for (Message m : router.browse("caravan.deferred")) {
+    private static Message scheduledFor(TestRouter router, String recipient) {
+        for (Message m : router.scheduled("caravan.deferred")) {
             if (recipient.equals(m.getStringProperty("CaravanRecipients"))) {
                 return m;
             }
         }
-        throw new AssertionError("nothing deferred for " + recipient);
+        throw new AssertionError("no retry scheduled for " + recipient);
     }
 
     private static byte[] message(int size) {
