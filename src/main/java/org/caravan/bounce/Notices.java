@@ -100,7 +100,8 @@ public final class Notices {
             nothing(message);
             return;
         }
-        Action action = done.get(0).diagnostic().startsWith("relayed") ? Action.RELAYED : Action.DELIVERED;
+        // Delivered here (no remote MTA), or relayed to a next hop that cannot report further.
+        Action action = done.get(0).remoteMta().isEmpty() ? Action.DELIVERED : Action.RELAYED;
         queue(exchange, done, action, sender, SUCCESS, null);
     }
 

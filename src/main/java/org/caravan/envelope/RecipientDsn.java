@@ -79,7 +79,10 @@ public record RecipientDsn(String recipient, Set<Notify> notifyOn, String orcpt)
         return sb.toString().strip();
     }
 
-    /** Decodes the header; recipients without a line get the defaults (no NOTIFY, no ORCPT). */
+    /**
+     * Decodes the header, keyed by lower-cased recipient (a local mailbox may be spelt otherwise
+     * than the RCPT that reached it); recipients without a line get the defaults.
+     */
     public static Map<String, RecipientDsn> decode(String header) {
         Map<String, RecipientDsn> result = new LinkedHashMap<>();
         if (header == null || header.isBlank()) {
@@ -88,14 +91,14 @@ public record RecipientDsn(String recipient, Set<Notify> notifyOn, String orcpt)
         for (String line : header.split("\n")) {
             String[] f = line.split("\t", -1);
             Set<Notify> notify = f.length > 1 && !f[1].isEmpty() ? parseNotify(f[1]) : EnumSet.noneOf(Notify.class);
-            result.put(f[0], new RecipientDsn(f[0], notify, f.length > 2 ? f[2] : ""));
+            result.put(f[0].toLowerCase(Locale.ROOT), new RecipientDsn(f[0], notify, f.length > 2 ? f[2] : ""));
         }
         return result;
     }
 
     /** The DSN request for {@code recipient} in a decoded header, or the defaults. */
     public static RecipientDsn of(Map<String, RecipientDsn> decoded, String recipient) {
-        RecipientDsn d = decoded.get(recipient);
+        RecipientDsn d = decoded.get(recipient.toLowerCase(Locale.ROOT));
         return d != null ? d : new RecipientDsn(recipient, EnumSet.noneOf(Notify.class), "");
     }
 }
