@@ -5,8 +5,13 @@ import java.util.Objects;
 
 import org.caravan.smtp.SmtpReply;
 
-/** The outcome of one delivery attempt, one reply per envelope recipient (never per message). */
-public record DeliveryResult(List<RecipientOutcome> outcomes) {
+/**
+ * The outcome of one delivery attempt, one reply per envelope recipient (never per message).
+ * {@code remoteDsn}: the next hop that took the transaction offered DSN, so the DSN request was
+ * passed on (RFC 3461 §5.2.1); false when it did not, or no host took the transaction. With false,
+ * NOTIFY=SUCCESS recipients delivered here need a "relayed" DSN from us (§5.2.2).
+ */
+public record DeliveryResult(List<RecipientOutcome> outcomes, boolean remoteDsn) {
 
     /** What the remote host (or our own failure handling) said about one recipient. */
     public record RecipientOutcome(String recipient, SmtpReply reply, String relay) {
@@ -19,6 +24,11 @@ public record DeliveryResult(List<RecipientOutcome> outcomes) {
 
     public DeliveryResult {
         outcomes = List.copyOf(outcomes);
+    }
+
+    /** No next hop with DSN took the transaction. */
+    public DeliveryResult(List<RecipientOutcome> outcomes) {
+        this(outcomes, false);
     }
 
     /** 2xx: done. */

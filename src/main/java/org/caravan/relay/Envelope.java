@@ -2,14 +2,24 @@ package org.caravan.relay;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+
+import org.caravan.envelope.RecipientDsn;
 
 /**
  * What the relay needs besides the content bytes: the queue id (for logs), the envelope sender
  * ("" is the null reverse-path, RFC 5321 §4.5.5), the recipients for this next hop, the arrival
  * time (delay in logs) and the MAIL BODY type the client declared ("8BITMIME", "7BIT" or null).
+ *
+ * <p>The DSN request (RFC 3461) to pass on to a next hop that offers DSN (§5.2.1): {@code ret}
+ * "FULL", "HDRS" or "" (none), {@code envid} decoded ("" if none; xtext-encoded again on the
+ * wire) and per recipient its {@link RecipientDsn} (NOTIFY set, ORCPT as received); recipients
+ * without an entry have the defaults (no NOTIFY, no ORCPT).
  */
-public record Envelope(String queueId, String sender, List<String> recipients, Instant arrival, String bodyType) {
+public record Envelope(String queueId, String sender, List<String> recipients, Instant arrival, String bodyType,
+                       String ret, String envid, Map<String, RecipientDsn> dsn) {
 
     public Envelope {
         Objects.requireNonNull(queueId, "queueId");
@@ -22,6 +32,34 @@ public record Envelope(String queueId, String sender, List<String> recipients, I
         // CR/LF in an address would be command injection (CVE-2025-7962 class); reject, never send.
         checkNoControls(sender);
         recipients.forEach(Envelope::checkNoControls);
+        ret = ret == null ? "" : ret.toUpperCase(Locale.ROOT);
+        if (!ret.isEmpty() && !ret.equals("FULL") && !ret.equals("HDRS")) {
+            throw new IllegalArgumentException("RET must be FULL or HDRS: " + ret);
+        }
+        envid = envid == null ? "" : envid;
+        dsn = dsn == null ? Map.of() : Map.copyOf(dsn);
+        for (RecipientDsn d : dsn.values()) {
+            // ORCPT goes out as received: "addr-type;xtext", never with a space or control character.
+            if (d.orcpt().chars().anyMatch(c -> c <= 0x20 || c == 0x7f)
+                    || (!d.orcpt().isEmpty() && d.orcpt().indexOf(';') < 1)) {
+                throw new IllegalArgumentException("malformed ORCPT for " + d.recipient());
+            }
+        }
+    }
+
+    public Envelope(String queueId, String sender, List<String> recipients, Instant arrival, String bodyType) {
+        this(queueId, sender, recipients, arrival, bodyType, "", "", Map.of());
+    }
+
+    /** The DSN request for {@code recipient}, or the defaults (no NOTIFY, no ORCPT). */
+    public RecipientDsn dsnFor(String recipient) {
+        return RecipientDsn.of(dsn, recipient);
+    }
+
+    /** True if any DSN parameter was requested (RET, ENVID, or a NOTIFY/ORCPT for some recipient). */
+    public boolean hasDsnRequest() {
+        return !ret.isEmpty() || !envid.isEmpty()
+                || dsn.values().stream().anyMatch(d -> !d.notifyOn().isEmpty() || !d.orcpt().isEmpty());
     }
 
     private static void checkNoControls(String address) {

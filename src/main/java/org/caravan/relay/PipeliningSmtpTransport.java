@@ -42,6 +42,13 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * Without PIPELINING, with group addresses or BDAT this class behaves exactly like
  * {@code SMTPTransport}. Each command is still flushed on its own (Angus's private
  * {@code sendCommand(byte[])}); what pipelining saves is the wait for each reply.
+ *
+ * <p>Per-recipient RCPT parameters (DSN NOTIFY and ORCPT, RFC 3461 §4): Angus sends one NOTIFY
+ * for the whole message ({@code SMTPMessage.setNotifyOptions}) and never an ORCPT. With
+ * {@link #sendMessage(Message, Address[], List)} each RCPT command Angus builds gets its own
+ * recipient's parameter string appended in {@link #sendCommand} (lock-step), and the pipelined
+ * group is built with the same suffixes, so the replay check still matches. Do not combine with
+ * Angus's own NOTIFY (setNotifyOptions / mail.smtp.dsn.notify): the parameter would appear twice.
  */
 final class PipeliningSmtpTransport extends SMTPTransport {
     /** Unread replies allowed at once: MAIL + 100 RCPT + DATA fit in one group. */
@@ -60,10 +67,39 @@ final class PipeliningSmtpTransport extends SMTPTransport {
     private int claimed; // "sent" again by SMTPTransport's own code (replayed)
     private int read;    // replies read
     private boolean outOfStep; // the session can no longer be kept in step: close it
+    /** Per recipient (same order as the addresses), appended to its RCPT command; null: none. */
+    private List<String> rcptParameters;
+    private int rcptIndex;     // next RCPT command's position in the address list
 
     PipeliningSmtpTransport(Session session, URLName url) {
         super(session, url);
         this.protocol = url == null || url.getProtocol() == null ? "smtp" : url.getProtocol();
+    }
+
+    /**
+     * As {@link #sendMessage(Message, Address[])}, with {@code rcptParameters.get(i)} (e.g.
+     * {@code " NOTIFY=SUCCESS ORCPT=rfc822;a@b"}, leading space included, or "") appended to the
+     * RCPT command for {@code addresses[i]}. Plain {@link InternetAddress}es only (no groups).
+     */
+    synchronized void sendMessage(Message msg, Address[] addresses, List<String> rcptParameters)
+            throws MessagingException {
+        if (rcptParameters.size() != addresses.length) {
+            throw new IllegalArgumentException("one RCPT parameter string per address");
+        }
+        for (String p : rcptParameters) {
+            if (p.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("control character in RCPT parameters");
+            }
+        }
+        if (!plainAddresses(addresses)) {
+            throw new IllegalArgumentException("RCPT parameters need plain addresses");
+        }
+        this.rcptParameters = List.copyOf(rcptParameters);
+        try {
+            sendMessage(msg, addresses);
+        } finally {
+            this.rcptParameters = null;
+        }
     }
 
     @Override
@@ -105,6 +141,7 @@ final class PipeliningSmtpTransport extends SMTPTransport {
 
     @Override
     protected void rcptTo() throws MessagingException {
+        rcptIndex = 0;
         if (mode != Mode.ARMED) {
             super.rcptTo();
             return;
@@ -115,12 +152,16 @@ final class PipeliningSmtpTransport extends SMTPTransport {
         mode = Mode.ON;
         writeAhead();
         super.mailFrom(); // replay: the real MAIL reply; on failure Angus sends RSET (we drain first) and throws
+        rcptIndex = 0;
         super.rcptTo();   // replay: the real RCPT replies, Angus's own accounting
         // sendMessage goes on with data(): its "DATA" is replayed and the real reply read.
     }
 
     @Override
     protected void sendCommand(String cmd) throws MessagingException {
+        if (rcptParameters != null && cmd.startsWith("RCPT TO:") && rcptIndex < rcptParameters.size()) {
+            cmd += rcptParameters.get(rcptIndex++); // this recipient's own NOTIFY/ORCPT
+        }
         if (mode == Mode.CAPTURE_MAIL) {
             mailCommand = cmd;
             return;
@@ -206,10 +247,13 @@ final class PipeliningSmtpTransport extends SMTPTransport {
             }
         }
         List<String> cmds = new ArrayList<>(recipients.length);
-        for (Address a : recipients) {
-            String cmd = "RCPT TO:" + normalize(((InternetAddress) a).getAddress());
+        for (int i = 0; i < recipients.length; i++) {
+            String cmd = "RCPT TO:" + normalize(((InternetAddress) recipients[i]).getAddress());
             if (notify != null) {
                 cmd += " NOTIFY=" + notify;
+            }
+            if (rcptParameters != null) {
+                cmd += rcptParameters.get(i); // as sendCommand appends it on replay
             }
             cmds.add(cmd);
         }
@@ -274,5 +318,6 @@ final class PipeliningSmtpTransport extends SMTPTransport {
         claimed = 0;
         read = 0;
         outOfStep = false;
+        rcptIndex = 0;
     }
 }

@@ -20,8 +20,11 @@ import jakarta.mail.URLName;
 import jakarta.mail.internet.InternetAddress;
 
 import org.caravan.delivery.DeliveryLog;
+import org.caravan.envelope.RecipientDsn;
+import org.caravan.envelope.Xtext;
 import org.caravan.relay.DeliveryResult.RecipientOutcome;
 import org.caravan.smtp.SmtpReply;
+import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
@@ -95,20 +98,27 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
     public DeliveryResult deliver(List<MailHost> candidates, Envelope env, IoSupplier<InputStream> content) {
         List<String> failures = new ArrayList<>();
         for (MailHost host : candidates) {
-            SmtpReply[] replies = tryHost(host, env, content, failures);
-            if (replies != null) {
-                return finish(env, host.relay(), replies);
+            Attempt a = tryHost(host, env, content, failures);
+            if (a != null) {
+                return finish(env, host.relay(), a.replies, a.remoteDsn);
             }
         }
         String why = failures.isEmpty() ? "no mail host to try" : String.join("; ", failures);
         SmtpReply[] all = new SmtpReply[env.recipients().size()];
         // RFC 3463 X.4.1 no answer from host: the destination may come back, so defer (§4.5.4.1).
         Arrays.fill(all, SmtpReply.of(451, "4.4.1", "no mail host took the message: " + why));
-        return finish(env, "none", all);
+        return finish(env, "none", all, false);
+    }
+
+    /** Replies per recipient, and whether the host that took the transaction offered DSN. */
+    private record Attempt(SmtpReply[] replies, boolean remoteDsn) {
+        static Attempt refused(SmtpReply[] replies) {
+            return new Attempt(replies, false); // no transaction was taken
+        }
     }
 
     /** Replies per recipient, or null when this host took no transaction (try the next one). */
-    private SmtpReply[] tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, List<String> failures) {
+    private Attempt tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, List<String> failures) {
         SessionKey key = new SessionKey(host, env.needsSmtpUtf8());
         SMTPTransport t = pool.borrow(key);
         boolean reused = t != null;
@@ -116,7 +126,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
             if (t == null) {
                 Connected c = connect(key, failures);
                 if (c.refusal != null) {
-                    return fill(env, c.refusal); // 5xx greeting or EHLO: this host says no for everyone
+                    return Attempt.refused(fill(env, c.refusal)); // 5xx greeting or EHLO: this host says no for everyone
                 }
                 if (c.transport == null) {
                     return null; // try the next host
@@ -126,25 +136,26 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
             SmtpReply utf8 = smtpUtf8Check(env, t);
             if (utf8 != null) {
                 release(key, t, true); // nothing was sent: the session stays usable
-                return fill(env, utf8);
+                return Attempt.refused(fill(env, utf8));
             }
             Address[] rcpts = addresses(env);
+            boolean dsn = t.supportsExtension("DSN");
             RawMessage msg = message(env, t, content, key.utf8 ? utf8Session : session);
-            TransactionReader.Outcome o = send(t, msg, rcpts);
+            TransactionReader.Outcome o = send(t, msg, rcpts, dsn ? rcptParameters(env) : null);
             if (!o.connectionLost()) {
                 release(key, t, o.keepConnection());
-                return o.replies();
+                return new Attempt(o.replies(), dsn);
             }
             ConnectionPool.quietClose(t);
             t = null;
             if (msg.contentFailure() != null) {
-                return fill(env, SmtpReply.of(451, "4.3.0", "local error reading queued message: "
-                        + msg.contentFailure().getMessage()));
+                return new Attempt(fill(env, SmtpReply.of(451, "4.3.0", "local error reading queued message: "
+                        + msg.contentFailure().getMessage())), dsn);
             }
             if (msg.contentStarted()) {
                 // The message may or may not have arrived; deferring risks a duplicate, never a loss.
-                return fill(env, SmtpReply.of(451, "4.4.2", "lost connection with " + host.relay()
-                        + " while sending message"));
+                return new Attempt(fill(env, SmtpReply.of(451, "4.4.2", "lost connection with " + host.relay()
+                        + " while sending message")), dsn);
             }
             if (!reused) {
                 failures.add(host.relay() + ": lost connection before DATA");
@@ -191,9 +202,36 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replaceAll("[\r\n]+", " ");
     }
 
-    private TransactionReader.Outcome send(SMTPTransport t, RawMessage msg, Address[] rcpts) {
+    /**
+     * RFC 3461 §5.2.1: each recipient's NOTIFY and ORCPT (exactly as received) for its RCPT
+     * command, or null when no recipient has any. Only called when the next hop offers DSN.
+     */
+    private static List<String> rcptParameters(Envelope env) {
+        List<String> params = new ArrayList<>(env.recipients().size());
+        boolean any = false;
+        for (String rcpt : env.recipients()) {
+            RecipientDsn d = env.dsnFor(rcpt);
+            StringBuilder p = new StringBuilder();
+            if (!d.notifyOn().isEmpty()) {
+                p.append(" NOTIFY=").append(d.notifyValue());
+            }
+            if (!d.orcpt().isEmpty()) {
+                p.append(" ORCPT=").append(d.orcpt());
+            }
+            any |= p.length() > 0;
+            params.add(p.toString());
+        }
+        return any ? params : null;
+    }
+
+    private TransactionReader.Outcome send(SMTPTransport t, RawMessage msg, Address[] rcpts, List<String> rcptParams) {
         try {
-            t.sendMessage(msg, rcpts);
+            if (rcptParams != null && t instanceof PipeliningSmtpTransport p) {
+                // Only our transport puts per-recipient NOTIFY/ORCPT on the wire (Angus: one NOTIFY, no ORCPT).
+                p.sendMessage(msg, rcpts, rcptParams);
+            } else {
+                t.sendMessage(msg, rcpts);
+            }
             // Only reachable without reportsuccess; then the last reply (end of DATA) covers all.
             SmtpReply ok = RemoteReplies.parse(t.getLastReturnCode(), t.getLastServerResponse());
             SmtpReply[] all = new SmtpReply[rcpts.length];
@@ -218,6 +256,18 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         msg.setEnvelopeFrom(env.nullSender() ? "<>" : env.sender());
         if ("8BITMIME".equalsIgnoreCase(env.bodyType()) && t.supportsExtension("8BITMIME")) {
             msg.setMailExtension("BODY=8BITMIME"); // RFC 6152 §3: declare 8-bit content we relay as is
+        }
+        if (t.supportsExtension("DSN")) {
+            // RFC 3461 §5.2.1: pass RET and ENVID on; without DSN at the next hop send none (§5.2.2).
+            if (!env.ret().isEmpty()) {
+                // Angus writes " RET=" + getDSNRet() right after the path (and SMTPUTF8).
+                msg.setReturnOption(env.ret().equals("FULL") ? SMTPMessage.RETURN_FULL : SMTPMessage.RETURN_HDRS);
+            }
+            if (!env.envid().isEmpty()) {
+                String ext = msg.getMailExtension();
+                String envid = "ENVID=" + Xtext.encode(env.envid());
+                msg.setMailExtension(ext == null ? envid : ext + " " + envid);
+            }
         }
         return msg;
     }
@@ -257,7 +307,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         return SmtpReply.of(553, "5.6.7", "SMTPUTF8 is required, but was not offered by the host");
     }
 
-    private DeliveryResult finish(Envelope env, String relay, SmtpReply[] replies) {
+    private DeliveryResult finish(Envelope env, String relay, SmtpReply[] replies, boolean remoteDsn) {
         Duration delay = Duration.between(env.arrival(), Instant.now());
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < replies.length; i++) {
@@ -265,7 +315,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
             outcomes.add(new RecipientOutcome(rcpt, replies[i], relay));
             DeliveryLog.record(env.queueId(), rcpt, relay, delay, replies[i]);
         }
-        return new DeliveryResult(outcomes);
+        return new DeliveryResult(outcomes, remoteDsn);
     }
 
     /** Idle sessions kept for {@code host}; for tests and metrics. */
