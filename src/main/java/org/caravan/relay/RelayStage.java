@@ -14,6 +14,7 @@ import org.apache.camel.Message;
 import org.caravan.delivery.DeliveryLog;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.RecipientDsn;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.relay.DeliveryResult.RecipientOutcome;
 import org.caravan.retry.RetrySchedule;
@@ -58,10 +59,14 @@ public final class RelayStage {
         Instant arrival = Instant.ofEpochMilli(message.getHeader(EnvelopeHeaders.ARRIVAL_TIME,
                 clock.millis(), Long.class));
         Envelope envelope = new Envelope(queueId, message.getHeader(EnvelopeHeaders.SENDER, "", String.class),
-                recipients, arrival, message.getHeader(EnvelopeHeaders.BODY_TYPE, "", String.class));
+                recipients, arrival, message.getHeader(EnvelopeHeaders.BODY_TYPE, "", String.class),
+                message.getHeader(EnvelopeHeaders.RET, "", String.class),
+                message.getHeader(EnvelopeHeaders.ENVID, "", String.class),
+                RecipientDsn.decode(message.getHeader(EnvelopeHeaders.DSN, String.class)));
         int attempts = message.getHeader(EnvelopeHeaders.ATTEMPTS, 0, Integer.class) + 1;
 
         List<RecipientOutcome> failed = new ArrayList<>();
+        List<RecipientNotice> successes = new ArrayList<>();
         if (interruptedByCrash(message)) {
             // The broker handed this message out before, to an earlier run of the router that never
             // finished the attempt (it crashed). The broker's persisted delivery count is the record
@@ -72,7 +77,16 @@ public final class RelayStage {
                 failed.add(new RecipientOutcome(recipient, interrupted, "none"));
             }
         } else {
-            failed.addAll(attempt(domain, envelope, exchange));
+            DeliveryResult result = attempt(domain, envelope, exchange);
+            failed.addAll(result.deferred());
+            failed.addAll(result.bounced());
+            if (!result.remoteDsn()) {
+                // RFC 3461 §5.2.2: the next hop cannot report further, so NOTIFY=SUCCESS senders
+                // hear from us that their mail was relayed.
+                for (RecipientOutcome done : result.delivered()) {
+                    successes.add(RecipientNotice.of(done.recipient(), done.reply(), done.relay()));
+                }
+            }
         }
 
         Instant now = clock.instant();
@@ -105,6 +119,7 @@ public final class RelayStage {
         message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));
         message.setHeader(EnvelopeHeaders.LAST_ERROR, lastErrors.toString().strip());
         message.setHeader(EnvelopeHeaders.DELAYS, RecipientNotice.encode(delays));
+        message.setHeader(EnvelopeHeaders.SUCCESSES, RecipientNotice.encode(successes));
         if (!delays.isEmpty()) {
             // One warning per message: the retried copy remembers that it was sent.
             message.setHeader(EnvelopeHeaders.DELAY_WARNED, true);
@@ -123,22 +138,20 @@ public final class RelayStage {
         return redelivered && !seenHere;
     }
 
-    /** Resolves the next hop and delivers; returns the recipients that were not delivered. */
-    private List<RecipientOutcome> attempt(String domain, Envelope envelope, Exchange exchange) {
-        List<RecipientOutcome> failed = new ArrayList<>();
+    /** Resolves the next hop and delivers: one outcome per recipient. */
+    private DeliveryResult attempt(String domain, Envelope envelope, Exchange exchange) {
         try {
             List<MailHost> hosts = resolver.resolve(domain);
-            DeliveryResult result = agent.deliver(hosts, envelope, () -> MessageContent.open(exchange));
-            failed.addAll(result.deferred());
-            failed.addAll(result.bounced());
+            return agent.deliver(hosts, envelope, () -> MessageContent.open(exchange));
         } catch (NextHopException e) {
             // No host to try: every recipient of this domain shares the resolver's verdict.
             Duration delay = Duration.between(envelope.arrival(), clock.instant());
+            List<RecipientOutcome> outcomes = new ArrayList<>();
             for (String recipient : envelope.recipients()) {
-                failed.add(new RecipientOutcome(recipient, e.reply(), "none"));
+                outcomes.add(new RecipientOutcome(recipient, e.reply(), "none"));
                 DeliveryLog.record(envelope.queueId(), recipient, "none", delay, e.reply());
             }
+            return new DeliveryResult(outcomes);
         }
-        return failed;
     }
 }
