@@ -114,6 +114,27 @@ class RetryAndBounceTest {
     }
 
     @Test
+    void oneDelayWarningAfterTheConfiguredDelayThenRetriesContinue() throws Exception {
+        try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start("PIPELINING")
+                .onRcpt("slow@far.test", "451 4.2.0 mailbox busy");
+             TestRouter router = TestRouter.start(dir, with(fast(nextHop), "caravan.dsn.delay-warning", "2s"))) {
+            new MailClient("127.0.0.1", router.smtpPort()).send("alice@example.test", List.of("slow@far.test"),
+                    message("slow"));
+
+            await().atMost(WAIT).until(() -> Reports.inbox(router.maildir("alice@example.test")).size() == 1);
+            Report report = Reports.parse(Reports.inbox(router.maildir("alice@example.test")).get(0));
+            assertThat(report.message().getSubject()).contains("Delayed");
+            assertThat(report.field(0, "Action")).isEqualTo("delayed");
+            assertThat(report.field(0, "Status")).isEqualTo("4.2.0");
+            assertThat(report.field(0, "Will-Retry-Until")).isNotBlank();
+            long attemptsSoFar = rcptCount(nextHop, "slow@far.test");
+            // Retries go on, and no second warning follows.
+            await().atMost(WAIT).until(() -> rcptCount(nextHop, "slow@far.test") >= attemptsSoFar + 2);
+            assertThat(Reports.inbox(router.maildir("alice@example.test"))).hasSize(1);
+        }
+    }
+
+    @Test
     void failedMailFromTheNullSenderGoesToPostmasterOnceNeverBackToItsSender() throws Exception {
         try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start("PIPELINING")
                 .onRcpt("nobody@far.test", "550 5.1.1 no such user");
