@@ -1,6 +1,11 @@
 package org.caravan.envelope;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
@@ -30,6 +35,10 @@ public final class EnvelopeMapper {
         message.setHeader(EnvelopeHeaders.HELO, nullToEmpty(request.session().heloName()));
         message.setHeader(EnvelopeHeaders.BODY_TYPE, request.mailParams().getOrDefault("BODY", ""));
         message.setHeader(EnvelopeHeaders.SMTPUTF8, request.mailParams().containsKey("SMTPUTF8"));
+        message.setHeader(EnvelopeHeaders.RET, request.mailParams().getOrDefault("RET", "").toUpperCase(Locale.ROOT));
+        String envid = request.mailParams().getOrDefault("ENVID", "");
+        message.setHeader(EnvelopeHeaders.ENVID, envid.isEmpty() ? "" : Xtext.decode(envid));
+        message.setHeader(EnvelopeHeaders.DSN, RecipientDsn.encode(dsnRequests(request)));
         message.setHeader(EnvelopeHeaders.ATTEMPTS, 0);
         // A send repeated after a lost acknowledgement is stored once (Artemis duplicate detection).
         message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, request.queueId());
@@ -38,6 +47,25 @@ public final class EnvelopeMapper {
 
     public SmtpReply queuedReply(@Header(EnvelopeHeaders.QUEUE_ID) String queueId) {
         return SmtpReplies.QUEUED.withText("Queued as " + queueId);
+    }
+
+    /**
+     * One entry per recipient that gave NOTIFY or ORCPT (checked at RCPT); the others get the
+     * defaults from {@link RecipientDsn#of}.
+     */
+    static List<RecipientDsn> dsnRequests(MessageRequest request) {
+        List<RecipientDsn> result = new ArrayList<>();
+        for (String recipient : request.recipients()) {
+            Map<String, String> params = request.rcptParams().getOrDefault(recipient, Map.of());
+            String notify = params.get("NOTIFY");
+            String orcpt = params.get("ORCPT");
+            if (notify != null || orcpt != null) {
+                result.add(new RecipientDsn(recipient,
+                        notify == null ? EnumSet.noneOf(RecipientDsn.Notify.class) : RecipientDsn.parseNotify(notify),
+                        orcpt));
+            }
+        }
+        return result;
     }
 
     private static String nullToEmpty(String s) {

@@ -2,11 +2,14 @@ package org.caravan.smtp;
 
 import java.util.Map;
 import java.util.Optional;
+import org.caravan.envelope.RecipientDsn;
+import org.caravan.envelope.Xtext;
 
 /**
  * Checks the arguments of MAIL and RCPT (RFC 5321 §4.1.1.2/§4.1.1.3) against the extensions we
- * advertise: SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531). Syntax only; what the
- * addresses may do is policy.
+ * advertise: SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461: RET and
+ * ENVID on MAIL, NOTIFY and ORCPT on RCPT). Syntax only; what the addresses may do is policy.
+ * Values are kept as received (a repeated keyword is refused by {@link EsmtpParams}).
  */
 final class EnvelopeArguments {
 
@@ -28,6 +31,11 @@ final class EnvelopeArguments {
             return new Checked<>(null, error);
         }
     }
+
+    /** RFC 3461 §4.4: ENVID is at most 100 characters. */
+    private static final int MAX_ENVID = 100;
+    /** atext (RFC 5322 §3.2.3) besides letters and digits; "=" cannot occur in an esmtp-value anyway. */
+    private static final String ATEXT_SPECIALS = "!#$%&'*+-/=?^_`{|}~";
 
     private EnvelopeArguments() {
     }
@@ -62,7 +70,7 @@ final class EnvelopeArguments {
         return Checked.ok(new Mail(path.get().address(), params, smtpUtf8));
     }
 
-    static Checked<Rcpt> rcpt(String arg, boolean smtpUtf8) {
+    static Checked<Rcpt> rcpt(String arg, boolean esmtp, boolean smtpUtf8) {
         Optional<String> pathArg = afterPrefix(arg, "TO:");
         if (pathArg.isEmpty()) {
             return Checked.fail(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
@@ -75,9 +83,14 @@ final class EnvelopeArguments {
         if (params.isEmpty()) {
             return Checked.fail(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
         }
-        if (!params.get().isEmpty()) {
-            // No RCPT extension (e.g. DSN NOTIFY/ORCPT) is advertised yet: RFC 5321 §4.1.1.11 → 555.
-            return Checked.fail(SmtpReplies.PARAMETERS_NOT_RECOGNIZED);
+        if (!esmtp && !params.get().isEmpty()) {
+            return Checked.fail(SmtpReplies.PARAMETERS_NOT_RECOGNIZED); // extensions need EHLO (RFC 5321 §4.1.1.1)
+        }
+        for (Map.Entry<String, String> p : params.get().entrySet()) {
+            SmtpReply error = checkRcptParam(p.getKey(), p.getValue());
+            if (error != null) {
+                return Checked.fail(error);
+            }
         }
         if (!smtpUtf8 && !MailboxParser.isAscii(path.get().address())) {
             return Checked.fail(SmtpReplies.NON_ASCII_ADDRESS); // RFC 6531 §3.5
@@ -97,9 +110,57 @@ final class EnvelopeArguments {
                         ? null : SmtpReplies.PARAMETER_NOT_IMPLEMENTED;
             case "SMTPUTF8": // RFC 6531 §3.4: no value
                 return value.isEmpty() ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
+            case "RET": // RFC 3461 §4.3: RET=FULL / RET=HDRS
+                return value.equalsIgnoreCase("FULL") || value.equalsIgnoreCase("HDRS")
+                        ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
+            case "ENVID": // RFC 3461 §4.4: xtext, at most 100 characters
+                return !value.isEmpty() && value.length() <= MAX_ENVID && Xtext.isValid(value)
+                        ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
             default:
                 return SmtpReplies.PARAMETERS_NOT_RECOGNIZED;
         }
+    }
+
+    private static SmtpReply checkRcptParam(String key, String value) {
+        switch (key) {
+            case "NOTIFY": // RFC 3461 §4.1: NEVER alone, or a comma list of SUCCESS, FAILURE, DELAY
+                return isNotify(value) ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
+            case "ORCPT": // RFC 3461 §4.2: addr-type ";" xtext
+                return isOrcpt(value) ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
+            default:
+                return SmtpReplies.PARAMETERS_NOT_RECOGNIZED; // RFC 5321 §4.1.1.11
+        }
+    }
+
+    private static boolean isNotify(String value) {
+        if (value.isEmpty() || value.startsWith(",") || value.endsWith(",")) {
+            return false; // String.split would drop a trailing empty word
+        }
+        try {
+            RecipientDsn.parseNotify(value);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false; // an unknown word, an empty one, or NEVER with others
+        }
+    }
+
+    /** addr-type is an atom (RFC 3461 §4.2, e.g. rfc822, utf-8); the address must not be empty. */
+    private static boolean isOrcpt(String value) {
+        int semicolon = value.indexOf(';');
+        if (semicolon <= 0 || semicolon == value.length() - 1) {
+            return false;
+        }
+        String type = value.substring(0, semicolon);
+        for (int i = 0; i < type.length(); i++) {
+            if (ATEXT_SPECIALS.indexOf(type.charAt(i)) < 0 && !isAlnum(type.charAt(i))) {
+                return false;
+            }
+        }
+        return Xtext.isValid(value.substring(semicolon + 1));
+    }
+
+    private static boolean isAlnum(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     /** "FROM:" / "TO:" case-insensitive, then the path; a space before '<' is tolerated. */

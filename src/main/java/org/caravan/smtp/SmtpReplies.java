@@ -38,11 +38,11 @@ public final class SmtpReplies {
      * RFC 5321 §4.1.1.1 EHLO reply: our name, then one extension keyword per line. No enhanced
      * status code here (RFC 2034 §3), it would corrupt the keywords. Only what is implemented is
      * advertised: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
-     * ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531).
+     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531).
      */
     public static SmtpReply ehlo(String hostname, long maxMessageSize) {
         return new SmtpReply(250, null, java.util.List.of(hostname, "PIPELINING", "SIZE " + maxMessageSize,
-                "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"));
+                "8BITMIME", "DSN", "ENHANCEDSTATUSCODES", "SMTPUTF8"));
     }
 
     /** RFC 5321 §4.1.1.1 HELO reply; no enhanced status code (RFC 2034 §3). */

@@ -281,7 +281,7 @@ public final class SmtpSession {
                 commandError(state == State.CONNECTED ? SmtpReplies.HELO_FIRST : SmtpReplies.MAIL_FIRST);
                 return;
             }
-            EnvelopeArguments.Checked<EnvelopeArguments.Rcpt> r = EnvelopeArguments.rcpt(arg, txn.smtpUtf8());
+            EnvelopeArguments.Checked<EnvelopeArguments.Rcpt> r = EnvelopeArguments.rcpt(arg, esmtp, txn.smtpUtf8());
             if (r.error() != null) {
                 replyTo(r.error());
                 return;

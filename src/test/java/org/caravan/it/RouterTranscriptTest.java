@@ -47,6 +47,7 @@ class RouterTranscriptTest {
                   - address: big@example.test
                   - address: smuggle@example.test
                   - address: victim@example.test
+                  - address: dsn@example.test
                 """, StandardCharsets.UTF_8);
         router = TestRouter.start(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)));
     }
@@ -108,7 +109,7 @@ class RouterTranscriptTest {
             assertThat(t.expect("220 ")).startsWith("220 " + TestRouter.HOSTNAME);
             String ehlo = t.send("EHLO client.test").expect("250 ");
             assertThat(ehlo.split("\n")).extracting(line -> line.substring(4)).contains(
-                    "PIPELINING", "SIZE " + MAX_SIZE, "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8");
+                    "PIPELINING", "SIZE " + MAX_SIZE, "8BITMIME", "DSN", "ENHANCEDSTATUSCODES", "SMTPUTF8");
             assertThat(ehlo).startsWith("250-" + TestRouter.HOSTNAME);
             t.send("QUIT").expect("221");
         }
@@ -131,6 +132,23 @@ class RouterTranscriptTest {
         await().atMost(WAIT).until(() -> newMail("alice@example.test").size() == 1);
         String delivered = Files.readString(newMail("alice@example.test").get(0), StandardCharsets.UTF_8);
         assertThat(delivered).contains("with ESMTP id " + id).endsWith("Subject: pipelined\r\n\r\nhello Alice\r\n");
+    }
+
+    /**
+     * RFC 3461's example parameters through the real route: accepted, queued, delivered. The
+     * recipient is local (relaying to d.test would leave a message on the queues of this shared router).
+     */
+    @Test
+    void dsnParametersAreAcceptedAndTheMessageIsDelivered() throws Exception {
+        try (SmtpTranscript t = hello()) {
+            t.send("MAIL FROM:<a@b.test> RET=HDRS ENVID=QQ314159").expect("250 2.1.0");
+            t.send("RCPT TO:<dsn@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c+2Bx@d.test").expect("250 2.1.5");
+            t.send("DATA").expect("354");
+            t.sendRaw("Subject: dsn\r\n\r\nwith DSN parameters\r\n.\r\n");
+            queueId(t.expect("250 2.0.0"));
+            t.send("QUIT").expect("221");
+        }
+        await().atMost(WAIT).until(() -> newMail("dsn@example.test").size() == 1);
     }
 
     @Test

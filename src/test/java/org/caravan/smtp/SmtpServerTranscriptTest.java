@@ -128,7 +128,7 @@ class SmtpServerTranscriptTest {
     void ehloAdvertisesExtensionsAndQuitCloses() throws Exception {
         try (SmtpTranscript t = connect()) {
             String ehlo = t.send("EHLO client.test").expect("250");
-            assertThat(ehlo).isEqualTo("250-mx.test\n250-PIPELINING\n250-SIZE 20000\n250-8BITMIME\n"
+            assertThat(ehlo).isEqualTo("250-mx.test\n250-PIPELINING\n250-SIZE 20000\n250-8BITMIME\n250-DSN\n"
                     + "250-ENHANCEDSTATUSCODES\n250 SMTPUTF8");
             t.send("HELO client.test").expect("250 mx.test");
             t.send("NOOP").expect("250 2.0.0");
@@ -175,7 +175,7 @@ class SmtpServerTranscriptTest {
             t.send("MAIL FROM:<" + "x".repeat(3000) + "@client.test>").expect("500 5.5.2");
             t.send("MAIL FROM: <> SIZE=100 BODY=8BITMIME").expect("250 2.1.0");
             t.send("RCPT TO:<bad address@example.test>").expect("501 5.1.3");
-            t.send("RCPT TO:<a@example.test> NOTIFY=NEVER").expect("555 5.5.4");
+            t.send("RCPT TO:<a@example.test> XFOO=1").expect("555 5.5.4");
             t.send("RCPT TO:<Postmaster>").expect("250 2.1.5");
             t.send("DATA now").expect("501 5.5.4");
             t.sendRaw("NOOP\nMAIL FROM:<evil@client.test>\r\n").expect("500 5.5.2");
@@ -186,6 +186,39 @@ class SmtpServerTranscriptTest {
         assertThat(requests).extracting(SmtpRequest::verb).containsExactly("RCPT", "VRFY", "EXPN");
         assertThat(((RcptRequest) requests.get(0)).recipient()).isEqualTo("postmaster");
         assertThat(((RcptRequest) requests.get(0)).sender()).isEmpty();
+    }
+
+    /** RFC 3461 DSN parameters on the wire: refused forms, then the RFC's example accepted and carried. */
+    @Test
+    void dsnParametersAreCheckedAndCarried() throws Exception {
+        try (SmtpTranscript t = connect()) {
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<a@b.test> RET=FULL RET=HDRS").expect("501 5.5.4");
+            t.send("MAIL FROM:<a@b.test> RET=BOGUS").expect("501 5.5.4");
+            t.send("MAIL FROM:<a@b.test> ENVID=QQ+").expect("501 5.5.4");
+            t.send("MAIL FROM:<a@b.test> ENVID=QQ=1").expect("501 5.5.4");
+            t.send("MAIL FROM:<a@b.test> ENVID= QQ314159").expect("501 5.5.4");
+            t.send("MAIL FROM:<a@b.test> ENVID=QQ 314159").expect("555 5.5.4"); // "314159" is a keyword of its own
+            t.send("MAIL FROM:<a@b.test> RET=HDRS ENVID=QQ314159").expect("250 2.1.0");
+            t.send("RCPT TO:<c@example.test> NOTIFY=NEVER,SUCCESS").expect("501 5.5.4");
+            t.send("RCPT TO:<c@example.test> NOTIFY=SOMETIMES").expect("501 5.5.4");
+            t.send("RCPT TO:<c@example.test> ORCPT=c@d.test").expect("501 5.5.4");
+            t.send("RCPT TO:<c@example.test> ORCPT=rfc822;c+2x@d.test").expect("501 5.5.4");
+            t.send("RCPT TO:<c@example.test> XFOO=1").expect("555 5.5.4");
+            t.send("RCPT TO:<c@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c+2Bx@d.test").expect("250 2.1.5");
+            t.send("RCPT TO:<e@example.test> NOTIFY=NEVER").expect("250 2.1.5");
+            t.send("RCPT TO:<c@d.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c+2Bx@d.test").expect("554 5.7.1");
+            t.send("DATA").expect("354");
+            t.sendRaw("Subject: dsn\r\n\r\nbody\r\n.\r\n");
+            t.expect("250 2.0.0");
+            t.send("QUIT").expect("221 2.0.0");
+        }
+        MessageRequest m = onlyMessage();
+        assertThat(m.mailParams()).containsExactlyInAnyOrderEntriesOf(Map.of("RET", "HDRS", "ENVID", "QQ314159"));
+        assertThat(m.recipients()).containsExactly("c@example.test", "e@example.test");
+        assertThat(m.rcptParams()).isEqualTo(Map.of(
+                "c@example.test", Map.of("NOTIFY", "SUCCESS,FAILURE", "ORCPT", "rfc822;c+2Bx@d.test"),
+                "e@example.test", Map.of("NOTIFY", "NEVER")));
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +83,7 @@ class SmtpSessionTest {
     void ehloAdvertisesExactlyTheExtensions() {
         SmtpReply r = send("EHLO client.test");
         assertThat(r.toWire()).isEqualTo("250-mx.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n"
-                + "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8\r\n");
+                + "250-8BITMIME\r\n250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8\r\n");
         assertThat(send("helo client.test").toWire()).isEqualTo("250 mx.test\r\n");
     }
 
@@ -155,7 +156,7 @@ class SmtpSessionTest {
         assertThat(code("RCPT TO:<a b@c.test>")).isEqualTo("501 5.1.3");
         assertThat(code("RCPT TO:<>")).isEqualTo("501 5.1.3");
         assertThat(code("RCPT FROM:<a@b.test>")).isEqualTo("501 5.5.4");
-        assertThat(code("RCPT TO:<a@b.test> NOTIFY=NEVER")).isEqualTo("555 5.5.4");
+        assertThat(code("RCPT TO:<a@b.test> XFOO=1")).isEqualTo("555 5.5.4");
         assertThat(code("RCPT TO:<ü@b.test>")).isEqualTo("553 5.6.7");
         assertThat(code("rcpt to:<Postmaster>")).isEqualTo("decision");
         RcptRequest r = (RcptRequest) requests.get(0);
@@ -169,6 +170,88 @@ class SmtpSessionTest {
     void parametersNeedEhlo() {
         send("HELO c");
         assertThat(code("MAIL FROM:<a@b.test> SIZE=10")).isEqualTo("555 5.5.4");
+        assertThat(code("MAIL FROM:<a@b.test> RET=FULL")).isEqualTo("555 5.5.4");
+        assertThat(code("MAIL FROM:<a@b.test> ENVID=QQ314159")).isEqualTo("555 5.5.4");
+        assertThat(code("MAIL FROM:<a@b.test>")).isEqualTo("250 2.1.0");
+        assertThat(code("RCPT TO:<c@d.test> NOTIFY=SUCCESS")).isEqualTo("555 5.5.4");
+        assertThat(code("RCPT TO:<c@d.test> ORCPT=rfc822;c@d.test")).isEqualTo("555 5.5.4");
+        assertThat(requests).isEmpty();
+    }
+
+    /** RFC 3461 §4.3, §4.4: RET and ENVID on MAIL. */
+    @Test
+    void dsnMailParameters() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withMaxErrors(100)); // many refusals in a row
+        send("EHLO c");
+        for (String ok : List.of("RET=FULL", "RET=HDRS", "ret=hdrs", "RET=Full", "ENVID=QQ314159",
+                "ENVID=a+2Bb+3D", "ENVID=" + "x".repeat(100), "RET=FULL ENVID=x SIZE=10 BODY=8BITMIME")) {
+            assertThat(code("MAIL FROM:<a@b.test> " + ok)).as(ok).isEqualTo("250 2.1.0");
+            assertThat(code("RSET")).isEqualTo("250 2.0.0");
+        }
+        for (String bad : List.of("RET=BOGUS", "RET", "RET=FULL RET=HDRS", "RET=FULL ret=FULL",
+                "ENVID", "ENVID=", "ENVID=a+", "ENVID=a+2", "ENVID=a+2b", "ENVID=a+GG", "ENVID=+", "ENVID=a=b",
+                "ENVID==", "ENVID= QQ314159", "ENVID=é", "ENVID=" + "x".repeat(101),
+                "ENVID=QQ ENVID=QQ")) {
+            assertThat(code("MAIL FROM:<a@b.test> " + bad)).as(bad).isEqualTo("501 5.5.4");
+        }
+        // A space ends the value: what follows is a keyword of its own, and an unknown one.
+        assertThat(code("MAIL FROM:<a@b.test> ENVID=QQ 314159")).isEqualTo("555 5.5.4");
+        assertThat(code("MAIL FROM:<a@b.test> ENVID=QQ X")).isEqualTo("555 5.5.4");
+        assertThat(session.state()).isEqualTo(SmtpSession.State.GREETED);
+    }
+
+    /** RFC 3461 §4.1, §4.2: NOTIFY and ORCPT on RCPT; other RCPT parameters stay unrecognized. */
+    @Test
+    void dsnRcptParameters() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withMaxErrors(100)); // many refusals in a row
+        send("EHLO c");
+        send("MAIL FROM:<a@b.test>");
+        for (String bad : List.of("NOTIFY=NEVER,SUCCESS", "NOTIFY=SUCCESS,NEVER", "NOTIFY=SOMETIMES",
+                "NOTIFY=SUCCESS,", "NOTIFY=,SUCCESS", "NOTIFY=SUCCESS,,DELAY", "NOTIFY", "NOTIFY=",
+                "NOTIFY=NEVER NOTIFY=NEVER", "ORCPT=c@d.test", "ORCPT=rfc822;c+2x@d.test",
+                "ORCPT=rfc822;c+@d.test", "ORCPT=rfc822;c=d.test", "ORCPT=rfc822;", "ORCPT=;c@d.test",
+                "ORCPT=rfc 822;c@d.test", "ORCPT=rfc(822);c@d.test", "ORCPT=rfc822;c@d.test ORCPT=rfc822;c@d.test",
+                "ORCPT=rfc822;ü@d.test", "ORCPT")) {
+            assertThat(code("RCPT TO:<c@d.test> " + bad)).as(bad).isEqualTo("501 5.5.4");
+        }
+        for (String unknown : List.of("XFOO=1", "RET=FULL", "ENVID=x", "SIZE=1", "NOTIFY=NEVER XFOO")) {
+            assertThat(code("RCPT TO:<c@d.test> " + unknown)).as(unknown).isEqualTo("555 5.5.4");
+        }
+        assertThat(requests).isEmpty();
+        for (String ok : List.of("NOTIFY=NEVER", "notify=never", "NOTIFY=SUCCESS", "NOTIFY=FAILURE,DELAY",
+                "NOTIFY=success,failure,delay", "ORCPT=rfc822;c@d.test", "ORCPT=utf-8;c+2Bx@d.test",
+                "ORCPT=RFC822;c+40d", "NOTIFY=DELAY ORCPT=rfc822;x@y.test")) {
+            assertThat(code("RCPT TO:<c@d.test> " + ok)).as(ok).isEqualTo("decision");
+            assertThat(answer(SmtpReplies.RECIPIENT_OK).code()).isEqualTo(250);
+        }
+        assertThat(((RcptRequest) requests.get(requests.size() - 1)).params())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("NOTIFY", "DELAY", "ORCPT", "rfc822;x@y.test"));
+    }
+
+    /** The RFC 3461 example: the parameters reach RCPT policy and the end-of-DATA request unchanged. */
+    @Test
+    void dsnParametersReachTheMessageRequest() {
+        send("EHLO c");
+        assertThat(code("MAIL FROM:<a@b.test> RET=HDRS ENVID=QQ314159")).isEqualTo("250 2.1.0");
+        assertThat(code("RCPT TO:<c@d.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c+2Bx@d.test")).isEqualTo("decision");
+        RcptRequest r = (RcptRequest) requests.get(0);
+        assertThat(r.params()).containsExactlyInAnyOrderEntriesOf(
+                Map.of("NOTIFY", "SUCCESS,FAILURE", "ORCPT", "rfc822;c+2Bx@d.test"));
+        assertThat(answer(SmtpReplies.RECIPIENT_OK).toWire()).startsWith("250 2.1.5");
+        assertThat(code("RCPT TO:<e@d.test>")).isEqualTo("decision");
+        answer(SmtpReplies.RECIPIENT_OK);
+        assertThat(code("DATA")).isEqualTo("354");
+        send("Subject: dsn");
+        send("");
+        send(".");
+        MessageRequest m = (MessageRequest) requests.get(2);
+        assertThat(m.mailParams()).containsExactlyInAnyOrderEntriesOf(
+                Map.of("RET", "HDRS", "ENVID", "QQ314159"));
+        assertThat(m.recipients()).containsExactly("c@d.test", "e@d.test");
+        assertThat(m.rcptParams().get("c@d.test")).containsExactlyInAnyOrderEntriesOf(
+                Map.of("NOTIFY", "SUCCESS,FAILURE", "ORCPT", "rfc822;c+2Bx@d.test"));
+        assertThat(m.rcptParams().get("e@d.test")).isEmpty();
+        assertThat(answer(SmtpReply.of(250, "2.0.0", "Queued as " + m.queueId())).code()).isEqualTo(250);
     }
 
     @Test
