@@ -152,6 +152,21 @@ class RetryAndBounceTest {
     }
 
     @Test
+    void withTheDropPolicyFailedNullSenderMailIsOnlyLogged() throws Exception {
+        try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start("PIPELINING")
+                .onRcpt("nobody@far.test", "550 5.1.1 no such user");
+             TestRouter router = TestRouter.start(dir, with(fast(nextHop), "caravan.bounce.double-bounce", "drop"))) {
+            new MailClient("127.0.0.1", router.smtpPort()).send("", List.of("nobody@far.test"), message("a bounce"));
+
+            await().atMost(WAIT).until(() -> rcptCount(nextHop, "nobody@far.test") == 1);
+            await().atMost(WAIT).until(() -> router.queueDepth("caravan.relay") == 0
+                    && router.queueDepth("caravan.inbound") == 0);
+            assertThat(Reports.inbox(router.maildir("postmaster@example.test"))).isEmpty();
+            assertThat(router.scheduled("caravan.deferred")).isEmpty();
+        }
+    }
+
+    @Test
     void poisonMessageReachesTheDeadLetterAddressTheOperatorAndABounce() throws Exception {
         Path config = dir.resolve("fast-redelivery-broker.xml");
         Files.writeString(config, Files.readString(TestRouter.projectPath("broker/broker.xml"))
