@@ -36,6 +36,8 @@ public final class EnvelopeHeaders {
     public static final String DELAY_WARNED = "CaravanDelayWarned";
     /** Next hop chosen by the route stage for a relay message (a domain; resolution happens at delivery). */
     public static final String NEXT_HOP = "CaravanNextHop";
+    /** Epoch milliseconds of the first delivery attempt (the lifetime itself counts from arrival). */
+    public static final String FIRST_ATTEMPT = "CaravanFirstAttempt";
     /** Delivery attempts made so far. */
     public static final String ATTEMPTS = "CaravanAttempts";
     /** Last delivery error per failed recipient, one "recipient<TAB>reply" per line (deferred queue). */

@@ -64,6 +64,9 @@ public final class RelayStage {
                 message.getHeader(EnvelopeHeaders.ENVID, "", String.class),
                 RecipientDsn.decode(message.getHeader(EnvelopeHeaders.DSN, String.class)));
         int attempts = message.getHeader(EnvelopeHeaders.ATTEMPTS, 0, Integer.class) + 1;
+        if (message.getHeader(EnvelopeHeaders.FIRST_ATTEMPT) == null) {
+            message.setHeader(EnvelopeHeaders.FIRST_ATTEMPT, clock.millis());
+        }
 
         List<RecipientOutcome> failed = new ArrayList<>();
         List<RecipientNotice> successes = new ArrayList<>();

@@ -44,7 +44,8 @@ class OperatorViewTest {
                     .longValue() == 1);
             String listing = (String) jmx.invoke(deferred, "listScheduledMessagesAsJSON", new Object[0], new String[0]);
             assertThat(listing).contains("busy@far.test").contains("451 4.2.1 try later")
-                    .contains("CaravanNextAttempt").contains("CaravanArrivalTime").contains("CaravanAttempts");
+                    .contains("CaravanNextAttempt").contains("CaravanArrivalTime").contains("CaravanAttempts")
+                    .contains("CaravanFirstAttempt");
         }
     }
 }
