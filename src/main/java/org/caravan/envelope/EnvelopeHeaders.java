@@ -1,5 +1,10 @@
 package org.caravan.envelope;
 
+import java.util.Collection;
+import java.util.List;
+
+import org.apache.camel.Message;
+
 /**
  * Names of the envelope properties carried beside the raw message bytes on every queued message
  * (Camel headers, JMS properties on the wire). Envelope apart from content: the message bytes are
@@ -67,16 +72,16 @@ public final class EnvelopeHeaders {
     private static final String PREFIX = "Caravan";
 
     /** Joins addresses for {@link #RECIPIENTS}; CR and LF cannot occur inside an address. */
-    public static String joinAddresses(java.util.Collection<String> addresses) {
+    public static String joinAddresses(Collection<String> addresses) {
         return String.join("\n", addresses);
     }
 
     /** Splits a {@link #RECIPIENTS}-style value; null or empty gives an empty list. */
-    public static java.util.List<String> splitAddresses(String joined) {
+    public static List<String> splitAddresses(String joined) {
         if (joined == null || joined.isEmpty()) {
-            return java.util.List.of();
+            return List.of();
         }
-        return java.util.List.of(joined.split("\n"));
+        return List.of(joined.split("\n"));
     }
 
     /**
@@ -84,7 +89,7 @@ public final class EnvelopeHeaders {
      * so nothing from one hop (a JMS id, a large-message size, a duplicate id) leaks into the next
      * queued message.
      */
-    public static void retainEnvelopeOnly(org.apache.camel.Message message) {
+    public static void retainEnvelopeOnly(Message message) {
         message.getHeaders().keySet().removeIf(name -> !name.startsWith(PREFIX));
     }
 }

@@ -54,7 +54,12 @@ public final class TestRouter implements AutoCloseable {
             Map<String, String> props = defaults(dir);
             props.putAll(settings);
             Main main = Caravan.newMain(props);
-            main.start();
+            try {
+                main.start();
+            } catch (RuntimeException e) {
+                main.stop(); // a failed start must not leave a broker running in this JVM
+                throw e;
+            }
             return new TestRouter(main, Path.of(props.get("caravan.data.dir")),
                     Integer.parseInt(props.get("caravan.smtp.port")));
         } catch (IOException e) {
