@@ -1,11 +1,10 @@
 package org.caravan.runtime;
 
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
-import java.time.Clock;
-
 import org.caravan.bounce.Notices;
 import org.caravan.bounce.DsnBuilder;
 import org.caravan.delivery.LocalDelivery;
