@@ -1,22 +1,101 @@
 package org.caravan.policy;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.caravan.directory.Addresses;
+import org.caravan.directory.Directory;
+import org.caravan.directory.DirectorySource;
+import org.caravan.directory.Mailbox;
 import org.caravan.smtp.ExpnRequest;
 import org.caravan.smtp.SmtpReplies;
 import org.caravan.smtp.SmtpReply;
 import org.caravan.smtp.VrfyRequest;
 
 /**
- * What VRFY and EXPN disclose. Closed by default (RFC 5321 §3.5.3, §7.3): VRFY answers 252
- * (neither confirming nor denying, never a fake 250 or 550) and EXPN 502, until the directory
- * stage gives trusted clients real answers.
+ * What VRFY (RFC 5321 §3.5.1) and EXPN (§3.5.2) disclose. Each has a mode: {@code off} never
+ * answers from the directory, {@code trusted} (the default) answers clients in mynetworks or
+ * authenticated ones, {@code on} answers everyone. A client that gets no answer hears 252 for
+ * VRFY, never a fake 250 or 550 (§3.5.3, §7.3); EXPN answers 252 to the untrusted and 502 when
+ * off.
  */
 public final class DisclosurePolicy {
+    /** Who may see directory data through VRFY or EXPN. */
+    public enum Mode { OFF, TRUSTED, ON }
+
+    private final DirectorySource directory;
+    private final ClientNetworks trusted;
+    private final Mode vrfy;
+    private final Mode expn;
+
+    public DisclosurePolicy(DirectorySource directory, ClientNetworks trusted, Mode vrfy, Mode expn) {
+        this.directory = directory;
+        this.trusted = trusted;
+        this.vrfy = vrfy;
+        this.expn = expn;
+    }
 
     public SmtpReply vrfy(VrfyRequest request) {
-        return SmtpReplies.CANNOT_VRFY;
+        if (!allowed(vrfy, request.session())) {
+            return SmtpReplies.CANNOT_VRFY;
+        }
+        String argument = stripBrackets(request.argument());
+        Directory d = directory.current();
+        if (argument.indexOf('@') > 0) {
+            return d.mailbox(argument).map(DisclosurePolicy::verified)
+                    .orElse(SmtpReplies.NO_SUCH_USER.withText("<" + Addresses.normalize(argument) + ">: No such user here"));
+        }
+        // A user name or part of a full name (§3.5.1): one match verifies, several are ambiguous.
+        String wanted = argument.toLowerCase(Locale.ROOT);
+        List<Mailbox> matches = new ArrayList<>();
+        for (Mailbox m : d.mailboxes().values()) {
+            String local = Addresses.localPartOf(m.address());
+            if (local.equals(wanted) || (m.name() != null && m.name().toLowerCase(Locale.ROOT).contains(wanted))) {
+                matches.add(m);
+            }
+        }
+        if (matches.size() == 1) {
+            return verified(matches.get(0));
+        }
+        if (matches.isEmpty()) {
+            return SmtpReplies.NO_SUCH_USER.withText(argument + ": No such user here");
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add("Ambiguous; possibilities are");
+        matches.forEach(m -> lines.add(display(m)));
+        return new SmtpReply(SmtpReplies.AMBIGUOUS.code(), SmtpReplies.AMBIGUOUS.enhanced(), lines);
     }
 
     public SmtpReply expn(ExpnRequest request) {
-        return SmtpReplies.COMMAND_NOT_IMPLEMENTED.withText("EXPN is not available");
+        if (expn == Mode.OFF) {
+            return SmtpReplies.COMMAND_NOT_IMPLEMENTED.withText("EXPN is disabled");
+        }
+        if (!allowed(expn, request.session())) {
+            return SmtpReplies.CANNOT_VRFY.withText("Cannot EXPN, but will accept mail for deliverable addresses");
+        }
+        return SmtpReplies.NO_SUCH_USER.withText(stripBrackets(request.argument()) + ": not a mailing list");
+    }
+
+    private boolean allowed(Mode mode, org.caravan.smtp.SessionInfo session) {
+        return switch (mode) {
+            case OFF -> false;
+            case ON -> true;
+            case TRUSTED -> session.authenticatedUser() != null || trusted.contains(session.client());
+        };
+    }
+
+    private static SmtpReply verified(Mailbox m) {
+        return SmtpReply.of(250, "2.1.5", display(m));
+    }
+
+    /** "Full Name <local@domain>" as in RFC 5321 §3.5.1's examples. */
+    private static String display(Mailbox m) {
+        return m.name() == null || m.name().isBlank() ? "<" + m.address() + ">" : m.name() + " <" + m.address() + ">";
+    }
+
+    private static String stripBrackets(String argument) {
+        String a = argument.trim();
+        return a.startsWith("<") && a.endsWith(">") ? a.substring(1, a.length() - 1) : a;
     }
 }

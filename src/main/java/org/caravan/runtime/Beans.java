@@ -55,8 +55,9 @@ final class Beans {
         Map<String, Object> named = new LinkedHashMap<>();
         named.put("directory", directory);
         named.put("smtpServer", new SmtpServerInitializerFactory(smtp));
-        named.put("recipientPolicy", new RecipientPolicy(classifier, ClientNetworks.parse(settings.mynetworks())));
-        named.put("disclosurePolicy", new DisclosurePolicy());
+        ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
+        named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
+        named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
         named.put("envelopeMapper", new EnvelopeMapper());
         named.put("recipientRouter", new RecipientRouter(classifier));

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 
+import org.caravan.policy.DisclosurePolicy;
 import org.caravan.retry.PostfixDuration;
 import org.caravan.retry.RetrySchedule;
 
@@ -37,7 +38,9 @@ public record Settings(
         Duration dnsTimeout,
         RetrySchedule retry,
         DoubleBounce doubleBounce,
-        long bounceSizeLimit) {
+        long bounceSizeLimit,
+        DisclosurePolicy.Mode vrfy,
+        DisclosurePolicy.Mode expn) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -77,7 +80,9 @@ public record Settings(
                         PostfixDuration.parse("caravan.queue.lifetime", r.get("caravan.queue.lifetime", "5d")),
                         PostfixDuration.parse("caravan.dsn.delay-warning", r.get("caravan.dsn.delay-warning", "4h"))),
                 r.choice("caravan.bounce.double-bounce", DoubleBounce.POSTMASTER),
-                r.longValue("caravan.bounce.size-limit", 50_000L));
+                r.longValue("caravan.bounce.size-limit", 50_000L),
+                r.choice("caravan.vrfy", DisclosurePolicy.Mode.TRUSTED),
+                r.choice("caravan.expn", DisclosurePolicy.Mode.TRUSTED));
     }
 
     public boolean embeddedBroker() {

@@ -105,6 +105,8 @@ public final class SmtpReplies {
     /** RFC 5321 §4.2.2 504 command parameter not implemented; RFC 3463 X.5.4. */
     public static final SmtpReply PARAMETER_NOT_IMPLEMENTED =
             SmtpReply.of(504, "5.5.4", "Command parameter not implemented");
+    /** RFC 5321 §3.5.1 553 ambiguous user name in VRFY; RFC 3463 §3.2 X.1.4 destination mailbox address ambiguous. */
+    public static final SmtpReply AMBIGUOUS = SmtpReply.of(553, "5.1.4", "Ambiguous; possibilities are");
     /** RFC 5321 §4.2.2 550 mailbox unavailable; RFC 3463 §3.2 X.1.1 bad destination mailbox address. */
     public static final SmtpReply NO_SUCH_USER = SmtpReply.of(550, "5.1.1", "No such user here");
     /** RFC 5321 §3.6 / §4.2.2 554 relay denied; RFC 3463 §3.8 X.7.1 delivery not authorized. */

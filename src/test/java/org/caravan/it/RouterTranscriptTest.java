@@ -152,10 +152,10 @@ class RouterTranscriptTest {
     }
 
     @Test
-    void vrfyIs252AndExpnIs502() throws Exception {
+    void vrfyAndExpnAnswerTheTrustedClient() throws Exception {
         try (SmtpTranscript t = hello()) {
-            t.send("VRFY alice@example.test").expect("252 2.5.0");
-            t.send("EXPN staff").expect("502");
+            assertThat(t.send("VRFY alice@example.test").expect("250 2.1.5")).contains("<alice@example.test>");
+            t.send("EXPN staff").expect("550 5.1.1");
         }
     }
 
