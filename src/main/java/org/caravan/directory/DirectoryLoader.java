@@ -41,7 +41,27 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  *   - address: postmaster@example.test
  * transport:                                # optional: next hop per remote domain, Postfix
  *   partner.test: "[10.0.0.5]:25"           # transport(5) syntax; brackets = no MX lookup
+ * subaddressing: "+"                        # optional: user+tag@domain is user@domain
+ * aliases:                                  # optional: one address to many (local or external)
+ *   sales@example.test: [alice@example.test, bob@far.test]
+ * lists:                                    # optional
+ *   - address: team@example.test            # required, in a local domain
+ *     name: The Team                        # optional
+ *     owner: alice@example.test             # required
+ *     posters: members                      # anyone | members (default) | listed
+ *     allowed: [boss@far.test]              # senders allowed when posters: listed
+ *     members: [alice@example.test, friends@example.test]   # nested lists allowed
+ * forwards:                                 # optional: users who have moved
+ *   - address: dave@example.test
+ *     to: dave@newplace.test
+ *     mode: forward                         # forward (default, 251) | refuse (551)
+ * catch-all:                                # optional: local domain to a mailbox, alias or list here
+ *   example.org: postmaster@example.org
  * }</pre>
+ *
+ * <p>Alias, list and forward addresses must be in a local domain and unique among themselves and
+ * the mailboxes. Local addresses they point to (targets, members, owners, new addresses) must be
+ * defined in the file (external ones are taken as they are).
  *
  * <p>Addresses and domains are compared case-insensitively, local parts included (see
  * {@link Addresses}). The file is checked strictly because a typo in it either loses mail or opens
