@@ -153,7 +153,8 @@ public final class DirectoryLoader {
             }
         }
         catchAllNodes.forEach((domain, node) -> {
-            if (directory.defined(catchAll.get(domain)).isEmpty()) {
+            Optional<Resolution> target = directory.defined(catchAll.get(domain));
+            if (target.isEmpty() || target.get() instanceof Resolution.Moved) {
                 throw error(node, "catch-all target '" + catchAll.get(domain)
                         + "' must be a mailbox, alias or list defined here");
             }

@@ -233,5 +233,12 @@ class DirectoryEntriesLoaderTest {
                 catch-all:
                   example.org: ghost@example.test
                 """, 6, "catch-all target 'ghost@example.test' must be a mailbox, alias or list defined here");
+        assertError("""
+                forwards:
+                  - address: dave@example.test
+                    to: dave@newplace.test
+                catch-all:
+                  example.org: dave@example.test
+                """, 9, "catch-all target 'dave@example.test' must be a mailbox, alias or list defined here");
     }
 }
