@@ -14,6 +14,26 @@ public sealed interface Destination {
     record NoSuchUser(String address) implements Destination {
     }
 
+    /**
+     * An alias of this directory: accepted at RCPT; its targets are delivered by the expansion
+     * stage (not built yet: until then the routing stage bounces it as unroutable).
+     */
+    record Alias(org.caravan.directory.Alias alias) implements Destination {
+    }
+
+    /**
+     * A mailing list: accepted at RCPT if the sender may post; expanded later (as {@link Alias}).
+     */
+    record List(org.caravan.directory.MailingList list) implements Destination {
+    }
+
+    /**
+     * A user who has moved: {@code forward.relay()} is accepted with 251 and forwarded (later, as
+     * {@link Alias}), otherwise refused with 551 naming the new address.
+     */
+    record Forward(org.caravan.directory.Forward forward) implements Destination {
+    }
+
     /** Not ours: relay towards this domain (lower case), if policy allowed the client to relay. */
     record Remote(String domain) implements Destination {
     }

@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.caravan.directory.Addresses;
 import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
+import org.caravan.directory.Resolution;
 
 /**
  * The one place that decides local or remote for a recipient, used both at RCPT time by
@@ -17,13 +18,13 @@ import org.caravan.directory.DirectorySource;
  * directory), and bare "postmaster" goes there too. Delivery to that address works even if the
  * operator forgot to list it, since a Maildir is created on first delivery.
  *
+ * <p>The rules themselves (exact address, postmaster, sub-addressing, catch-all) are
+ * {@link Directory#resolve(String)}'s; this maps its answer onto a {@link Destination}.
+ *
  * <p>Address literals ("user@[192.0.2.1]") are classified as remote with the literal as domain;
  * recognising our own addresses in literals is left for later.
  */
 public final class RecipientClassifier {
-    /** RFC 5321 §4.5.1: "postmaster" is case-insensitive. */
-    private static final String POSTMASTER = "postmaster";
-
     private final DirectorySource directory;
 
     public RecipientClassifier(DirectorySource directory) {
@@ -39,24 +40,23 @@ public final class RecipientClassifier {
      */
     public Destination classify(String recipient) {
         Directory d = directory.current();
-        String address = Addresses.normalize(recipient);
-        if (address.equals(POSTMASTER)) {
-            return new Destination.Local(POSTMASTER + "@" + d.primaryDomain());
+        Resolution r = d.resolve(recipient);
+        if (r instanceof Resolution.ToMailbox m) {
+            return new Destination.Local(m.mailbox().address());
+        } else if (r instanceof Resolution.ToAlias a) {
+            return new Destination.Alias(a.alias());
+        } else if (r instanceof Resolution.ToList l) {
+            return new Destination.List(l.list());
+        } else if (r instanceof Resolution.Moved f) {
+            return new Destination.Forward(f.forward());
+        } else if (r instanceof Resolution.Unknown u) {
+            return new Destination.NoSuchUser(u.address());
         }
-        String local = Addresses.localPartOf(address);
-        String domain = Addresses.domainOf(address);
-        if (local.isEmpty() || domain.isEmpty() || address.indexOf('@') < 0) {
-            throw new IllegalArgumentException("not a mailbox address: '" + recipient + "'");
-        }
-        if (!d.isLocalDomain(domain)) {
-            return new Destination.Remote(domain);
-        }
-        if (d.mailbox(address).isPresent()) {
-            return new Destination.Local(address);
-        }
-        if (local.equals(POSTMASTER)) {
-            return new Destination.Local(POSTMASTER + "@" + d.primaryDomain());
-        }
-        return new Destination.NoSuchUser(address);
+        return new Destination.Remote(((Resolution.Remote) r).domain());
+    }
+
+    /** Whether {@code sender} may post to {@code list}, in the directory now in force. */
+    public boolean mayPost(org.caravan.directory.MailingList list, String sender) {
+        return directory.current().mayPost(list, sender);
     }
 }

@@ -15,6 +15,13 @@ import org.caravan.smtp.SmtpReply;
  * here rather than bouncing later avoids backscatter (DESIGN principle 7).</li>
  * <li>Postmaster, bare or at any local domain: always 250 (RFC 5321 §4.5.1); see
  * {@link RecipientClassifier} for where it is delivered.</li>
+ * <li>Alias: 250 2.1.5, whoever sends (like a mailbox).</li>
+ * <li>Mailing list: 250 2.1.5 if the envelope sender may post (posters anyone, members, listed;
+ * the owner always may), else 550 5.7.1 naming sender and list (RFC 5321 §3.5.5 lets us refuse
+ * here, which beats accepting and bouncing).</li>
+ * <li>Moved user (RFC 5321 §3.4): mode forward, 251 2.1.5 "User not local; will forward to
+ * &lt;new&gt;" (the recipient is accepted: 251 is positive); mode refuse, 551 5.1.6 "User not
+ * local; please try &lt;new&gt;".</li>
  * <li>Remote domain: 250 only for a client in the trusted networks or an authenticated session,
  * otherwise 554 5.7.1 relay denied (RFC 5321 §3.6: an MTA must not be an open relay). Whether the
  * next hop is reachable is the relay stage's business, not this one's.</li>
@@ -39,6 +46,17 @@ public final class RecipientPolicy {
         }
         if (destination instanceof Destination.Local) {
             return SmtpReplies.RECIPIENT_OK;
+        }
+        if (destination instanceof Destination.Alias) {
+            return SmtpReplies.RECIPIENT_OK;
+        }
+        if (destination instanceof Destination.List l) {
+            return classifier.mayPost(l.list(), request.sender()) ? SmtpReplies.RECIPIENT_OK
+                    : SmtpReplies.notAllowedToPost(request.sender(), l.list().address());
+        }
+        if (destination instanceof Destination.Forward f) {
+            return f.forward().relay() ? SmtpReplies.willForward(f.forward().to())
+                    : SmtpReplies.userNotLocal(f.forward().to());
         }
         if (destination instanceof Destination.NoSuchUser) {
             return SmtpReplies.NO_SUCH_USER.withText(named(recipient, SmtpReplies.NO_SUCH_USER));

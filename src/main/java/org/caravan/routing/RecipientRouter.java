@@ -14,7 +14,9 @@ import org.caravan.envelope.MessageContent;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.policy.Destination;
 import org.caravan.policy.RecipientClassifier;
+import org.caravan.directory.Addresses;
 import org.caravan.smtp.SmtpReplies;
+import org.caravan.smtp.SmtpReply;
 
 /**
  * The route stage's bean: sorts a queued message's recipients by destination (local mailboxes,
@@ -48,6 +50,10 @@ public final class RecipientRouter {
                 remote.computeIfAbsent(r.domain(), d -> new LinkedHashSet<>()).add(recipient);
             } else if (destination instanceof Destination.NoSuchUser n) {
                 unknown.add(n.address());
+            } else {
+                // Alias, List, Forward: accepted at RCPT, but the expansion stage does not exist
+                // yet. Bounce rather than guess (never a Maildir named after an alias or list).
+                unknown.add(Addresses.normalize(recipient));
             }
         }
         List<RoutePart> parts = new ArrayList<>();
@@ -61,6 +67,21 @@ public final class RecipientRouter {
         }
         exchange.setProperty(CONTENT, MessageContent.retain(exchange));
         return parts;
+    }
+
+    /** Why an unroutable recipient fails: unknown, or an alias/list/forward not yet expandable. */
+    private SmtpReply unroutableReply(String recipient) {
+        Destination d;
+        try {
+            d = classifier.classify(recipient);
+        } catch (IllegalArgumentException e) {
+            d = null;
+        }
+        if (d instanceof Destination.Alias || d instanceof Destination.List || d instanceof Destination.Forward) {
+            return SmtpReplies.EXPANSION_UNAVAILABLE.withText(SmtpReplies.EXPANSION_UNAVAILABLE.lines().get(0)
+                    + ": " + recipient);
+        }
+        return SmtpReplies.NO_SUCH_USER.withText("No such user here: " + recipient);
     }
 
     /**
@@ -83,8 +104,7 @@ public final class RecipientRouter {
             case UNROUTABLE -> {
                 List<RecipientNotice> failures = new ArrayList<>();
                 for (String recipient : part.recipients()) {
-                    failures.add(RecipientNotice.of(recipient,
-                            SmtpReplies.NO_SUCH_USER.withText("No such user here: " + recipient), ""));
+                    failures.add(RecipientNotice.of(recipient, unroutableReply(recipient), ""));
                 }
                 message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));
             }

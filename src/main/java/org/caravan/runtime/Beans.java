@@ -74,11 +74,17 @@ final class Beans {
         return named;
     }
 
-    /** Binds every bean; those holding resources (pooled SMTP connections) close with the context. */
+    /**
+     * Binds every bean; those holding resources (pooled SMTP connections) close with the context,
+     * and the directory source reloads its file while the context runs.
+     */
     void bindTo(CamelContext context) throws Exception {
         for (Map.Entry<String, Object> bean : beans.entrySet()) {
             context.getRegistry().bind(bean.getKey(), bean.getValue());
-            if (bean.getValue() instanceof AutoCloseable closeable) {
+            if (bean.getValue() instanceof DirectorySource directory) {
+                // polls the directory file for changes while the context runs
+                context.addService(new ClosingService(directory, directory::start), true, true);
+            } else if (bean.getValue() instanceof AutoCloseable closeable) {
                 context.addService(new ClosingService(closeable), true, true);
             }
         }

@@ -8,9 +8,21 @@ import org.apache.camel.support.service.ServiceSupport;
  */
 final class ClosingService extends ServiceSupport {
     private final AutoCloseable resource;
+    private final Runnable onStart;
 
     ClosingService(AutoCloseable resource) {
+        this(resource, () -> { });
+    }
+
+    /** Also runs {@code onStart} when the context starts (e.g. a file watcher). */
+    ClosingService(AutoCloseable resource, Runnable onStart) {
         this.resource = resource;
+        this.onStart = onStart;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        onStart.run();
     }
 
     @Override

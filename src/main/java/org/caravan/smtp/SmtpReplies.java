@@ -16,6 +16,18 @@ public final class SmtpReplies {
     public static final SmtpReply SENDER_OK = SmtpReply.of(250, "2.1.0", "Sender OK");
     /** RFC 3463 §3.2 X.1.5 destination address valid: RCPT TO accepted. */
     public static final SmtpReply RECIPIENT_OK = SmtpReply.of(250, "2.1.5", "Recipient OK");
+    /**
+     * RFC 5321 §3.4 / §4.2.2 251 user not local; will forward: the recipient is accepted and we
+     * forward the mail ourselves. RFC 3463 §3.2 X.1.5 destination address valid. Completed with
+     * {@link #willForward(String)}.
+     */
+    public static final SmtpReply WILL_FORWARD = SmtpReply.of(251, "2.1.5", "User not local; will forward");
+
+    /** {@link #WILL_FORWARD} naming the new address: "User not local; will forward to &lt;new&gt;". */
+    public static SmtpReply willForward(String newAddress) {
+        return WILL_FORWARD.withText("User not local; will forward to <" + newAddress + ">");
+    }
+
     /** RFC 5321 §4.2.2 250 after end of data: only once the message is durable. */
     public static final SmtpReply QUEUED = SmtpReply.of(250, "2.0.0", "Queued");
     /** RFC 5321 §4.2.2 221 closing transmission channel. */
@@ -109,6 +121,39 @@ public final class SmtpReplies {
     public static final SmtpReply AMBIGUOUS = SmtpReply.of(553, "5.1.4", "Ambiguous; possibilities are");
     /** RFC 5321 §4.2.2 550 mailbox unavailable; RFC 3463 §3.2 X.1.1 bad destination mailbox address. */
     public static final SmtpReply NO_SUCH_USER = SmtpReply.of(550, "5.1.1", "No such user here");
+    /**
+     * RFC 5321 §3.4 / §4.2.2 551 user not local; please try &lt;forward-path&gt;: the user has moved
+     * and we do not forward. RFC 3463 §3.2 X.1.6 destination mailbox has moved, no forwarding
+     * address. Completed with {@link #userNotLocal(String)}.
+     */
+    public static final SmtpReply USER_NOT_LOCAL = SmtpReply.of(551, "5.1.6", "User not local");
+
+    /** {@link #USER_NOT_LOCAL} naming the new address: "User not local; please try &lt;new&gt;". */
+    public static SmtpReply userNotLocal(String newAddress) {
+        return USER_NOT_LOCAL.withText("User not local; please try <" + newAddress + ">");
+    }
+
+    /**
+     * RFC 5321 §4.2.2 550 mailbox unavailable (policy reasons, §3.5.5 allows refusing at RCPT);
+     * RFC 3463 §3.8 X.7.1 delivery not authorized: the sender may not post to this mailing list.
+     * (X.7.2 "mailing list expansion prohibited" is the closer code; 5.7.1 is what Postfix and
+     * most list managers send and what clients recognise.) Completed with
+     * {@link #notAllowedToPost(String, String)}.
+     */
+    public static final SmtpReply NOT_ALLOWED_TO_POST = SmtpReply.of(550, "5.7.1", "Not allowed to post to this list");
+
+    /** {@link #NOT_ALLOWED_TO_POST} as "&lt;sender&gt; is not allowed to post to &lt;list&gt;". */
+    public static SmtpReply notAllowedToPost(String sender, String list) {
+        return NOT_ALLOWED_TO_POST.withText("<" + sender + "> is not allowed to post to <" + list + ">");
+    }
+
+    /**
+     * RFC 5321 §4.2.2 550; RFC 3463 §3.4 X.3.0 other mail system status: a recipient accepted as
+     * an alias, list or forward reached the routing stage, but expansion is not built yet.
+     */
+    public static final SmtpReply EXPANSION_UNAVAILABLE =
+            SmtpReply.of(550, "5.3.0", "Alias, list and forward expansion is not available yet");
+
     /** RFC 5321 §3.6 / §4.2.2 554 relay denied; RFC 3463 §3.8 X.7.1 delivery not authorized. */
     public static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "Relay access denied");
     /** RFC 1870 §6 / RFC 5321 §4.2.2 552 exceeded storage allocation; RFC 3463 §3.4 X.3.4 message too big. */

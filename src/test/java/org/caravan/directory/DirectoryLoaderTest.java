@@ -81,11 +81,11 @@ class DirectoryLoaderTest {
         DirectoryException e = failure("""
                 domains: [example.test]
                 # a comment
-                aliases:
+                alias:
                   foo: bar
                 """);
         assertThat(e.line()).isEqualTo(3);
-        assertThat(e.getMessage()).startsWith(dir.resolve("directory.yaml") + ":3: unknown key 'aliases'");
+        assertThat(e.getMessage()).startsWith(dir.resolve("directory.yaml") + ":3: unknown key 'alias'");
     }
 
     @Test
