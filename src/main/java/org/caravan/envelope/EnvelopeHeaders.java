@@ -3,6 +3,7 @@ package org.caravan.envelope;
 import java.util.Collection;
 import java.util.List;
 
+import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
 /**
@@ -61,6 +62,12 @@ public final class EnvelopeHeaders {
     public static final String DELAYS = "CaravanDelays";
     /** After delivery: recipients delivered or relayed whose sender asked for success notices. */
     public static final String SUCCESSES = "CaravanSuccesses";
+    /**
+     * Header lines, CRLF-terminated, that stand in front of the stored message bytes (trace fields
+     * such as Delivered-To and List-Id added by expansion); {@link MessageContent#open(Exchange)}
+     * reads them first, so the content itself is never rewritten.
+     */
+    public static final String PREPEND = "CaravanPrepend";
     /** On messages we generate: {@code bounce} or {@code double-bounce}, so a failing one never loops. */
     public static final String NOTICE = "CaravanNotice";
     /** Artemis scheduled delivery time, epoch milliseconds (the retry's next attempt). */

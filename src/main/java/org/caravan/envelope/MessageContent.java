@@ -4,6 +4,8 @@ import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,9 +21,18 @@ public final class MessageContent {
     private MessageContent() {
     }
 
-    /** A fresh stream over the whole content, from the start; the caller closes it. */
+    /**
+     * A fresh stream over the whole content, from the start; the caller closes it. Header lines in
+     * {@link EnvelopeHeaders#PREPEND} (added by expansion) come first, then the stored bytes.
+     */
     public static InputStream open(Exchange exchange) throws IOException {
-        return open(exchange, exchange.getMessage().getBody());
+        InputStream stored = open(exchange, exchange.getMessage().getBody());
+        String prepend = exchange.getMessage().getHeader(EnvelopeHeaders.PREPEND, String.class);
+        if (prepend == null || prepend.isEmpty()) {
+            return stored;
+        }
+        return new SequenceInputStream(
+                new ByteArrayInputStream(prepend.getBytes(StandardCharsets.UTF_8)), stored);
     }
 
     /** A re-readable form of the body to keep aside while the exchange body changes (split). */

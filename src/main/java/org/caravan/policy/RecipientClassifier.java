@@ -6,6 +6,8 @@ import org.caravan.directory.Addresses;
 import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Resolution;
+import org.caravan.srs.SrsException;
+import org.caravan.srs.SrsRewriter;
 
 /**
  * The one place that decides local or remote for a recipient, used both at RCPT time by
@@ -26,9 +28,54 @@ import org.caravan.directory.Resolution;
  */
 public final class RecipientClassifier {
     private final DirectorySource directory;
+    /** Reverses SRS addresses (bounces to mail we forwarded); null when forwarding is not set up. */
+    private final SrsRewriter srs;
 
     public RecipientClassifier(DirectorySource directory) {
+        this(directory, null);
+    }
+
+    public RecipientClassifier(DirectorySource directory, SrsRewriter srs) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.srs = srs;
+    }
+
+    /**
+     * An SRS address of ours, reversed: {@code original} is the sender it was made from, or
+     * {@code error} says why it cannot be reversed (forged, expired, malformed).
+     */
+    public record SrsReversal(String original, SrsException error) {
+    }
+
+    /**
+     * The reversal of {@code recipient} if it is an SRS address (SRS0=/SRS1=) in one of our local
+     * domains that the directory does not itself define; null for any other address (and when no
+     * SRS rewriter is configured). The raw address is reversed: SRS hashes the original local
+     * part as it was, so it must not be lower-cased first.
+     */
+    public SrsReversal reverseSrs(String recipient) {
+        if (srs == null || !SrsRewriter.isSrs(recipient)) {
+            return null;
+        }
+        Directory d = directory.current();
+        try {
+            String domain = Addresses.domainOf(Addresses.normalize(recipient));
+            if (!d.isLocalDomain(domain) || d.defined(recipient).isPresent()) {
+                return null;
+            }
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        try {
+            return new SrsReversal(srs.reverse(recipient), null);
+        } catch (SrsException e) {
+            return new SrsReversal(null, e);
+        }
+    }
+
+    /** The SRS rewriter for forwarded mail, null when none is configured. */
+    public SrsRewriter srs() {
+        return srs;
     }
 
     /**

@@ -22,6 +22,9 @@ import org.caravan.smtp.SmtpReply;
  * <li>Moved user (RFC 5321 §3.4): mode forward, 251 2.1.5 "User not local; will forward to
  * &lt;new&gt;" (the recipient is accepted: 251 is positive); mode refuse, 551 5.1.6 "User not
  * local; please try &lt;new&gt;".</li>
+ * <li>SRS address in a local domain (SRS0=.../SRS1=..., a bounce to mail we forwarded): 250 2.1.5
+ * from anyone if its hash and timestamp check out, else 550 5.7.1 naming the reason (forged,
+ * expired, malformed).</li>
  * <li>Remote domain: 250 only for a client in the trusted networks or an authenticated session,
  * otherwise 554 5.7.1 relay denied (RFC 5321 §3.6: an MTA must not be an open relay). Whether the
  * next hop is reachable is the relay stage's business, not this one's.</li>
@@ -43,6 +46,12 @@ public final class RecipientPolicy {
             destination = classifier.classify(recipient);
         } catch (IllegalArgumentException e) {
             return SmtpReplies.BAD_RECIPIENT_SYNTAX;
+        }
+        RecipientClassifier.SrsReversal srs = classifier.reverseSrs(recipient);
+        if (srs != null) {
+            // A bounce to mail we forwarded: accepted from anyone if the address is genuine.
+            return srs.error() == null ? SmtpReplies.RECIPIENT_OK
+                    : SmtpReplies.invalidSrs(recipient, srs.error().reason().name().toLowerCase(java.util.Locale.ROOT));
         }
         if (destination instanceof Destination.Local) {
             return SmtpReplies.RECIPIENT_OK;

@@ -1,10 +1,7 @@
 package org.caravan.routing;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.io.InputStream;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import org.apache.camel.Exchange;
@@ -12,16 +9,14 @@ import org.apache.camel.Message;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
 import org.caravan.envelope.RecipientNotice;
-import org.caravan.policy.Destination;
 import org.caravan.policy.RecipientClassifier;
-import org.caravan.directory.Addresses;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
 
 /**
- * The route stage's bean: sorts a queued message's recipients by destination (local mailboxes,
- * one part per remote domain, and recipients no longer known, who are bounced) and prepares each
- * part as a message of its own. The local/remote decision itself is {@link RecipientClassifier}'s.
+ * The route stage's bean: expands a queued message's recipients ({@link RecipientExpander}: aliases,
+ * lists, moved users, SRS bounces), sorts them by destination (local mailboxes, one part per remote
+ * domain, and recipients that reach nothing, who are bounced) and prepares each part as a message
+ * of its own, with its own envelope sender and prepended trace fields where expansion set them.
+ * The local/remote decision itself is {@link RecipientClassifier}'s.
  */
 public final class RecipientRouter {
     /** Header on each part: local, relay or unroutable (see {@link RoutePart.Kind}). */
@@ -29,59 +24,30 @@ public final class RecipientRouter {
     /** Exchange property holding the message content while the split replaces the body. */
     private static final String CONTENT = "CaravanContent";
 
-    private final RecipientClassifier classifier;
+    private final RecipientExpander expander;
 
     public RecipientRouter(RecipientClassifier classifier) {
-        this.classifier = classifier;
+        this.expander = new RecipientExpander(classifier);
     }
 
-    /** The parts of this message, in a stable order: local first, then domains as they appeared. */
+    /**
+     * The expand step: the parts of this message after expanding aliases, lists, moved users and
+     * SRS addresses ({@link RecipientExpander}), in a stable order: for each envelope sender and
+     * set of prepended trace fields its local part, then one part per remote domain; the
+     * recipients that reach nothing (unknown, loops, bad SRS addresses) last.
+     */
     public List<RoutePart> plan(Exchange exchange) throws Exception {
         Message message = exchange.getMessage();
-        Set<String> local = new LinkedHashSet<>();
-        Set<String> unknown = new LinkedHashSet<>();
-        Map<String, Set<String>> remote = new LinkedHashMap<>();
-        for (String recipient : EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
-                String.class))) {
-            Destination destination = classifier.classify(recipient);
-            if (destination instanceof Destination.Local l) {
-                local.add(l.mailbox());
-            } else if (destination instanceof Destination.Remote r) {
-                remote.computeIfAbsent(r.domain(), d -> new LinkedHashSet<>()).add(recipient);
-            } else if (destination instanceof Destination.NoSuchUser n) {
-                unknown.add(n.address());
-            } else {
-                // Alias, List, Forward: accepted at RCPT, but the expansion stage does not exist
-                // yet. Bounce rather than guess (never a Maildir named after an alias or list).
-                unknown.add(Addresses.normalize(recipient));
-            }
+        Set<String> deliveredTo;
+        try (InputStream content = MessageContent.open(exchange)) {
+            deliveredTo = DeliveredTo.read(content);
         }
-        List<RoutePart> parts = new ArrayList<>();
-        if (!local.isEmpty()) {
-            parts.add(new RoutePart(RoutePart.Kind.LOCAL, null, List.copyOf(local)));
-        }
-        remote.forEach((domain, recipients) ->
-                parts.add(new RoutePart(RoutePart.Kind.RELAY, domain, List.copyOf(recipients))));
-        if (!unknown.isEmpty()) {
-            parts.add(new RoutePart(RoutePart.Kind.UNROUTABLE, null, List.copyOf(unknown)));
-        }
+        List<RoutePart> parts = expander.expand(
+                EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS, String.class)),
+                message.getHeader(EnvelopeHeaders.SENDER, "", String.class), deliveredTo,
+                message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class));
         exchange.setProperty(CONTENT, MessageContent.retain(exchange));
         return parts;
-    }
-
-    /** Why an unroutable recipient fails: unknown, or an alias/list/forward not yet expandable. */
-    private SmtpReply unroutableReply(String recipient) {
-        Destination d;
-        try {
-            d = classifier.classify(recipient);
-        } catch (IllegalArgumentException e) {
-            d = null;
-        }
-        if (d instanceof Destination.Alias || d instanceof Destination.List || d instanceof Destination.Forward) {
-            return SmtpReplies.EXPANSION_UNAVAILABLE.withText(SmtpReplies.EXPANSION_UNAVAILABLE.lines().get(0)
-                    + ": " + recipient);
-        }
-        return SmtpReplies.NO_SUCH_USER.withText("No such user here: " + recipient);
     }
 
     /**
@@ -92,21 +58,28 @@ public final class RecipientRouter {
         Message message = exchange.getMessage();
         RoutePart part = message.getMandatoryBody(RoutePart.class);
         String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
+        String prepend = message.getHeader(EnvelopeHeaders.PREPEND, "", String.class);
         EnvelopeHeaders.retainEnvelopeOnly(message);
         message.setHeader(DESTINATION, part.kind().header());
+        if (part.sender() != null) {
+            // a list's owner-address or an SRS address: bounces of this part go there
+            message.setHeader(EnvelopeHeaders.SENDER, part.sender());
+        }
+        if (!part.prepend().isEmpty() || !prepend.isEmpty()) {
+            message.setHeader(EnvelopeHeaders.PREPEND, part.prepend() + prepend);
+        }
         message.setHeader(EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(part.recipients()));
         switch (part.kind()) {
             case RELAY -> {
                 message.setHeader(EnvelopeHeaders.NEXT_HOP, part.domain());
-                // Unique per part: duplicate detection must not merge two domains of one message.
-                message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":relay:" + part.domain());
+                // Unique per part: duplicate detection must not merge two domains of one message,
+                // nor two parts for one domain with different senders or trace fields.
+                String variant = part.sender() == null && part.prepend().isEmpty() ? ""
+                        : ":" + Integer.toHexString(java.util.Objects.hash(part.sender(), part.prepend()));
+                message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":relay:" + part.domain() + variant);
             }
             case UNROUTABLE -> {
-                List<RecipientNotice> failures = new ArrayList<>();
-                for (String recipient : part.recipients()) {
-                    failures.add(RecipientNotice.of(recipient, unroutableReply(recipient), ""));
-                }
-                message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));
+                message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(part.failures()));
             }
             case LOCAL -> {
                 // delivered in this transaction, never queued again

@@ -2,17 +2,31 @@ package org.caravan.routing;
 
 import java.util.List;
 
+import org.caravan.envelope.RecipientNotice;
+
 /**
- * One part of a queued message after routing: the recipients that share a destination.
+ * One part of a queued message after routing and expansion: the recipients that share a
+ * destination, an envelope sender and the header lines prepended to the content.
  *
  * @param kind       where this part goes (the value of the {@code CaravanDestination} header)
  * @param domain     the remote domain for a relay part, else null
  * @param recipients the envelope recipients of this part (local mailboxes for a local part)
+ * @param sender     the envelope sender of this part (a list's owner-address, an SRS address),
+ *                   null for the message's own sender
+ * @param prepend    header lines (CRLF-terminated) put in front of the content, "" for none
+ * @param failures   for an unroutable part: why each recipient failed (same order as recipients)
  */
-public record RoutePart(Kind kind, String domain, List<String> recipients) {
+public record RoutePart(Kind kind, String domain, List<String> recipients, String sender, String prepend,
+        List<RecipientNotice> failures) {
 
     public RoutePart {
         recipients = List.copyOf(recipients);
+        prepend = prepend == null ? "" : prepend;
+        failures = failures == null ? List.of() : List.copyOf(failures);
+    }
+
+    public RoutePart(Kind kind, String domain, List<String> recipients) {
+        this(kind, domain, recipients, null, "", List.of());
     }
 
     public enum Kind {
@@ -20,7 +34,7 @@ public record RoutePart(Kind kind, String domain, List<String> recipients) {
         LOCAL("local"),
         /** Queue for SMTP delivery to the domain's next hop. */
         RELAY("relay"),
-        /** No longer deliverable (the mailbox left the directory after RCPT): held for the operator. */
+        /** Not deliverable (unknown, a loop, a refused forward, a bad SRS address): bounced. */
         UNROUTABLE("unroutable");
 
         private final String header;

@@ -1,6 +1,15 @@
 package org.caravan.runtime;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,6 +34,7 @@ import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.RecipientRouter;
 import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.SmtpServerInitializerFactory;
+import org.caravan.srs.SrsRewriter;
 
 /**
  * The beans the route files call, by the names they use ({@code #smtpServer}, {@code recipientPolicy},
@@ -43,7 +53,9 @@ final class Beans {
     /** Every bean, by the name the route files use. */
     private Map<String, Object> build() {
         DirectorySource directory = DirectorySource.load(settings.directoryFile());
-        RecipientClassifier classifier = new RecipientClassifier(directory);
+        SrsRewriter srs = new SrsRewriter(srsSecret(), settings.srsDomain().isBlank()
+                ? directory.current().primaryDomain() : settings.srsDomain(), settings.srsMaxAge(), Clock.systemUTC());
+        RecipientClassifier classifier = new RecipientClassifier(directory, srs);
 
         SmtpServerConfig smtp = SmtpServerConfig.defaults(settings.hostname(), settings.spoolDir())
                 .withMaxMessageSize(settings.maxMessageSize())
@@ -54,6 +66,7 @@ final class Beans {
 
         Map<String, Object> named = new LinkedHashMap<>();
         named.put("directory", directory);
+        named.put("srsRewriter", srs);
         named.put("smtpServer", new SmtpServerInitializerFactory(smtp));
         ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
@@ -72,6 +85,38 @@ final class Beans {
                 settings.doubleBounce(), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));
         named.put("smtpClient", agent);
         return named;
+    }
+
+    /**
+     * caravan.srs.secret, or else a random secret generated on first start and kept in
+     * caravan.data.dir/srs.secret (mode 0600), so SRS addresses stay reversible across restarts.
+     */
+    private byte[] srsSecret() {
+        if (!settings.srsSecret().isBlank()) {
+            return settings.srsSecret().getBytes(StandardCharsets.UTF_8);
+        }
+        Path file = settings.srsSecretFile();
+        try {
+            if (!Files.exists(file)) {
+                Files.createDirectories(file.getParent());
+                byte[] random = new byte[32];
+                new SecureRandom().nextBytes(random);
+                Path tmp = file.resolveSibling("srs.secret.tmp");
+                Files.deleteIfExists(tmp);
+                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                }
+                Files.writeString(tmp, Base64.getEncoder().encodeToString(random) + "\n", StandardCharsets.US_ASCII);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            }
+            String secret = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (secret.isEmpty()) {
+                throw new IllegalStateException("SRS secret file " + file + " is empty");
+            }
+            return secret.getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the SRS secret " + file, e);
+        }
     }
 
     /**

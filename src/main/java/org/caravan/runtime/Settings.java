@@ -40,7 +40,10 @@ public record Settings(
         DoubleBounce doubleBounce,
         long bounceSizeLimit,
         DisclosurePolicy.Mode vrfy,
-        DisclosurePolicy.Mode expn) {
+        DisclosurePolicy.Mode expn,
+        String srsSecret,
+        String srsDomain,
+        Duration srsMaxAge) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -82,7 +85,10 @@ public record Settings(
                 r.choice("caravan.bounce.double-bounce", DoubleBounce.POSTMASTER),
                 r.longValue("caravan.bounce.size-limit", 50_000L),
                 r.choice("caravan.vrfy", DisclosurePolicy.Mode.TRUSTED),
-                r.choice("caravan.expn", DisclosurePolicy.Mode.TRUSTED));
+                r.choice("caravan.expn", DisclosurePolicy.Mode.TRUSTED),
+                r.get("caravan.srs.secret", ""),
+                r.get("caravan.srs.domain", ""),
+                PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")));
     }
 
     public boolean embeddedBroker() {
@@ -95,6 +101,11 @@ public record Settings(
 
     public Path mailboxDir() {
         return dataDir.resolve("mailboxes");
+    }
+
+    /** Where the generated SRS secret is kept when caravan.srs.secret is not set. */
+    public Path srsSecretFile() {
+        return dataDir.resolve("srs.secret");
     }
 
     public Path brokerDataDir() {

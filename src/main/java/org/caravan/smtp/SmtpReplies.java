@@ -148,11 +148,22 @@ public final class SmtpReplies {
     }
 
     /**
-     * RFC 5321 §4.2.2 550; RFC 3463 §3.4 X.3.0 other mail system status: a recipient accepted as
-     * an alias, list or forward reached the routing stage, but expansion is not built yet.
+     * RFC 5321 §4.2.2 550; RFC 3463 §3.5 X.4.6 routing loop detected: the message already carries
+     * a Delivered-To field for this address (RFC 9228), so delivering or expanding it again loops.
      */
-    public static final SmtpReply EXPANSION_UNAVAILABLE =
-            SmtpReply.of(550, "5.3.0", "Alias, list and forward expansion is not available yet");
+    public static final SmtpReply FORWARDING_LOOP = SmtpReply.of(550, "5.4.6", "Mail forwarding loop");
+
+    /** RFC 3463 X.4.6: aliases and lists nested deeper than the expansion limit. */
+    public static final SmtpReply EXPANSION_TOO_DEEP =
+            SmtpReply.of(550, "5.4.6", "Alias or list expansion too deep: mail forwarding loop");
+
+    /** RFC 3463 §3.8 X.7.1: an SRS address (a bounce to mail we forwarded) that is forged, expired or malformed. */
+    public static final SmtpReply INVALID_SRS = SmtpReply.of(550, "5.7.1", "Invalid SRS address");
+
+    /** 550 5.7.1 "&lt;address&gt;: Invalid SRS address (reason)". */
+    public static SmtpReply invalidSrs(String address, String reason) {
+        return INVALID_SRS.withText("<" + address + ">: " + INVALID_SRS.lines().get(0) + " (" + reason + ")");
+    }
 
     /** RFC 5321 §3.6 / §4.2.2 554 relay denied; RFC 3463 §3.8 X.7.1 delivery not authorized. */
     public static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "Relay access denied");
