@@ -8,10 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
+import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.AfterEach;
@@ -29,6 +28,7 @@ class RecipientForwardTest {
     @TempDir
     Path dir;
     TestRouter router;
+    ScriptedSmtpServer nextHop;
 
     @BeforeEach
     void start() throws Exception {
@@ -56,12 +56,15 @@ class RecipientForwardTest {
                     to: erin@newplace.test
                     mode: refuse
                 """, StandardCharsets.UTF_8);
-        router = TestRouter.start(dir, Map.of("caravan.mynetworks", "127.0.0.1/32"));
+        nextHop = ScriptedSmtpServer.start("PIPELINING");
+        router = TestRouter.start(dir, Map.of("caravan.mynetworks", "127.0.0.1/32",
+                "caravan.relay.smarthost", "127.0.0.1:" + nextHop.port()));
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         router.close();
+        nextHop.close();
     }
 
     private SmtpTranscript untrusted() throws Exception {
@@ -93,35 +96,24 @@ class RecipientForwardTest {
     }
 
     /**
-     * 251 is positive: the session keeps the recipient and DATA goes ahead. Until the expansion
-     * stage exists the routing stage bounces it (5.3.0) rather than deliver it anywhere.
+     * 251 is positive: the session keeps the recipient and DATA goes ahead; the expand step then
+     * forwards the mail to the new address with an SRS0 envelope sender in our domain.
      */
     @Test
-    void recipientAcceptedWith251CountsForData() throws Exception {
+    void recipientAcceptedWith251IsForwardedWithAnSrsSender() throws Exception {
         try (SmtpTranscript t = untrusted()) {
-            t.send("MAIL FROM:<alice@example.test>").expect("250");
+            t.send("MAIL FROM:<mallory@far.test>").expect("250");
             t.send("RCPT TO:<dave@example.test>").expect("251");
             t.send("DATA").expect("354");
             t.sendRaw("Subject: moved\r\n\r\nhello\r\n.\r\n");
             t.expect("250 2.0.0 Queued as");
             t.send("QUIT").expect("221");
         }
-        Path inbox = router.maildir("alice@example.test").resolve("new");
-        await().atMost(WAIT).untilAsserted(() -> {
-            assertThat(Files.isDirectory(inbox)).isTrue();
-            try (Stream<Path> files = Files.list(inbox)) {
-                List<String> mails = files.map(RecipientForwardTest::read).toList();
-                assertThat(mails).anySatisfy(m -> assertThat(m).contains("dave@example.test").contains("5.3.0"));
-            }
-        });
+        await().atMost(WAIT).until(() -> nextHop.messages().size() == 1);
+        ScriptedSmtpServer.Received received = nextHop.messages().get(0);
+        assertThat(received.rcptTo()).containsExactly("dave@newplace.test");
+        assertThat(received.mailFrom()).matches("SRS0=[^=]{4}=[A-Z2-7]{2}=far\\.test=mallory@example\\.test");
+        assertThat(received.contentAsAscii()).contains("Subject: moved");
         assertThat(router.maildir("dave@example.test")).doesNotExist();
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.ISO_8859_1);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }
