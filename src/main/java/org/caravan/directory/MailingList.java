@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A mailing list. Its mail goes out (in the expansion stage, later) with the envelope sender
+ * A mailing list. Its mail goes out (from the route stage's expand step) with the envelope sender
  * owner-&lt;list local part&gt;@&lt;list domain&gt;, so bounces reach the {@code owner}, not the poster
  * (RFC 5321 §3.9.2).
  *

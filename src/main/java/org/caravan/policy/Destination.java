@@ -15,21 +15,21 @@ public sealed interface Destination {
     }
 
     /**
-     * An alias of this directory: accepted at RCPT; its targets are delivered by the expansion
-     * stage (not built yet: until then the routing stage bounces it as unroutable).
+     * An alias of this directory: accepted at RCPT; its targets are delivered by the expand step
+     * of the route stage ({@code RecipientExpander}).
      */
     record Alias(org.caravan.directory.Alias alias) implements Destination {
     }
 
     /**
-     * A mailing list: accepted at RCPT if the sender may post; expanded later (as {@link Alias}).
+     * A mailing list: accepted at RCPT if the sender may post; expanded by the route stage (as {@link Alias}).
      */
     record List(org.caravan.directory.MailingList list) implements Destination {
     }
 
     /**
-     * A user who has moved: {@code forward.relay()} is accepted with 251 and forwarded (later, as
-     * {@link Alias}), otherwise refused with 551 naming the new address.
+     * A user who has moved: {@code forward.relay()} is accepted with 251 and forwarded by the
+     * route stage (SRS-rewriting the sender), otherwise refused with 551 naming the new address.
      */
     record Forward(org.caravan.directory.Forward forward) implements Destination {
     }
