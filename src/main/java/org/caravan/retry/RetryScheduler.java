@@ -31,7 +31,12 @@ public final class RetryScheduler {
         long due = clock.millis() + schedule.backoffAfter(attempts).toMillis();
         message.setHeader(EnvelopeHeaders.NEXT_ATTEMPT, due);
         message.setHeader(EnvelopeHeaders.ARTEMIS_SCHEDULED_DELIVERY, due);
+        // Expansion can give one message several parts for one next hop (own sender, a list's
+        // owner-address, an SRS sender), each with its own prepended trace fields: keep them apart.
+        String prepend = message.getHeader(EnvelopeHeaders.PREPEND, "", String.class);
+        String variant = prepend.isEmpty() ? "" : ":" + Integer.toHexString(java.util.Objects.hash(
+                message.getHeader(EnvelopeHeaders.SENDER, "", String.class), prepend));
         message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, message.getHeader(EnvelopeHeaders.QUEUE_ID)
-                + ":" + message.getHeader(EnvelopeHeaders.NEXT_HOP) + ":attempt:" + attempts);
+                + ":" + message.getHeader(EnvelopeHeaders.NEXT_HOP) + variant + ":attempt:" + attempts);
     }
 }

@@ -173,7 +173,12 @@ public final class RecipientExpander {
                 if (seen.add(Addresses.normalize(address))) {
                     String sender = ctx.sender();
                     if (ctx.forwarded() && classifier.srs() != null) {
-                        sender = classifier.srs().forward(sender == null ? messageSender : sender);
+                        String original = sender == null ? messageSender : sender;
+                        try {
+                            sender = classifier.srs().forward(original);
+                        } catch (IllegalArgumentException e) {
+                            LOG.warn("queue_id={}: cannot SRS-rewrite sender <{}>: {}", queueId, original, e.getMessage());
+                        }
                     }
                     group(sender, ctx.prepend()).remote.computeIfAbsent(r.domain(), d -> new LinkedHashSet<>())
                             .add(address);
