@@ -3,11 +3,14 @@ package org.caravan.policy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 import org.caravan.directory.Addresses;
 import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
+import org.caravan.directory.Forward;
 import org.caravan.directory.Mailbox;
+import org.caravan.directory.MailingList;
 import org.caravan.smtp.ExpnRequest;
 import org.caravan.smtp.SmtpReplies;
 import org.caravan.smtp.SmtpReply;
@@ -43,8 +46,18 @@ public final class DisclosurePolicy {
         String argument = stripBrackets(request.argument());
         Directory d = directory.current();
         if (argument.indexOf('@') > 0) {
-            return d.mailbox(argument).map(DisclosurePolicy::verified)
-                    .orElse(SmtpReplies.NO_SUCH_USER.withText("<" + Addresses.normalize(argument) + ">: No such user here"));
+            String address = Addresses.normalize(argument);
+            Optional<Forward> moved = d.forward(address);
+            if (moved.isPresent()) {
+                // §3.5.1 / §3.4: a moved user is verified with the pointer, forwarded or not.
+                return moved.get().relay() ? SmtpReplies.willForward(moved.get().to())
+                        : SmtpReplies.userNotLocal(moved.get().to());
+            }
+            if (d.alias(address).isPresent() || d.list(address).isPresent()) {
+                return SmtpReply.of(250, "2.1.5", "<" + address + ">");
+            }
+            return d.mailbox(address).map(DisclosurePolicy::verified)
+                    .orElse(SmtpReplies.NO_SUCH_USER.withText("<" + address + ">: No such user here"));
         }
         // A user name or part of a full name (§3.5.1): one match verifies, several are ambiguous.
         String wanted = argument.toLowerCase(Locale.ROOT);
@@ -74,7 +87,21 @@ public final class DisclosurePolicy {
         if (!allowed(expn, request.session())) {
             return SmtpReplies.CANNOT_VRFY.withText("Cannot EXPN, but will accept mail for deliverable addresses");
         }
-        return SmtpReplies.NO_SUCH_USER.withText(stripBrackets(request.argument()) + ": not a mailing list");
+        String argument = stripBrackets(request.argument());
+        Directory d = directory.current();
+        Optional<MailingList> list = d.list(Addresses.normalize(argument));
+        if (list.isEmpty()) {
+            return SmtpReplies.NO_SUCH_USER.withText(argument + ": not a mailing list");
+        }
+        // §3.5.2: one line per member, a full name where the directory has one.
+        List<String> lines = new ArrayList<>();
+        for (String member : list.get().members()) {
+            lines.add(d.mailbox(member).map(DisclosurePolicy::display).orElse("<" + member + ">"));
+        }
+        if (lines.isEmpty()) {
+            lines.add("<" + list.get().address() + "> has no members");
+        }
+        return new SmtpReply(250, "2.1.5", lines);
     }
 
     private boolean allowed(Mode mode, org.caravan.smtp.SessionInfo session) {

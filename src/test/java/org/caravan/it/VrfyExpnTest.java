@@ -26,6 +26,19 @@ class VrfyExpnTest {
                 name: Alan Smith
               - address: bob@example.test
               - address: postmaster@example.test
+            lists:
+              - address: team@example.test
+                name: The Team
+                owner: alice@example.test
+                posters: members
+                members: [alice@example.test, bob@example.test, carol@far.test]
+            forwards:
+              - address: dave@example.test
+                to: dave@newplace.test
+                mode: forward
+              - address: erin@example.test
+                to: erin@elsewhere.test
+                mode: refuse
             """;
 
     @TempDir
@@ -58,8 +71,16 @@ class VrfyExpnTest {
                 assertThat(ambiguous).contains("Alice Example <alice@example.test>")
                         .contains("Alan Smith <alan@example.test>");
                 t.send("EXPN alice@example.test").expect("550 5.1.1");
+                String members = t.send("EXPN team@example.test").expect("250 2.1.5");
+                assertThat(members).contains("Alice Example <alice@example.test>").contains("<bob@example.test>")
+                        .contains("<carol@far.test>");
+                t.send("VRFY dave@example.test").expect("251 2.1.5 User not local; will forward to <dave@newplace.test>");
+                t.send("VRFY erin@example.test").expect("551 5.1.6 User not local; please try <erin@elsewhere.test>");
+                t.send("VRFY team@example.test").expect("250 2.1.5 <team@example.test>");
             }
             try (SmtpTranscript t = from(router, "127.0.0.2")) {
+                t.send("EXPN team@example.test").expect("252 2.5.0");
+                t.send("VRFY dave@example.test").expect("252 2.5.0");
                 t.send("VRFY alice@example.test").expect("252 2.5.0");
                 t.send("VRFY nobody@example.test").expect("252 2.5.0");
                 t.send("EXPN staff@example.test").expect("252 2.5.0");
