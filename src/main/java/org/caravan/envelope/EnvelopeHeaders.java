@@ -38,6 +38,8 @@ public final class EnvelopeHeaders {
     public static final String ENVID = "CaravanEnvid";
     /** Per recipient NOTIFY and ORCPT (RFC 3461 §4.1, §4.2): see {@link RecipientDsn}. */
     public static final String DSN = "CaravanDsn";
+    /** On a relay part: mail forwarded for a moved user, whose sender the forward stage rewrites. */
+    public static final String FORWARDED = "CaravanForwarded";
     /** Set once a delay warning has been sent for this message. */
     public static final String DELAY_WARNED = "CaravanDelayWarned";
     /** Next hop chosen by the route stage for a relay message (a domain; resolution happens at delivery). */

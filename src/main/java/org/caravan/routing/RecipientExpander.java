@@ -114,7 +114,7 @@ public final class RecipientExpander {
         return "\"" + clean.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
-    private record GroupKey(String sender, String prepend) {
+    private record GroupKey(String sender, String prepend, boolean forwarded) {
     }
 
     private static final class Group {
@@ -136,7 +136,7 @@ public final class RecipientExpander {
             this.messageSender = messageSender;
             this.headerDeliveredTo = deliveredTo;
             this.queueId = queueId;
-            groups.put(new GroupKey(null, ""), new Group());
+            groups.put(new GroupKey(null, "", false), new Group());
         }
 
         void route(String address, Context ctx, int depth) {
@@ -167,21 +167,13 @@ public final class RecipientExpander {
                 if (headerDeliveredTo.contains(l.mailbox())) {
                     loop(ctx, address, l.mailbox());
                 } else if (seen.add(l.mailbox())) {
-                    group(ctx.sender(), ctx.prepend()).local.add(l.mailbox());
+                    group(ctx.sender(), ctx.prepend(), false).local.add(l.mailbox());
                 }
             } else if (destination instanceof Destination.Remote r) {
                 if (seen.add(Addresses.normalize(address))) {
-                    String sender = ctx.sender();
-                    if (ctx.forwarded() && classifier.srs() != null) {
-                        String original = sender == null ? messageSender : sender;
-                        try {
-                            sender = classifier.srs().forward(original);
-                        } catch (IllegalArgumentException e) {
-                            LOG.warn("queue_id={}: cannot SRS-rewrite sender <{}>: {}", queueId, original, e.getMessage());
-                        }
-                    }
-                    group(sender, ctx.prepend()).remote.computeIfAbsent(r.domain(), d -> new LinkedHashSet<>())
-                            .add(address);
+                    // Forwarded mail leaves as a part of its own; the forward stage rewrites its sender.
+                    group(ctx.sender(), ctx.prepend(), ctx.forwarded()).remote
+                            .computeIfAbsent(r.domain(), d -> new LinkedHashSet<>()).add(address);
                 }
             } else if (destination instanceof Destination.NoSuchUser n) {
                 fail(ctx, n.address(), SmtpReplies.NO_SUCH_USER.withText("No such user here: " + n.address()));
@@ -239,8 +231,8 @@ public final class RecipientExpander {
             }
         }
 
-        private Group group(String sender, String prepend) {
-            return groups.computeIfAbsent(new GroupKey(sender, prepend), k -> new Group());
+        private Group group(String sender, String prepend, boolean forwarded) {
+            return groups.computeIfAbsent(new GroupKey(sender, prepend, forwarded), k -> new Group());
         }
 
         List<RoutePart> parts() {
@@ -248,14 +240,14 @@ public final class RecipientExpander {
             groups.forEach((key, group) -> {
                 if (!group.local.isEmpty()) {
                     parts.add(new RoutePart(RoutePart.Kind.LOCAL, null, List.copyOf(group.local), key.sender(),
-                            key.prepend(), List.of()));
+                            key.prepend(), List.of(), false));
                 }
                 group.remote.forEach((domain, recipients) -> parts.add(new RoutePart(RoutePart.Kind.RELAY, domain,
-                        List.copyOf(recipients), key.sender(), key.prepend(), List.of())));
+                        List.copyOf(recipients), key.sender(), key.prepend(), List.of(), key.forwarded())));
             });
             failures.forEach((sender, notices) -> parts.add(new RoutePart(RoutePart.Kind.UNROUTABLE, null,
                     notices.stream().map(RecipientNotice::recipient).toList(), sender.isEmpty() ? null : sender,
-                    "", notices)));
+                    "", notices, false)));
             return parts;
         }
     }

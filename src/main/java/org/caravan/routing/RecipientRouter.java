@@ -61,6 +61,7 @@ public final class RecipientRouter {
         String prepend = message.getHeader(EnvelopeHeaders.PREPEND, "", String.class);
         EnvelopeHeaders.retainEnvelopeOnly(message);
         message.setHeader(DESTINATION, part.kind().header());
+        message.setHeader(EnvelopeHeaders.FORWARDED, part.forwarded());
         if (part.sender() != null) {
             // a list's owner-address or an SRS address: bounces of this part go there
             message.setHeader(EnvelopeHeaders.SENDER, part.sender());
@@ -74,8 +75,9 @@ public final class RecipientRouter {
                 message.setHeader(EnvelopeHeaders.NEXT_HOP, part.domain());
                 // Unique per part: duplicate detection must not merge two domains of one message,
                 // nor two parts for one domain with different senders or trace fields.
-                String variant = part.sender() == null && part.prepend().isEmpty() ? ""
-                        : ":" + Integer.toHexString(java.util.Objects.hash(part.sender(), part.prepend()));
+                String variant = part.sender() == null && part.prepend().isEmpty() && !part.forwarded() ? ""
+                        : ":" + Integer.toHexString(java.util.Objects.hash(part.sender(), part.prepend(),
+                                part.forwarded()));
                 message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":relay:" + part.domain() + variant);
             }
             case UNROUTABLE -> {

@@ -15,9 +15,11 @@ import org.caravan.envelope.RecipientNotice;
  *                   null for the message's own sender
  * @param prepend    header lines (CRLF-terminated) put in front of the content, "" for none
  * @param failures   for an unroutable part: why each recipient failed (same order as recipients)
+ * @param forwarded  mail for a moved user forwarded off-site: the forward stage rewrites its
+ *                   envelope sender (SRS) so the next hop's SPF check passes
  */
 public record RoutePart(Kind kind, String domain, List<String> recipients, String sender, String prepend,
-        List<RecipientNotice> failures) {
+        List<RecipientNotice> failures, boolean forwarded) {
 
     public RoutePart {
         recipients = List.copyOf(recipients);
@@ -26,7 +28,7 @@ public record RoutePart(Kind kind, String domain, List<String> recipients, Strin
     }
 
     public RoutePart(Kind kind, String domain, List<String> recipients) {
-        this(kind, domain, recipients, null, "", List.of());
+        this(kind, domain, recipients, null, "", List.of(), false);
     }
 
     public enum Kind {

@@ -31,6 +31,7 @@ import org.caravan.relay.RelayStage;
 import org.caravan.relay.SmtpClientSettings;
 import org.caravan.relay.SmtpDeliveryAgent;
 import org.caravan.retry.RetryScheduler;
+import org.caravan.routing.Forwarder;
 import org.caravan.routing.RecipientRouter;
 import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.SmtpServerInitializerFactory;
@@ -67,6 +68,7 @@ final class Beans {
         Map<String, Object> named = new LinkedHashMap<>();
         named.put("directory", directory);
         named.put("srsRewriter", srs);
+        named.put("forwarder", new Forwarder(srs));
         named.put("smtpServer", new SmtpServerInitializerFactory(smtp));
         ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));

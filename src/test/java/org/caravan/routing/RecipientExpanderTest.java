@@ -75,14 +75,17 @@ class RecipientExpanderTest {
     }
 
     @Test
-    void forwardRewritesTheSenderAndSrsBouncesAreReversed() throws Exception {
+    void forwardMarksThePartForTheForwardStageAndSrsBouncesAreReversed() throws Exception {
         RecipientExpander e = expander(List.of(), List.of(),
                 List.of(new Forward("dave@example.test", "dave@newplace.test", true)));
         List<RoutePart> parts = e.expand(List.of("dave@example.test"), "s@far.test", Set.of(), "Q");
         assertThat(parts.get(0).recipients()).containsExactly("dave@newplace.test");
-        assertThat(SRS.reverse(parts.get(0).sender())).isEqualTo("s@far.test");
+        // The forward stage (Forwarder) rewrites the sender of this part with SRS.
+        assertThat(parts.get(0).forwarded()).isTrue();
+        assertThat(parts.get(0).sender()).isNull();
 
-        List<RoutePart> back = e.expand(List.of(parts.get(0).sender()), "", Set.of(), "Q");
+        String srsSender = SRS.forward("s@far.test");
+        List<RoutePart> back = e.expand(List.of(srsSender), "", Set.of(), "Q");
         assertThat(back).hasSize(1);
         assertThat(back.get(0).kind()).isEqualTo(RoutePart.Kind.RELAY);
         assertThat(back.get(0).recipients()).containsExactly("s@far.test");
