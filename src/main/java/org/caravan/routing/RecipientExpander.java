@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * <li>Expanding an alias, list or moved user prepends {@code Delivered-To: <that address>}
  * (RFC 9228); an address already named in a Delivered-To field of the message is not expanded or
  * delivered again: that recipient fails with 5.4.6 "mail forwarding loop".</li>
- * <li>A moved user in forward mode becomes the new address; when that is remote, the envelope
- * sender is rewritten with SRS so the next hop's SPF check passes. Mode refuse fails with 551 5.1.6
+ * <li>A moved user in forward mode becomes the new address; when that is remote, the part is marked
+ * forwarded and the forward stage ({@link Forwarder}) rewrites its sender with SRS. Mode refuse fails with 551 5.1.6
  * (the directory changed after RCPT).</li>
  * <li>An SRS address of ours (a bounce to forwarded mail) becomes the original sender.</li>
  * </ul>
@@ -62,7 +62,7 @@ public final class RecipientExpander {
      *         then the unroutable parts (one per sender)
      */
     public List<RoutePart> expand(List<String> recipients, String sender, Set<String> deliveredTo, String queueId) {
-        Run run = new Run(sender == null ? "" : sender, deliveredTo, queueId);
+        Run run = new Run(deliveredTo, queueId);
         for (String recipient : recipients) {
             run.route(recipient, new Context(null, false, List.of(), null, List.of()), 0);
         }
@@ -124,7 +124,6 @@ public final class RecipientExpander {
 
     /** One message's expansion. */
     private final class Run {
-        private final String messageSender;
         private final Set<String> headerDeliveredTo;
         private final String queueId;
         private final Map<GroupKey, Group> groups = new LinkedHashMap<>();
@@ -132,8 +131,7 @@ public final class RecipientExpander {
         /** Final recipients (mailboxes, remote addresses) and failed addresses already handled. */
         private final Set<String> seen = new HashSet<>();
 
-        Run(String messageSender, Set<String> deliveredTo, String queueId) {
-            this.messageSender = messageSender;
+        Run(Set<String> deliveredTo, String queueId) {
             this.headerDeliveredTo = deliveredTo;
             this.queueId = queueId;
             groups.put(new GroupKey(null, "", false), new Group());
