@@ -1,7 +1,5 @@
 package org.caravan.directory;
 
-import org.caravan.relay.NextHop;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+
+import org.caravan.relay.NextHop;
 
 /**
  * The address directory, immutable: local domains, mailboxes, aliases, mailing lists, moved users
