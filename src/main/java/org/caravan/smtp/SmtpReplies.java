@@ -52,9 +52,11 @@ public final class SmtpReplies {
      * advertised: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
      * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531).
      */
-    public static SmtpReply ehlo(String hostname, long maxMessageSize) {
-        return new SmtpReply(250, null, java.util.List.of(hostname, "PIPELINING", "SIZE " + maxMessageSize,
-                "8BITMIME", "DSN", "ENHANCEDSTATUSCODES", "SMTPUTF8"));
+    public static SmtpReply ehlo(String hostname, java.util.List<String> keywords) {
+        java.util.List<String> lines = new java.util.ArrayList<>(keywords.size() + 1);
+        lines.add(hostname);
+        lines.addAll(keywords);
+        return new SmtpReply(250, null, lines);
     }
 
     /** RFC 5321 §4.1.1.1 HELO reply; no enhanced status code (RFC 2034 §3). */

@@ -51,6 +51,10 @@ public final class SmtpSession {
     private MailTransaction txn;
     private String pendingRecipient;
     private DataReceiver data;
+    /** The channel is encrypted (STARTTLS done, or implicit TLS): RFC 3207, RFC 8314. */
+    private boolean tls;
+    /** The authorization identity after a successful AUTH (RFC 4954), else null. */
+    private String authenticatedUser;
 
     public SmtpSession(SmtpServerConfig config, String sessionId, InetSocketAddress client,
             InetSocketAddress local, Output out, Clock clock) {
@@ -167,7 +171,7 @@ public final class SmtpSession {
     }
 
     private SessionInfo info() {
-        return new SessionInfo(sessionId, client, local, helo, esmtp, false, null);
+        return new SessionInfo(sessionId, client, local, helo, esmtp, tls, authenticatedUser);
     }
 
     private void resetTransaction() {
@@ -252,8 +256,19 @@ public final class SmtpSession {
             esmtp = cmd.verb() == SmtpCommand.Verb.EHLO;
             txn = null;
             state = State.GREETED;
-            out.reply(esmtp ? SmtpReplies.ehlo(config.hostname(), config.maxMessageSize())
-                    : SmtpReplies.helo(config.hostname()));
+            out.reply(esmtp ? SmtpReplies.ehlo(config.hostname(), ehloKeywords()) : SmtpReplies.helo(config.hostname()));
+        }
+
+        /** The service extensions offered now (RFC 5321 §4.1.1.1); some depend on TLS and AUTH state. */
+        private List<String> ehloKeywords() {
+            List<String> k = new java.util.ArrayList<>();
+            k.add("PIPELINING");                          // RFC 2920
+            k.add("SIZE " + config.maxMessageSize());     // RFC 1870
+            k.add("8BITMIME");                            // RFC 6152
+            k.add("DSN");                                 // RFC 3461
+            k.add("ENHANCEDSTATUSCODES");                 // RFC 2034
+            k.add("SMTPUTF8");                            // RFC 6531
+            return k;
         }
 
         private void mail(String arg) {
