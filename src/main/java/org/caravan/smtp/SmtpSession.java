@@ -135,6 +135,20 @@ public final class SmtpSession {
         }
     }
 
+    /**
+     * The TLS handshake finished (after STARTTLS, or at connect for implicit TLS): RFC 3207 §4.2,
+     * the session forgets everything the client said before; EHLO is required again.
+     */
+    public void onTlsEstablished() {
+        tls = true;
+        helo = null;
+        esmtp = false;
+        txn = null;
+        if (state != State.CLOSED) {
+            state = State.CONNECTED;
+        }
+    }
+
     /** The command timeout (RFC 5321 §4.5.3.2) ran out while we waited for the client. */
     public void onIdleTimeout() {
         if (state == State.CLOSED) {
