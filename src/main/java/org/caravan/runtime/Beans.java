@@ -80,7 +80,7 @@ final class Beans {
         Clock clock = Clock.systemUTC();
         named.put("relayStage", new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
-                        settings.smarthostIfSet().map(NextHop::parse), settings.dnsServer(),
+                        settings.smarthostIfSet().map(NextHop::parse), settings.relayTls(), settings.dnsServer(),
                         settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), clock));
         named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
         named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit()),
