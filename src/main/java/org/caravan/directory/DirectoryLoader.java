@@ -391,7 +391,7 @@ public final class DirectoryLoader {
             try {
                 tls = TlsPolicy.parse(scalar(tlsNode, "'tls'"));
             } catch (IllegalArgumentException e) {
-                throw error(tlsNode, e.getMessage());
+                throw error(tlsNode, "'tls' " + e.getMessage());
             }
         }
         return new TransportEntry(hop, tls);

@@ -29,7 +29,7 @@ public enum TlsPolicy {
         return this == ENCRYPT || this == VERIFY;
     }
 
-    /** The policy named {@code text} (case-insensitive); IllegalArgumentException listing the choices. */
+    /** The policy named {@code text} (case-insensitive); IllegalArgumentException ("must be ...") listing the choices. */
     public static TlsPolicy parse(String text) {
         String s = text.trim().toUpperCase(Locale.ROOT);
         for (TlsPolicy p : values()) {
@@ -37,7 +37,7 @@ public enum TlsPolicy {
                 return p;
             }
         }
-        throw new IllegalArgumentException("'tls' must be none, may, encrypt or verify, not '" + text.trim() + "'");
+        throw new IllegalArgumentException("must be none, may, encrypt or verify, not '" + text.trim() + "'");
     }
 
     /** The lower-case name operators write. */

@@ -138,7 +138,7 @@ public record Settings(
             try {
                 return TlsPolicy.parse(get(key, dflt.toString()));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("setting " + key + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("setting " + key + " " + e.getMessage(), e);
             }
         }
 
