@@ -133,6 +133,31 @@ class SmtpDeliveryAgentTlsTest {
     }
 
     @Test
+    void refusedStartTlsUnderMayIsRetriedInClear() {
+        server.refuseStartTls("454 4.7.0 TLS not available due to local problem");
+
+        DeliveryResult r = deliver(agent, host(TlsPolicy.MAY));
+
+        assertThat(r.delivered()).hasSize(2);
+        assertThat(server.connectionCount()).isEqualTo(2);
+        assertThat(count("C: STARTTLS")).isEqualTo(1);
+        assertThat(server.messages().get(0).overTls()).isFalse();
+    }
+
+    @Test
+    void refusedStartTlsUnderEncryptDefersWithTheServersReason() {
+        server.refuseStartTls("454 4.7.0 TLS not available due to local problem");
+
+        DeliveryResult r = deliver(agent, host(TlsPolicy.ENCRYPT));
+
+        assertThat(r.deferred()).hasSize(2);
+        assertThat(r.replyFor("b@example.test").enhanced()).isEqualTo("4.7.5");
+        assertThat(r.replyFor("b@example.test").toString())
+                .contains("STARTTLS refused: 454 4.7.0 TLS not available due to local problem");
+        assertThat(anyMail()).isFalse();
+    }
+
+    @Test
     void requiredTlsNotOfferedDefersWithoutSendingAnythingInClear() {
         DeliveryResult r = deliver(agent, host(TlsPolicy.ENCRYPT));
 

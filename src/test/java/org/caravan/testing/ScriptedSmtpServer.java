@@ -102,6 +102,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile SSLContext tls;
     private volatile boolean brokenTls;
+    private volatile String startTlsReply = "220 2.0.0 Ready to start TLS";
 
     private ScriptedSmtpServer(List<String> extensions) throws IOException {
         this.extensions = List.copyOf(extensions);
@@ -184,6 +185,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return offerStartTls();
     }
 
+    /** Offers STARTTLS but answers it with {@code reply} (e.g. "454 4.7.0 TLS not available") and stays in clear. */
+    public ScriptedSmtpServer refuseStartTls(String reply) {
+        this.startTlsReply = reply;
+        return offerStartTls();
+    }
+
     /** Every reply to a command, in order, with what had already arrived when it was written. */
     public List<ReplyPoint> replyPoints() {
         return List.copyOf(replyPoints);
@@ -254,7 +261,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             answer(in, cmd, out, "502 5.5.1 Command not implemented");
                             continue;
                         }
-                        answer(in, cmd, out, "220 2.0.0 Ready to start TLS");
+                        answer(in, cmd, out, startTlsReply);
+                        if (!startTlsReply.startsWith("220")) {
+                            continue;
+                        }
                         if (brokenTls) {
                             out.write("this is no TLS handshake\r\n".getBytes(StandardCharsets.US_ASCII));
                             out.flush();
