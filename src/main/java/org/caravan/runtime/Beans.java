@@ -30,6 +30,7 @@ import org.caravan.relay.NextHopResolver;
 import org.caravan.relay.RelayStage;
 import org.caravan.relay.SmtpClientSettings;
 import org.caravan.relay.SmtpDeliveryAgent;
+import org.caravan.relay.TrustAnchors;
 import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.Forwarder;
 import org.caravan.routing.RecipientRouter;
@@ -63,7 +64,8 @@ final class Beans {
                 .withMaxRecipients(settings.maxRecipients())
                 .withIdleTimeout(settings.smtpIdleTimeout());
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
-                .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout()));
+                .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout())
+                .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)));
 
         Map<String, Object> named = new LinkedHashMap<>();
         named.put("directory", directory);

@@ -45,7 +45,8 @@ public record Settings(
         String srsSecret,
         String srsDomain,
         Duration srsMaxAge,
-        TlsPolicy relayTls) {
+        TlsPolicy relayTls,
+        String relayTlsCaFile) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -91,7 +92,8 @@ public record Settings(
                 r.get("caravan.srs.secret", ""),
                 r.get("caravan.srs.domain", ""),
                 PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")),
-                r.tlsPolicy("caravan.relay.tls", TlsPolicy.MAY));
+                r.tlsPolicy("caravan.relay.tls", TlsPolicy.MAY),
+                r.get("caravan.relay.tls-ca-file", ""));
     }
 
     public boolean embeddedBroker() {
@@ -113,6 +115,11 @@ public record Settings(
 
     public Path brokerDataDir() {
         return dataDir.resolve("broker");
+    }
+
+    /** PEM file of the CAs that {@code verify} next hops must chain to; empty: the JDK's trust store. */
+    public Optional<Path> relayTlsCaFileIfSet() {
+        return relayTlsCaFile.isBlank() ? Optional.empty() : Optional.of(Path.of(relayTlsCaFile));
     }
 
     public Optional<String> smarthostIfSet() {

@@ -2,12 +2,17 @@ package org.caravan.relay;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 
 import ch.qos.logback.classic.Level;
@@ -20,6 +25,7 @@ import org.caravan.testing.TestCertificates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -283,5 +289,22 @@ class SmtpDeliveryAgentTlsTest {
         assertThat(anyMail()).isFalse();
 
         assertThat(deliver(agent, host(TlsPolicy.ENCRYPT)).delivered()).hasSize(2);
+    }
+
+    @Test
+    void verifyTrustsTheOperatorsCaFileInsteadOfTheJdkStore(@TempDir Path dir) throws Exception {
+        TestCertificates.Identity mx = TestCertificates.selfSigned("mx.test");
+        server.offerStartTls(mx.serverContext());
+        Path pem = dir.resolve("ca.pem");
+        Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(mx.certificate().getEncoded())
+                + "\n-----END CERTIFICATE-----\n", StandardCharsets.US_ASCII);
+        try (SmtpDeliveryAgent verifying = agent(SmtpClientSettings.defaults("caravan.test")
+                .withVerifyTrust(TrustAnchors.load(pem)))) {
+            assertThat(deliver(verifying, host(TlsPolicy.VERIFY)).delivered()).hasSize(2);
+        }
+
+        Files.writeString(pem, "not a certificate\n", StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> TrustAnchors.load(pem)).hasMessageContaining("cannot read CA certificates from " + pem);
     }
 }
