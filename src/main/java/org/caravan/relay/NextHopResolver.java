@@ -35,7 +35,8 @@ import org.xbill.DNS.hosts.HostsFileParser;
 /**
  * Decides where mail for a domain goes: the transport map, else the smarthost, else DNS MX
  * (RFC 5321 §5.1). Answers the ordered candidates to try, or a {@link NextHopException} whose
- * reply says temporary (4.4.3) or permanent (5.1.2, 5.1.10).
+ * reply says temporary (4.4.3) or permanent (5.1.2, 5.1.10). Every candidate carries the domain's
+ * {@link TlsPolicy}: its transport entry's {@code tls}, else the default.
  *
  * <p>Route syntax follows Postfix: {@code host:port} looks up MX records for {@code host} (and
  * falls back to its address), {@code [host]:port} connects to {@code host} itself. IP literals

@@ -1,5 +1,7 @@
 package org.caravan.relay;
 
+import java.util.Objects;
+
 /**
  * One entry of the transport map: where mail for a domain goes and how it is protected on the way.
  * Either part may be absent: without a next hop the domain goes where any other domain goes (the
@@ -18,6 +20,6 @@ public record TransportEntry(NextHop nextHop, TlsPolicy tls) {
 
     /** An entry that only names the next hop (the string form in the directory file). */
     public static TransportEntry of(NextHop nextHop) {
-        return new TransportEntry(java.util.Objects.requireNonNull(nextHop, "nextHop"), null);
+        return new TransportEntry(Objects.requireNonNull(nextHop, "nextHop"), null);
     }
 }
