@@ -30,6 +30,7 @@ import org.caravan.relay.NextHopResolver;
 import org.caravan.relay.RelayStage;
 import org.caravan.relay.SmtpClientSettings;
 import org.caravan.relay.SmtpDeliveryAgent;
+import org.caravan.relay.TrustAnchors;
 import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.Forwarder;
 import org.caravan.routing.RecipientRouter;
@@ -63,7 +64,8 @@ final class Beans {
                 .withMaxRecipients(settings.maxRecipients())
                 .withIdleTimeout(settings.smtpIdleTimeout());
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
-                .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout()));
+                .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout())
+                .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)));
 
         Map<String, Object> named = new LinkedHashMap<>();
         named.put("directory", directory);
@@ -80,7 +82,7 @@ final class Beans {
         Clock clock = Clock.systemUTC();
         named.put("relayStage", new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
-                        settings.smarthostIfSet().map(NextHop::parse), settings.dnsServer(),
+                        settings.smarthostIfSet().map(NextHop::parse), settings.relayTls(), settings.dnsServer(),
                         settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), clock));
         named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
         named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit()),

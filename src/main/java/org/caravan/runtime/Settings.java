@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 import org.caravan.policy.DisclosurePolicy;
+import org.caravan.relay.TlsPolicy;
 import org.caravan.retry.PostfixDuration;
 import org.caravan.retry.RetrySchedule;
 
@@ -43,7 +44,9 @@ public record Settings(
         DisclosurePolicy.Mode expn,
         String srsSecret,
         String srsDomain,
-        Duration srsMaxAge) {
+        Duration srsMaxAge,
+        TlsPolicy relayTls,
+        String relayTlsCaFile) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -88,7 +91,9 @@ public record Settings(
                 r.choice("caravan.expn", DisclosurePolicy.Mode.TRUSTED),
                 r.get("caravan.srs.secret", ""),
                 r.get("caravan.srs.domain", ""),
-                PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")));
+                PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")),
+                r.tlsPolicy("caravan.relay.tls", TlsPolicy.MAY),
+                r.get("caravan.relay.tls-ca-file", ""));
     }
 
     public boolean embeddedBroker() {
@@ -112,6 +117,11 @@ public record Settings(
         return dataDir.resolve("broker");
     }
 
+    /** PEM file of the CAs that {@code verify} next hops must chain to; empty: the JDK's trust store. */
+    public Optional<Path> relayTlsCaFileIfSet() {
+        return relayTlsCaFile.isBlank() ? Optional.empty() : Optional.of(Path.of(relayTlsCaFile));
+    }
+
     public Optional<String> smarthostIfSet() {
         return smarthost.isBlank() ? Optional.empty() : Optional.of(smarthost);
     }
@@ -129,6 +139,14 @@ public record Settings(
         String get(String key, String dflt) {
             String v = lookup.apply(key);
             return v == null || v.isBlank() ? dflt : v.trim();
+        }
+
+        TlsPolicy tlsPolicy(String key, TlsPolicy dflt) {
+            try {
+                return TlsPolicy.parse(get(key, dflt.toString()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("setting " + key + " " + e.getMessage(), e);
+            }
         }
 
         <E extends Enum<E>> E choice(String key, E dflt) {

@@ -23,6 +23,7 @@ class SettingsTest {
         assertThat(s.maxReceivedHeaders()).isEqualTo(100);
         assertThat(s.smtpIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(s.relaySmtpPort()).isEqualTo(25);
+        assertThat(s.relayTls()).isEqualTo(org.caravan.relay.TlsPolicy.MAY);
         assertThat(s.hostname()).isNotBlank();
     }
 
@@ -46,5 +47,13 @@ class SettingsTest {
     void aMalformedNumberNamesTheSetting() {
         assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.port", "twenty-five")::get))
                 .hasMessageContaining("caravan.smtp.port").hasMessageContaining("twenty-five");
+    }
+
+    @Test
+    void theOutboundTlsLevelIsOneOfPostfixs() {
+        assertThat(Settings.from(Map.of("caravan.relay.tls", "Encrypt")::get).relayTls())
+                .isEqualTo(org.caravan.relay.TlsPolicy.ENCRYPT);
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.relay.tls", "secure")::get))
+                .hasMessage("setting caravan.relay.tls must be none, may, encrypt or verify, not 'secure'");
     }
 }
