@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  *                        SMTP smuggling relies on; such a line is never executed or stored
  * @param tooLong         the line exceeded the decoder's cap and its octets were discarded
  */
-public record SmtpLine(byte[] content, boolean hasBareCrOrLf, boolean tooLong) {
+public record SmtpLine(byte[] content, boolean hasBareCrOrLf, boolean tooLong) implements SmtpInput {
 
     private static final byte[] EMPTY = new byte[0];
 
