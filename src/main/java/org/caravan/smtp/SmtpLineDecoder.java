@@ -47,6 +47,7 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
     private final int maxLineLength; // octets including CRLF
     private Mode mode = Mode.COMMAND;
     private long chunkRemaining;
+    private SmtpLine stoppedAt; // the DATA line awaiting the session's verdict
     private boolean discarding;
     private int scanned; // bytes from readerIndex already known to hold no CRLF (except a trailing CR)
     private ChannelHandlerContext ctx;
@@ -83,6 +84,14 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
     }
 
     /**
+     * {@code line} is the DATA line the decoder stopped at. Lines decoded before it in the same
+     * read reach the session first: only once this one is handled is the verdict known.
+     */
+    public boolean stoppedAt(SmtpInput line) {
+        return mode == Mode.AWAITING_VERDICT && stoppedAt == line;
+    }
+
+    /**
      * The session has handled the DATA line: {@code dataFollows} when it answered 354. Decodes
      * what waited meanwhile (at once, or when called from inside this decoder's own read, as soon
      * as that read goes on).
@@ -92,6 +101,7 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
             return;
         }
         mode = dataFollows ? Mode.DATA : Mode.COMMAND;
+        stoppedAt = null;
         ByteBuf held = internalBuffer();
         if (!reading && ctx != null && held.isReadable()) {
             try {
@@ -132,6 +142,7 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
                 }
             } else if (isDataVerb(line)) {
                 mode = Mode.AWAITING_VERDICT;
+                stoppedAt = line;
             }
         }
     }

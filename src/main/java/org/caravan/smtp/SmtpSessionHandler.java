@@ -47,6 +47,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private boolean unflushed;
     private ChannelPromise answerPromise;
     private SmtpLineDecoder decoder;
+    private SmtpInput lastFed;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
         this.config = config;
@@ -193,6 +194,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             while (!closed && !session.awaitingDecision() && !queue.isEmpty()) {
                 SmtpInput input = queue.poll();
                 queuedBytes -= input.content().length;
+                lastFed = input;
                 if (input instanceof SmtpLine line) {
                     session.onLine(line);
                 } else {
@@ -202,7 +204,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         } finally {
             draining = false;
         }
-        if (decoderWaits() && queue.isEmpty() && !session.awaitingDecision() && !closed) {
+        if (decoder != null && decoder.stoppedAt(lastFed) && !session.awaitingDecision() && !closed) {
             // The DATA line the decoder stopped at has been handled: let it frame what follows.
             decoder.resume(session.expectsDataLines());
         }
