@@ -14,7 +14,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import jakarta.mail.Address;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+
 import org.caravan.testing.SmtpTranscript;
+import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -287,5 +293,38 @@ class BdatTranscriptTest {
             }
         }
         assertNothingDelivered("loop@example.test");
+    }
+
+    /** A real client: Angus Mail sends BDAT when the server offers CHUNKING and mail.smtp.chunksize is set. */
+    @Test
+    void angusMailSendsInChunksAndTheMessageIsDelivered() throws Exception {
+        java.util.Properties props = new java.util.Properties();
+        props.put("mail.smtp.host", "127.0.0.1");
+        props.put("mail.smtp.port", String.valueOf(router.smtpPort()));
+        props.put("mail.smtp.localhost", "client.caravan.test");
+        props.put("mail.smtp.chunksize", "1024");
+        props.put("mail.smtp.timeout", "20000");
+        Session session = Session.getInstance(props);
+        ByteArrayOutputStream protocol = new ByteArrayOutputStream();
+        session.setDebugOut(new java.io.PrintStream(protocol, true, StandardCharsets.UTF_8));
+        session.setDebug(true);
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            body.append("line ").append(i).append(" of a message longer than one chunk\r\n");
+        }
+        // No line starts with a dot: Angus 2.0.5 dot-stuffs BDAT data (its BDATOutputStream extends
+        // SMTPOutputStream), which RFC 3030 does not do, and we store BDAT octets as sent.
+        body.append("CRLF.CRLF inside a line is nothing special\r\n");
+        byte[] raw = ("From: sender@client.test\r\nTo: angus@example.test\r\nSubject: angus chunks\r\n\r\n" + body)
+                .getBytes(StandardCharsets.US_ASCII);
+        SMTPMessage message = new SMTPMessage(session, new java.io.ByteArrayInputStream(raw));
+        message.setEnvelopeFrom("sender@client.test");
+        try (Transport transport = session.getTransport("smtp")) {
+            transport.connect();
+            transport.sendMessage(message, new Address[] {new InternetAddress("angus@example.test")});
+        }
+        String log = protocol.toString(StandardCharsets.UTF_8);
+        assertThat(log).contains("BDAT 1024").contains(" LAST").doesNotContain("\nDATA");
+        assertDeliveredExactly(delivered(router, "angus@example.test"), raw);
     }
 }
