@@ -9,8 +9,8 @@ import org.caravan.envelope.QueueIds;
 
 /**
  * The SMTP server state machine of one connection (RFC 5321 §4.1.4 sequencing), free of Netty so
- * it can be tested line by line. It knows syntax and order only: each decision (RCPT, end of DATA,
- * VRFY, EXPN) goes out through {@link Output#decide} and the answer comes back through
+ * it can be tested line by line. It knows syntax and order only: each decision (RCPT, end of DATA
+ * or BDAT LAST, VRFY, EXPN) goes out through {@link Output#decide} and the answer comes back through
  * {@link #onDecision}. At most one decision is outstanding; the caller must not feed lines meanwhile.
  * All methods are called from one thread (the connection's event loop).
  */
