@@ -83,6 +83,25 @@ class SmtpSessionHandlerChunkTest {
     }
 
     @Test
+    void dataAndItsTextInOneReadWithNoDecisionOutstanding() throws Exception {
+        in("EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@y.test>\r\n");
+        ch.writeAndFlush(SmtpReplies.RECIPIENT_OK);
+        out();
+        // The verdict on DATA comes while the decoder is still inside this read: it goes on at once.
+        in("DATA\r\nSubject: r\r\n\r\nBDAT 3\r\n.\r\n");
+        assertThat(out()).isEqualTo("354 End data with <CR><LF>.<CR><LF>\r\n");
+        assertThat(ch.config().isAutoRead()).isTrue();
+        assertThat(Files.readString(lastMessage().content(), StandardCharsets.ISO_8859_1))
+                .endsWith("+0000\r\nSubject: r\r\n\r\nBDAT 3\r\n");
+        ch.writeAndFlush(SmtpReplies.QUEUED);
+        // DATA refused in one read with what follows: those are commands, and "BDAT 3" has a chunk.
+        in("DATA\r\nBDAT 3 LAST\r\nabcNOOP\r\n");
+        assertThat(out()).isEqualTo("250 2.0.0 Queued\r\n503 5.5.1 Error: need MAIL command\r\n"
+                + "503 5.5.1 Error: need MAIL command\r\n250 2.0.0 OK\r\n");
+        assertThat(ch.config().isAutoRead()).isTrue();
+    }
+
+    @Test
     void dataRefusedBehindADecisionLeavesTheNextLinesCommands() {
         in("EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@y.test>\r\nDATA\r\nBDAT 5 LAST\r\n.\r\n.\r\nNOOP\r\n");
         out();
