@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Adapts {@link SmtpSession} to Netty. Inbound {@link SmtpInput}s (lines, BDAT chunk pieces) are
- * queued and fed to the session one by one; a decision is fired downstream as an {@link SmtpRequest} (camel-netty's
- * ServerChannelHandler makes it one exchange) and the route's answer comes back as an outbound
+ * queued and fed to the session one by one; a decision is fired downstream as an
+ * {@link SmtpRequest} (camel-netty's ServerChannelHandler makes it one exchange) and the route's answer comes back as an outbound
  * write of an {@link SmtpReply} (or a Throwable when the route failed), which is intercepted here.
  * Input arriving while a decision is outstanding waits in the queue, so pipelined replies
  * (RFC 2920) stay in order; reading pauses when the queue is long, so memory stays bounded.
@@ -46,7 +46,6 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private boolean closed;
     private boolean unflushed;
     private ChannelPromise answerPromise;
-    private SmtpLineDecoder decoder;
     private SmtpInput lastFed;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
@@ -56,7 +55,6 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.decoder = ctx.pipeline().get(SmtpLineDecoder.class);
     }
 
     @Override
@@ -204,6 +202,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         } finally {
             draining = false;
         }
+        SmtpLineDecoder decoder = decoder();
         if (decoder != null && decoder.stoppedAt(lastFed) && !session.awaitingDecision() && !closed) {
             // The DATA line the decoder stopped at has been handled: let it frame what follows.
             decoder.resume(session.expectsDataLines());
@@ -216,7 +215,13 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     }
 
     private boolean decoderWaits() {
+        SmtpLineDecoder decoder = decoder();
         return decoder != null && decoder.awaitingVerdict();
+    }
+
+    /** Looked up each time: the pipeline may change (e.g. TLS); absent in some tests. */
+    private SmtpLineDecoder decoder() {
+        return ctx.pipeline().get(SmtpLineDecoder.class);
     }
 
     private static InetSocketAddress inet(java.net.SocketAddress a) {
