@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One line as the client sent it, ended by CRLF (RFC 5321 §2.3.8), without that CRLF.
- * The content is raw octets: commands are decoded as UTF-8 by the session, DATA lines are
- * written to the spool untouched.
+ * The content is raw octets: commands are decoded as UTF-8 by the session, DATA lines go to the
+ * spool through {@link DataReceiver} and {@link ContentSpool}.
  *
  * @param content         the octets before CRLF (empty for a too-long line: they were discarded)
  * @param hasBareCrOrLf   a CR or LF occurred that was not part of a CRLF pair: the ambiguity
