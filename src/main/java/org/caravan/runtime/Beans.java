@@ -62,7 +62,8 @@ final class Beans {
         SmtpServerConfig smtp = SmtpServerConfig.defaults(settings.hostname(), settings.spoolDir())
                 .withMaxMessageSize(settings.maxMessageSize())
                 .withMaxRecipients(settings.maxRecipients())
-                .withIdleTimeout(settings.smtpIdleTimeout());
+                .withIdleTimeout(settings.smtpIdleTimeout())
+                .withBareLineEndings(settings.bareLineEndings());
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
                 .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout())
                 .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)));

@@ -10,6 +10,7 @@ import org.caravan.policy.DisclosurePolicy;
 import org.caravan.relay.TlsPolicy;
 import org.caravan.retry.PostfixDuration;
 import org.caravan.retry.RetrySchedule;
+import org.caravan.smtp.BareLineEndings;
 
 /**
  * Every Caravan setting, read once at start from one property source. Standalone that source is
@@ -32,6 +33,7 @@ public record Settings(
         int maxRecipients,
         int maxReceivedHeaders,
         Duration smtpIdleTimeout,
+        BareLineEndings bareLineEndings,
         int relayConcurrency,
         Duration relayConnectTimeout,
         Duration relayCommandTimeout,
@@ -75,6 +77,7 @@ public record Settings(
                 r.integer("caravan.smtp.max-recipients", 1000),
                 r.integer("caravan.loop.max-received-headers", 100),
                 Duration.ofSeconds(r.integer("caravan.smtp.timeout-seconds", 300)),
+                r.choice("caravan.smtp.bare-line-endings", BareLineEndings.REJECT),
                 r.integer("caravan.relay.concurrency", 10),
                 Duration.ofSeconds(r.integer("caravan.relay.connect-timeout-seconds", 30)),
                 Duration.ofSeconds(r.integer("caravan.relay.command-timeout-seconds", 300)),

@@ -30,6 +30,14 @@ public final class SmtpReplies {
 
     /** RFC 5321 §4.2.2 250 after end of data: only once the message is durable. */
     public static final SmtpReply QUEUED = SmtpReply.of(250, "2.0.0", "Queued");
+    /** RFC 3030 §2: a BDAT chunk other than the last was received (250 to each); RFC 3463 X.0.0. */
+    public static final SmtpReply CHUNK_RECEIVED = SmtpReply.of(250, "2.0.0", "Chunk received");
+
+    /** {@link #CHUNK_RECEIVED} as "&lt;n&gt; octets received", n the chunk size. */
+    public static SmtpReply chunkReceived(long octets) {
+        return CHUNK_RECEIVED.withText(octets + " octets received");
+    }
+
     /** RFC 5321 §4.2.2 221 closing transmission channel. */
     public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
     /** RFC 5321 §3.5.3 252: cannot VRFY the user, but will accept the message and attempt delivery. */
@@ -40,7 +48,7 @@ public final class SmtpReplies {
      * implement (the 502 ones are left out).
      */
     public static final SmtpReply HELP = new SmtpReply(214, "2.0.0", java.util.List.of(
-            "Commands: HELO EHLO MAIL RCPT DATA",
+            "Commands: HELO EHLO MAIL RCPT DATA BDAT",
             "RSET NOOP QUIT HELP VRFY EXPN",
             "See RFC 5321"));
     /** RFC 5321 §4.2.2 354 start mail input. */
@@ -50,7 +58,7 @@ public final class SmtpReplies {
      * RFC 5321 §4.1.1.1 EHLO reply: our name, then one extension keyword per line. No enhanced
      * status code here (RFC 2034 §3), it would corrupt the keywords. Only what is implemented is
      * advertised: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
-     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531).
+     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531), CHUNKING (RFC 3030).
      */
     public static SmtpReply ehlo(String hostname, java.util.List<String> keywords) {
         java.util.List<String> lines = new java.util.ArrayList<>(keywords.size() + 1);
@@ -114,6 +122,12 @@ public final class SmtpReplies {
     public static final SmtpReply MAIL_FIRST = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
     /** RFC 5321 §3.3 / RFC 2920 §3.1 503 (or 554) at DATA when every RCPT was refused; RFC 3463 X.5.1. */
     public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(503, "5.5.1", "Error: No valid recipients");
+    /**
+     * RFC 3030 §2 503: "DATA and BDAT commands cannot be used in the same transaction"; a DATA
+     * after a BDAT of the current transaction MUST be answered 503. RFC 3463 X.5.1.
+     */
+    public static final SmtpReply DATA_AFTER_BDAT =
+            SmtpReply.of(503, "5.5.1", "Error: DATA not allowed after BDAT in the same transaction");
     /** RFC 5321 §3.3 503 DATA before any RCPT; RFC 3463 X.5.1. */
     public static final SmtpReply RCPT_FIRST = SmtpReply.of(503, "5.5.1", "Error: need RCPT command");
     /** RFC 5321 §4.2.2 504 command parameter not implemented; RFC 3463 X.5.4. */
@@ -183,7 +197,9 @@ public final class SmtpReplies {
             SmtpReply.of(555, "5.5.4", "MAIL FROM/RCPT TO parameters not recognized or not implemented");
     /**
      * 554 with RFC 3463 X.6.0: a bare CR or LF inside message content, the line endings that
-     * SMTP smuggling (CVE-2023-51764/51765/51766) relies on. Only CRLF.CRLF ends DATA.
+     * SMTP smuggling (CVE-2023-51764/51765/51766) relies on, in DATA or BDAT content (given after
+     * CRLF.CRLF or the LAST chunk). Only CRLF.CRLF ends DATA. Not sent when bare line endings are
+     * normalized ({@link BareLineEndings#NORMALIZE}).
      */
     public static final SmtpReply BARE_LINE_ENDING =
             SmtpReply.of(554, "5.6.0", "Message contains bare CR or LF; only CRLF line endings are accepted");

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param idleTimeout     how long to wait for the next command (RFC 5321 §4.5.3.2: 5 minutes)
  * @param spoolDir        where DATA content is written while the route decides
  * @param maxErrors       bad commands tolerated before 421 and close
+ * @param bareLineEndings a bare CR or LF in DATA or BDAT content refuses the message or is stored as CRLF
  */
 public record SmtpServerConfig(
         String hostname,
@@ -25,7 +26,8 @@ public record SmtpServerConfig(
         int maxTextLine,
         Duration idleTimeout,
         Path spoolDir,
-        int maxErrors) {
+        int maxErrors,
+        BareLineEndings bareLineEndings) {
 
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 104_857_600L;
     public static final int DEFAULT_MAX_RECIPIENTS = 1000;
@@ -38,6 +40,7 @@ public record SmtpServerConfig(
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(spoolDir, "spoolDir");
+        Objects.requireNonNull(bareLineEndings, "bareLineEndings");
         if (maxCommandLine < 512) {
             throw new IllegalArgumentException("maxCommandLine must be at least 512 (RFC 5321 §4.5.3.1.4)");
         }
@@ -51,23 +54,28 @@ public record SmtpServerConfig(
 
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
-                DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_IDLE_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS);
+                DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_IDLE_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS,
+                BareLineEndings.REJECT);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, bareLineEndings);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, bareLineEndings);
     }
 
     public SmtpServerConfig withIdleTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, spoolDir, maxErrors);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, spoolDir, maxErrors, bareLineEndings);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, v);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, v, bareLineEndings);
+    }
+
+    public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, v);
     }
 
     /** The longest line the decoder keeps; the session applies the tighter command-line limit itself. */

@@ -9,8 +9,8 @@ import org.caravan.envelope.QueueIds;
 
 /**
  * The SMTP server state machine of one connection (RFC 5321 §4.1.4 sequencing), free of Netty so
- * it can be tested line by line. It knows syntax and order only: each decision (RCPT, end of DATA,
- * VRFY, EXPN) goes out through {@link Output#decide} and the answer comes back through
+ * it can be tested line by line. It knows syntax and order only: each decision (RCPT, end of DATA
+ * or BDAT LAST, VRFY, EXPN) goes out through {@link Output#decide} and the answer comes back through
  * {@link #onDecision}. At most one decision is outstanding; the caller must not feed lines meanwhile.
  * All methods are called from one thread (the connection's event loop).
  */
@@ -29,8 +29,8 @@ public final class SmtpSession {
         void close();
     }
 
-    /** Where we are in RFC 5321 §3.3 mail transaction terms. */
-    enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, CLOSED }
+    /** Where we are in RFC 5321 §3.3 mail transaction terms; BDAT: between chunks (RFC 3030). */
+    enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, BDAT, CLOSED }
 
     /** The decision we are waiting for, if any. */
     private enum Pending { NONE, RCPT, MESSAGE, VERIFY }
@@ -50,7 +50,12 @@ public final class SmtpSession {
     private int timeoutsWhilePending;
     private MailTransaction txn;
     private String pendingRecipient;
+    /** The message content of the transaction (DATA or BDAT), until the route has answered. */
+    private ContentSpool content;
+    /** Frames DATA text into {@link #content} while in State.DATA. */
     private DataReceiver data;
+    /** BDAT chunks: the one being received, and a failure repeated to the rest of its transaction. */
+    private final BdatChunks chunks = new BdatChunks();
     /** The channel is encrypted (STARTTLS done, or implicit TLS): RFC 3207, RFC 8314. */
     private boolean tls;
     /** The authorization identity after a successful AUTH (RFC 4954), else null. */
@@ -79,6 +84,11 @@ public final class SmtpSession {
         return state == State.CLOSED;
     }
 
+    /** The session answered 354: DATA text lines follow (the decoder frames them as text, not commands). */
+    public boolean expectsDataLines() {
+        return state == State.DATA;
+    }
+
     State state() {
         return state;
     }
@@ -90,9 +100,13 @@ public final class SmtpSession {
         if (state == State.CLOSED) {
             return;
         }
+        if (chunks.receiving()) {
+            throw new IllegalStateException("line fed inside a BDAT chunk");
+        }
         if (state == State.DATA) {
             if (data.onLine(line)) {
-                endOfData();
+                data = null;
+                endOfContent();
             }
             return;
         }
@@ -102,7 +116,36 @@ public final class SmtpSession {
             commandError(SmtpReplies.COMMAND_BARE_LINE_ENDING);
         } else {
             // Command lines are UTF-8 (RFC 6531 §3.3); malformed octets become U+FFFD and fail the syntax checks.
-            new CommandDispatch().run(SmtpCommand.parse(line.asUtf8()));
+            new CommandDispatch(line).run(SmtpCommand.parse(line.asUtf8()));
+        }
+    }
+
+    /** A piece of the BDAT chunk announced by the last command line (RFC 3030 §2). */
+    public void onChunk(SmtpChunk piece) {
+        if (pending != Pending.NONE) {
+            throw new IllegalStateException("chunk fed while a decision is outstanding");
+        }
+        if (state == State.CLOSED) {
+            return;
+        }
+        BdatChunks.Ended ended = chunks.take(piece, content);
+        if (ended == null) {
+            return;
+        }
+        if (ended.refusal() != null) {
+            replyTo(ended.refusal()); // the chunk was read and discarded first (RFC 3030 §2)
+        } else if (ended.command().last()) {
+            endOfContent();
+        } else if (content.outcome() == ContentSpool.Outcome.TOO_BIG
+                || content.outcome() == ContentSpool.Outcome.IO_ERROR) {
+            // Failed now, not at LAST: storing has stopped and the client must stop sending
+            // (RFC 3030 §2). A bare CR/LF is reported after LAST, like DATA's after CRLF.CRLF.
+            SmtpReply failure = content.outcome().refusal();
+            resetTransaction();
+            chunks.failed(failure);
+            out.reply(failure);
+        } else {
+            out.reply(SmtpReplies.chunkReceived(ended.command().chunkSize()));
         }
     }
 
@@ -120,8 +163,8 @@ public final class SmtpSession {
                 pendingRecipient = null;
                 break;
             case MESSAGE:
-                data.discard(); // the route has made the message durable (or refused it)
-                data = null;
+                content.discard(); // the route has made the message durable (or refused it)
+                content = null;
                 resetTransaction();
                 break;
             case VERIFY:
@@ -166,19 +209,19 @@ public final class SmtpSession {
 
     /** The connection is gone: nothing of an unfinished message may stay behind. */
     public void onDisconnect() {
-        if (data != null) {
+        if (content != null) {
             // Also when the route still holds the MessageRequest: without a 250 the client will
             // send again, and an open reader keeps working on a deleted file (POSIX).
-            data.discard();
-            data = null;
+            content.discard();
+            content = null;
         }
         state = State.CLOSED;
     }
 
     private void close() {
-        if (data != null && pending != Pending.MESSAGE) {
-            data.discard();
-            data = null;
+        if (content != null && pending != Pending.MESSAGE) {
+            content.discard();
+            content = null;
         }
         state = State.CLOSED;
         out.close();
@@ -188,7 +231,13 @@ public final class SmtpSession {
         return new SessionInfo(sessionId, client, local, helo, esmtp, tls, authenticatedUser);
     }
 
+    /** Ends the transaction (RFC 5321 §4.1.1.5 RSET, a new EHLO, after the end of content). */
     private void resetTransaction() {
+        if (content != null) {
+            content.discard(); // e.g. RSET between BDAT chunks clears what was sent (RFC 3030 §2)
+            content = null;
+        }
+        chunks.reset();
         txn = null;
         state = state == State.CONNECTED ? State.CONNECTED : State.GREETED;
     }
@@ -213,28 +262,56 @@ public final class SmtpSession {
         }
     }
 
-    private void endOfData() {
-        SmtpReply refusal = data.finish().refusal(); // a bare CR/LF is refused without asking the route
+    /** End of DATA or BDAT LAST: the same decision for both. */
+    private void endOfContent() {
+        SmtpReply refusal = content.finish().refusal(); // a bare CR/LF is refused without asking the route
         if (refusal != null) {
-            data.discard();
-            data = null;
             resetTransaction();
             out.reply(refusal);
             return;
         }
         pending = Pending.MESSAGE;
         out.decide(new MessageRequest(info(), txn.queueId(), txn.sender(), txn.recipients(), txn.mailParams(),
-                txn.rcptParams(), data.file(), data.size(), data.receivedCount()));
+                txn.rcptParams(), content.file(), content.size(), content.receivedCount()));
+    }
+
+    /** Opens the spool file of this transaction's content, our Received header first; false when it failed. */
+    private boolean openContent() {
+        if (content != null) {
+            content.discard(); // left by a transaction that ended without RSET (e.g. after STARTTLS)
+            content = null;
+        }
+        String queueId = QueueIds.next();
+        txn.queueId(queueId);
+        List<String> rcpts = txn.recipients();
+        String protocol = !esmtp ? "SMTP" : txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP"; // RFC 3848, RFC 6531 §3.7.3
+        String header = ReceivedHeader.build(helo, client, config.hostname(), protocol, queueId,
+                rcpts.size() == 1 ? rcpts.get(0) : null, ZonedDateTime.now(clock));
+        try {
+            content = ContentSpool.open(config.spoolDir().resolve(queueId + ".eml"), header, config.maxMessageSize(),
+                    config.bareLineEndings());
+            return true;
+        } catch (IOException e) {
+            LOG.warn("Cannot open spool file in {}: {}", config.spoolDir(), e.toString());
+            return false;
+        }
     }
 
     /** One command in command state; each method is one verb of RFC 5321 §4.1.1. */
     private final class CommandDispatch {
+        private final SmtpLine line;
+
+        CommandDispatch(SmtpLine line) {
+            this.line = line;
+        }
+
         void run(SmtpCommand cmd) {
             switch (cmd.verb()) {
                 case HELO, EHLO -> hello(cmd);
                 case MAIL -> mail(cmd.argument());
                 case RCPT -> rcpt(cmd.argument());
                 case DATA -> data(cmd.argument());
+                case BDAT -> bdat();
                 case RSET -> noArgument(cmd, () -> {
                     resetTransaction();
                     out.reply(SmtpReplies.OK);
@@ -268,7 +345,7 @@ public final class SmtpSession {
             }
             helo = name;
             esmtp = cmd.verb() == SmtpCommand.Verb.EHLO;
-            txn = null;
+            resetTransaction();
             state = State.GREETED;
             out.reply(esmtp ? SmtpReplies.ehlo(config.hostname(), ehloKeywords()) : SmtpReplies.helo(config.hostname()));
         }
@@ -282,6 +359,9 @@ public final class SmtpSession {
             k.add("DSN");                                 // RFC 3461
             k.add("ENHANCEDSTATUSCODES");                 // RFC 2034
             k.add("SMTPUTF8");                            // RFC 6531
+            k.add("CHUNKING");                            // RFC 3030 BDAT
+            // Not BINARYMIME (RFC 3030 §3): binary content has bare CR and LF octets, which our
+            // store-and-forward path refuses (or normalizes, corrupting it); it would need that off.
             return k;
         }
 
@@ -301,11 +381,16 @@ public final class SmtpSession {
                 return;
             }
             txn = new MailTransaction(m.value().sender(), m.value().params(), m.value().smtpUtf8());
+            chunks.reset(); // a new transaction: BDATs of a failed one are no longer answered with its error
             state = State.MAIL;
             out.reply(SmtpReplies.SENDER_OK);
         }
 
         private void rcpt(String arg) {
+            if (state == State.BDAT) {
+                commandError(SmtpReplies.BAD_SEQUENCE); // the content has begun: the envelope is fixed
+                return;
+            }
             if (state != State.MAIL && state != State.RCPT) {
                 commandError(state == State.CONNECTED ? SmtpReplies.HELO_FIRST : SmtpReplies.MAIL_FIRST);
                 return;
@@ -330,28 +415,56 @@ public final class SmtpSession {
                 commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
                 return;
             }
-            if (state != State.RCPT) {
-                commandError(switch (state) {
-                    case CONNECTED -> SmtpReplies.HELO_FIRST;
-                    case GREETED -> SmtpReplies.MAIL_FIRST;
-                    default -> txn.rcptAttempts() > 0 ? SmtpReplies.NO_VALID_RECIPIENTS : SmtpReplies.RCPT_FIRST;
-                });
+            SmtpReply refusal = contentRefusal();
+            if (refusal == null && state == State.BDAT) {
+                refusal = SmtpReplies.DATA_AFTER_BDAT;
+            }
+            if (refusal != null) {
+                commandError(refusal);
                 return;
             }
-            String queueId = QueueIds.next();
-            txn.queueId(queueId);
-            List<String> rcpts = txn.recipients();
-            String header = ReceivedHeader.build(helo, client, config.hostname(), protocol(), queueId,
-                    rcpts.size() == 1 ? rcpts.get(0) : null, ZonedDateTime.now(clock));
-            try {
-                data = DataReceiver.open(config.spoolDir().resolve(queueId + ".eml"), header, config.maxMessageSize());
-            } catch (IOException e) {
-                LOG.warn("Cannot open spool file in {}: {}", config.spoolDir(), e.toString());
+            if (!openContent()) {
                 out.reply(SmtpReplies.LOCAL_ERROR);
                 return;
             }
+            data = new DataReceiver(content);
             state = State.DATA;
             out.reply(SmtpReplies.START_MAIL_INPUT);
+        }
+
+        /**
+         * BDAT (RFC 3030 §2). Its chunk follows the line whatever we answer: the decoder already
+         * frames it, and a refusal is given once it has been read and discarded.
+         */
+        private void bdat() {
+            BdatCommand cmd = BdatCommand.parse(line.content());
+            if (cmd == null) {
+                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS); // not framed as BDAT: no chunk follows
+                return;
+            }
+            SmtpReply refusal = chunks.failure() != null ? chunks.failure() : contentRefusal();
+            if (refusal == null && state == State.RCPT) {
+                if (openContent()) {
+                    state = State.BDAT;
+                } else {
+                    // Refuse the whole transaction, not just this chunk: a later chunk must not
+                    // start a message that lacks this one.
+                    resetTransaction();
+                    chunks.failed(SmtpReplies.LOCAL_ERROR);
+                    refusal = SmtpReplies.LOCAL_ERROR;
+                }
+            }
+            chunks.begin(cmd, refusal);
+        }
+
+        /** Why message content cannot start now (RFC 5321 §4.1.4, §3.3), or null; the same for DATA and BDAT. */
+        private SmtpReply contentRefusal() {
+            return switch (state) {
+                case CONNECTED -> SmtpReplies.HELO_FIRST;
+                case GREETED -> SmtpReplies.MAIL_FIRST; // also after BDAT LAST (RFC 3030 §2: 503)
+                case MAIL -> txn.rcptAttempts() > 0 ? SmtpReplies.NO_VALID_RECIPIENTS : SmtpReplies.RCPT_FIRST;
+                default -> null;
+            };
         }
 
         private void verify(SmtpCommand cmd) {
@@ -362,11 +475,6 @@ public final class SmtpSession {
             pending = Pending.VERIFY;
             out.decide(cmd.verb() == SmtpCommand.Verb.VRFY
                     ? new VrfyRequest(info(), cmd.argument()) : new ExpnRequest(info(), cmd.argument()));
-        }
-
-        /** RFC 3848 / RFC 6531 §3.7.3 "with" protocol names. */
-        private String protocol() {
-            return !esmtp ? "SMTP" : txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP";
         }
     }
 }

@@ -20,12 +20,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adapts {@link SmtpSession} to Netty. Inbound {@link SmtpLine}s are queued and fed to the session
- * one by one; a decision is fired downstream as an {@link SmtpRequest} (camel-netty's
- * ServerChannelHandler makes it one exchange) and the route's answer comes back as an outbound
+ * Adapts {@link SmtpSession} to Netty. Inbound {@link SmtpInput}s (lines, BDAT chunk pieces) are
+ * queued and fed to the session one by one; a decision is fired downstream as an
+ * {@link SmtpRequest} (camel-netty's ServerChannelHandler makes it one exchange) and the route's answer comes back as an outbound
  * write of an {@link SmtpReply} (or a Throwable when the route failed), which is intercepted here.
  * Input arriving while a decision is outstanding waits in the queue, so pipelined replies
  * (RFC 2920) stay in order; reading pauses when the queue is long, so memory stays bounded.
+ * After a DATA line the {@link SmtpLineDecoder} waits to learn whether text lines follow; it is
+ * told once the session has handled that line, and reading pauses meanwhile.
  * Everything runs on the channel's event loop.
  */
 public final class SmtpSessionHandler extends ChannelDuplexHandler implements SmtpSession.Output {
@@ -35,7 +37,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private static final long PAUSE_BYTES = 1024 * 1024;
 
     private final SmtpServerConfig config;
-    private final ArrayDeque<SmtpLine> queue = new ArrayDeque<>();
+    private final ArrayDeque<SmtpInput> queue = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private SmtpSession session;
     private long queuedBytes;
@@ -44,6 +46,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private boolean closed;
     private boolean unflushed;
     private ChannelPromise answerPromise;
+    private SmtpInput lastFed;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
         this.config = config;
@@ -65,17 +68,17 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof SmtpLine line)) {
+        if (!(msg instanceof SmtpInput input)) {
             ctx.fireChannelRead(msg);
             return;
         }
         if (closed || session == null) {
             return;
         }
-        queue.add(line);
-        queuedBytes += line.content().length;
+        queue.add(input);
+        queuedBytes += input.content().length;
         drain();
-        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES)) {
+        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES || decoderWaits())) {
             readPaused = true;
             ctx.channel().config().setAutoRead(false);
         }
@@ -187,17 +190,38 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         draining = true;
         try {
             while (!closed && !session.awaitingDecision() && !queue.isEmpty()) {
-                SmtpLine line = queue.poll();
-                queuedBytes -= line.content().length;
-                session.onLine(line);
+                SmtpInput input = queue.poll();
+                queuedBytes -= input.content().length;
+                lastFed = input;
+                if (input instanceof SmtpLine line) {
+                    session.onLine(line);
+                } else {
+                    session.onChunk((SmtpChunk) input);
+                }
             }
         } finally {
             draining = false;
         }
-        if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && !closed) {
+        SmtpLineDecoder decoder = decoder();
+        if (decoder != null && decoder.stoppedAt(lastFed) && !session.awaitingDecision() && !closed) {
+            // The DATA line the decoder stopped at has been handled: let it frame what follows.
+            decoder.resume(session.expectsDataLines());
+        }
+        if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && !decoderWaits()
+                && !closed) {
             readPaused = false;
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    private boolean decoderWaits() {
+        SmtpLineDecoder decoder = decoder();
+        return decoder != null && decoder.awaitingVerdict();
+    }
+
+    /** Looked up each time: the pipeline may change (e.g. TLS); absent in some tests. */
+    private SmtpLineDecoder decoder() {
+        return ctx.pipeline().get(SmtpLineDecoder.class);
     }
 
     private static InetSocketAddress inet(java.net.SocketAddress a) {

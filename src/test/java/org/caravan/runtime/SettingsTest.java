@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import org.caravan.smtp.BareLineEndings;
 import org.junit.jupiter.api.Test;
 
 /** Settings: documented defaults, overrides from whatever source, clear errors for bad values. */
@@ -41,6 +42,15 @@ class SettingsTest {
         assertThat(s.embeddedBroker()).isFalse();
         assertThat(s.mailboxDir()).isEqualTo(Path.of("/var/lib/caravan/mailboxes"));
         assertThat(s.maxReceivedHeaders()).isEqualTo(50);
+    }
+
+    @Test
+    void bareLineEndingsAreRejectedByDefaultOrNormalized() {
+        assertThat(Settings.from(key -> null).bareLineEndings()).isEqualTo(BareLineEndings.REJECT);
+        assertThat(Settings.from(Map.of("caravan.smtp.bare-line-endings", "normalize")::get).bareLineEndings())
+                .isEqualTo(BareLineEndings.NORMALIZE);
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.bare-line-endings", "allow")::get))
+                .hasMessageContaining("caravan.smtp.bare-line-endings").hasMessageContaining("[reject, normalize]");
     }
 
     @Test
