@@ -15,7 +15,9 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * write of an {@link SmtpReply} (or a Throwable when the route failed), which is intercepted here.
  * Input arriving while a decision is outstanding waits in the queue, so pipelined replies
  * (RFC 2920) stay in order; reading pauses when the queue is long, so memory stays bounded.
- * Everything runs on the channel's event loop.
+ * Everything runs on the channel's event loop; a delayed reply (a refused AUTH) is a task scheduled
+ * on it, so waiting holds no thread.
  */
 public final class SmtpSessionHandler extends ChannelDuplexHandler implements SmtpSession.Output {
 
@@ -163,6 +166,19 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
+    @Override
+    public void later(Duration delay, Runnable task) {
+        flushIfNeeded();
+        ctx.executor().schedule(() -> {
+            if (closed) {
+                return; // the client left meanwhile
+            }
+            task.run();
+            drain(); // input that waited during the delay
+            flushIfNeeded();
+        }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     // --- internals ----------------------------------------------------------------------
 
     private void answer(SmtpReply reply, ChannelPromise promise) {
@@ -186,7 +202,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         }
         draining = true;
         try {
-            while (!closed && !session.awaitingDecision() && !queue.isEmpty()) {
+            while (!closed && !session.busy() && !queue.isEmpty()) {
                 SmtpLine line = queue.poll();
                 queuedBytes -= line.content().length;
                 session.onLine(line);
