@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
+import org.caravan.auth.Authenticator;
+import org.caravan.auth.ClientAuthFailures;
 import org.caravan.bounce.Notices;
 import org.caravan.bounce.DsnBuilder;
 import org.caravan.delivery.LocalDelivery;
@@ -61,7 +63,8 @@ final class Beans {
         SmtpServerConfig smtp = SmtpServerConfig.defaults(settings.hostname(), settings.spoolDir())
                 .withMaxMessageSize(settings.maxMessageSize())
                 .withMaxRecipients(settings.maxRecipients())
-                .withIdleTimeout(settings.smtpIdleTimeout());
+                .withIdleTimeout(settings.smtpIdleTimeout())
+                .withAuth(settings.auth());
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
                 .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout()));
 
@@ -74,6 +77,8 @@ final class Beans {
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
+        named.put("authenticator", new Authenticator(directory,
+                new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, Clock.systemUTC())));
         named.put("envelopeMapper", new EnvelopeMapper());
         named.put("recipientRouter", new RecipientRouter(classifier));
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname())));

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import org.caravan.auth.ClientAuthFailures;
+import org.caravan.smtp.SmtpServerConfig;
 import org.junit.jupiter.api.Test;
 
 /** Settings: documented defaults, overrides from whatever source, clear errors for bad values. */
@@ -40,6 +42,24 @@ class SettingsTest {
         assertThat(s.embeddedBroker()).isFalse();
         assertThat(s.mailboxDir()).isEqualTo(Path.of("/var/lib/caravan/mailboxes"));
         assertThat(s.maxReceivedHeaders()).isEqualTo(50);
+    }
+
+    @Test
+    void authDefaultsAndOverrides() {
+        Settings d = Settings.from(key -> null);
+        assertThat(d.auth()).isEqualTo(SmtpServerConfig.Auth.DEFAULTS);
+        assertThat(d.authClients()).isEqualTo(ClientAuthFailures.Limits.DEFAULTS);
+        Settings s = Settings.from(Map.of(
+                "caravan.auth.max-failures", "5",
+                "caravan.auth.failure-delay", "0",
+                "caravan.auth.max-failure-delay", "1m",
+                "caravan.auth.client-max-failures", "0",
+                "caravan.auth.client-window", "1h",
+                "caravan.auth.client-penalty", "1d")::get);
+        assertThat(s.auth()).isEqualTo(new SmtpServerConfig.Auth(false, 5, Duration.ZERO, Duration.ofMinutes(1)));
+        assertThat(s.authClients()).isEqualTo(new ClientAuthFailures.Limits(0, Duration.ofHours(1), Duration.ofDays(1)));
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.auth.failure-delay", "soon")::get))
+                .hasMessageContaining("caravan.auth.failure-delay");
     }
 
     @Test
