@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -117,6 +118,11 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
                 flushIfNeeded();
             }
             return;
+        }
+        if (evt instanceof SslHandshakeCompletionEvent e && e.isSuccess() && session != null && !closed) {
+            // Netty's SslHandler says the channel is encrypted (after STARTTLS, or at connect for
+            // implicit TLS): the session starts over (RFC 3207 §4.2) and may offer AUTH.
+            session.onTlsEstablished();
         }
         ctx.fireUserEventTriggered(evt);
     }
