@@ -41,7 +41,7 @@ public final class SmtpReplies {
      */
     public static final SmtpReply HELP = new SmtpReply(214, "2.0.0", java.util.List.of(
             "Commands: HELO EHLO MAIL RCPT DATA",
-            "RSET NOOP QUIT HELP VRFY EXPN",
+            "RSET NOOP QUIT HELP VRFY EXPN AUTH",
             "See RFC 5321"));
     /** RFC 4954 §6 235, RFC 5248 X.7.0: the AUTH exchange succeeded. */
     public static final SmtpReply AUTH_SUCCESSFUL = SmtpReply.of(235, "2.7.0", "Authentication successful");
