@@ -52,7 +52,8 @@ public final class SmtpReplies {
      * RFC 5321 §4.1.1.1 EHLO reply: our name, then one extension keyword per line. No enhanced
      * status code here (RFC 2034 §3), it would corrupt the keywords. Only what is implemented is
      * advertised: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
-     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531).
+     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531), and AUTH (RFC 4954)
+     * under TLS until the client has authenticated.
      */
     public static SmtpReply ehlo(String hostname, java.util.List<String> keywords) {
         java.util.List<String> lines = new java.util.ArrayList<>(keywords.size() + 1);
