@@ -31,6 +31,9 @@ public final class HashPasswordCommand {
             } else if (args.length != 1) {
                 throw new IllegalArgumentException("unexpected arguments");
             }
+            if (cost < PasswordHash.MIN_COST || cost > PasswordHash.MAX_COST) {
+                throw new IllegalArgumentException("cost " + cost + " is out of range"); // before asking for the password
+            }
             char[] password = console != null ? console.readPassword("Password: ") : firstLine(in);
             if (password == null) {
                 throw new IllegalArgumentException("no password given");

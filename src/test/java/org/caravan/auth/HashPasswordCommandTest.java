@@ -33,6 +33,7 @@ class HashPasswordCommandTest {
     void badUseSaysHow() {
         assertThat(run("", "hash-password", "--cost", "4")).isEqualTo(2);
         assertThat(run("x\n", "hash-password", "--cost", "3")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("cost 3 is out of range");
         assertThat(run("x\n", "hash-password", "secret")).isEqualTo(2);
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: java -jar caravan.jar hash-password");
