@@ -38,7 +38,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * mailboxes:                                # optional
  *   - address: alice@example.test           # required, in a local domain, dot-atom local part
  *     name: Alice Example                   # optional display name (for VRFY later)
- *     password: "$2a$..."                   # optional hash, kept for AUTH later (unused now)
+ *     password: "$2b$12$..."                # optional bcrypt hash ($2a$/$2b$/$2y$) for SMTP AUTH
  *   - address: postmaster@example.test
  * transport:                                # optional: next hop per remote domain, Postfix
  *   partner.test: "[10.0.0.5]:25"           # transport(5) syntax; brackets = no MX lookup
@@ -354,11 +354,21 @@ public final class DirectoryLoader {
                 throw error(addressNode, "mailbox '" + address + "' is defined twice (first on line " + first + ")");
             }
             String name = m.containsKey("name") ? scalar(m.get("name").getValueNode(), "'name'") : null;
-            String password = m.containsKey("password")
-                    ? scalar(m.get("password").getValueNode(), "'password'") : null;
+            String password = m.containsKey("password") ? passwordHash(m.get("password").getValueNode(), address) : null;
             result.add(new Mailbox(address, name, password));
         }
         return result;
+    }
+
+    /** A bcrypt hash; the value is never echoed in the error: it may be a plaintext password. */
+    private String passwordHash(Node node, String address) {
+        String hash = scalar(node, "'password'");
+        if (!PasswordHash.isWellFormed(hash)) {
+            throw error(node, "'password' of '" + address + "' is not a bcrypt hash ($2a$, $2b$ or $2y$, cost "
+                    + PasswordHash.MIN_COST + "-" + PasswordHash.MAX_COST + "); plaintext is never accepted. "
+                    + "Make a hash with: java -jar caravan.jar hash-password");
+        }
+        return hash;
     }
 
     private Map<String, TransportEntry> transport(Node node, List<String> domains) {

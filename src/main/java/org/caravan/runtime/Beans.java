@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
+import org.caravan.auth.Authenticator;
+import org.caravan.auth.ClientAuthFailures;
 import org.caravan.bounce.Notices;
 import org.caravan.bounce.DsnBuilder;
 import org.caravan.delivery.LocalDelivery;
@@ -63,7 +65,8 @@ final class Beans {
                 .withMaxMessageSize(settings.maxMessageSize())
                 .withMaxRecipients(settings.maxRecipients())
                 .withIdleTimeout(settings.smtpIdleTimeout())
-                .withBareLineEndings(settings.bareLineEndings());
+                .withBareLineEndings(settings.bareLineEndings())
+                .withAuth(settings.auth());
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
                 .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout())
                 .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)));
@@ -77,6 +80,8 @@ final class Beans {
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
+        named.put("authenticator", new Authenticator(directory,
+                new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, Clock.systemUTC())));
         named.put("envelopeMapper", new EnvelopeMapper());
         named.put("recipientRouter", new RecipientRouter(classifier));
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname())));

@@ -6,11 +6,13 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 
+import org.caravan.auth.ClientAuthFailures;
 import org.caravan.policy.DisclosurePolicy;
 import org.caravan.relay.TlsPolicy;
 import org.caravan.retry.PostfixDuration;
 import org.caravan.retry.RetrySchedule;
 import org.caravan.smtp.BareLineEndings;
+import org.caravan.smtp.SmtpServerConfig;
 
 /**
  * Every Caravan setting, read once at start from one property source. Standalone that source is
@@ -48,7 +50,9 @@ public record Settings(
         String srsDomain,
         Duration srsMaxAge,
         TlsPolicy relayTls,
-        String relayTlsCaFile) {
+        String relayTlsCaFile,
+        SmtpServerConfig.Auth auth,
+        ClientAuthFailures.Limits authClients) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -96,7 +100,16 @@ public record Settings(
                 r.get("caravan.srs.domain", ""),
                 PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")),
                 r.tlsPolicy("caravan.relay.tls", TlsPolicy.MAY),
-                r.get("caravan.relay.tls-ca-file", ""));
+                r.get("caravan.relay.tls-ca-file", ""),
+                // SMTP AUTH (RFC 4954): per session, then per client address across sessions.
+                new SmtpServerConfig.Auth(false,
+                        r.integer("caravan.auth.max-failures", SmtpServerConfig.Auth.DEFAULT_MAX_FAILURES),
+                        r.duration("caravan.auth.failure-delay", "1s"),
+                        r.duration("caravan.auth.max-failure-delay", "8s")),
+                new ClientAuthFailures.Limits(
+                        r.integer("caravan.auth.client-max-failures", ClientAuthFailures.Limits.DEFAULTS.maxFailures()),
+                        r.duration("caravan.auth.client-window", "10m"),
+                        r.duration("caravan.auth.client-penalty", "10m")));
     }
 
     public boolean embeddedBroker() {
@@ -161,6 +174,10 @@ public record Settings(
                         + java.util.Arrays.toString(dflt.getDeclaringClass().getEnumConstants()).toLowerCase(
                                 java.util.Locale.ROOT) + ", got '" + v + "'");
             }
+        }
+
+        Duration duration(String key, String dflt) {
+            return PostfixDuration.parse(key, get(key, dflt));
         }
 
         int integer(String key, int dflt) {

@@ -3,15 +3,19 @@ package org.caravan.smtp;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.caravan.envelope.QueueIds;
 
 /**
  * The SMTP server state machine of one connection (RFC 5321 §4.1.4 sequencing), free of Netty so
  * it can be tested line by line. It knows syntax and order only: each decision (RCPT, end of DATA
- * or BDAT LAST, VRFY, EXPN) goes out through {@link Output#decide} and the answer comes back through
- * {@link #onDecision}. At most one decision is outstanding; the caller must not feed lines meanwhile.
+ * or BDAT LAST, VRFY, EXPN, AUTH credentials) goes out through {@link Output#decide} and the answer
+ * comes back through {@link #onDecision}. At most one decision is outstanding, and while it is, or
+ * while a refused AUTH waits out its delay ({@link #busy()}), the caller must not feed lines.
  * All methods are called from one thread (the connection's event loop).
  */
 public final class SmtpSession {
@@ -27,13 +31,19 @@ public final class SmtpSession {
 
         /** Close the connection after the replies written so far. */
         void close();
+
+        /**
+         * Run {@code task} on the session's thread once {@code delay} has passed, blocking no thread
+         * meanwhile; then resume feeding input (the session is {@link SmtpSession#busy()} until then).
+         */
+        void later(Duration delay, Runnable task);
     }
 
     /** Where we are in RFC 5321 §3.3 mail transaction terms; BDAT: between chunks (RFC 3030). */
     enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, BDAT, CLOSED }
 
     /** The decision we are waiting for, if any. */
-    private enum Pending { NONE, RCPT, MESSAGE, VERIFY }
+    private enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY }
 
     private final SmtpServerConfig config;
     private final String sessionId;
@@ -60,6 +70,12 @@ public final class SmtpSession {
     private boolean tls;
     /** The authorization identity after a successful AUTH (RFC 4954), else null. */
     private String authenticatedUser;
+    /** The AUTH exchange waiting for the client's next response line, else null. */
+    private SaslExchange sasl;
+    /** The user name of the credentials policy is checking. */
+    private String authCandidate;
+    /** Refused AUTH attempts in this session. */
+    private int authFailures;
 
     public SmtpSession(SmtpServerConfig config, String sessionId, InetSocketAddress client,
             InetSocketAddress local, Output out, Clock clock) {
@@ -76,7 +92,13 @@ public final class SmtpSession {
         out.reply(SmtpReply.of(220, null, config.hostname() + " ESMTP Caravan"));
     }
 
+    /** A route decision is outstanding: the next reply from the route answers it. */
     public boolean awaitingDecision() {
+        return pending != Pending.NONE && pending != Pending.AUTH_DELAY;
+    }
+
+    /** No line may be fed now: a decision is outstanding or a refused AUTH waits out its delay. */
+    public boolean busy() {
         return pending != Pending.NONE;
     }
 
@@ -108,6 +130,10 @@ public final class SmtpSession {
                 data = null;
                 endOfContent();
             }
+            return;
+        }
+        if (sasl != null) {
+            authResponse(line);
             return;
         }
         if (line.tooLong() || line.wireLength() > config.maxCommandLine()) {
@@ -169,6 +195,16 @@ public final class SmtpSession {
                 break;
             case VERIFY:
                 break;
+            case AUTH:
+                String user = authCandidate;
+                authCandidate = null;
+                if (reply.code() == 235) {
+                    authenticatedUser = user;
+                } else if (!reply.isPositive()) {
+                    authRefused(reply); // answers after the delay, or with 421
+                    return;
+                }
+                break;
             default:
                 throw new IllegalStateException("no decision outstanding");
         }
@@ -227,6 +263,65 @@ public final class SmtpSession {
         out.close();
     }
 
+    /** One response line of an AUTH exchange: a secret, never logged or parsed as a command. */
+    private void authResponse(SmtpLine line) {
+        SaslExchange exchange = sasl;
+        sasl = null;
+        if (line.tooLong() || line.wireLength() > Math.max(SaslExchange.MAX_RESPONSE_LINE, config.maxCommandLine())) {
+            commandError(SmtpReplies.AUTH_LINE_TOO_LONG); // RFC 4954 §6: 500 5.5.6
+        } else if (line.hasBareCrOrLf()) {
+            replyTo(SmtpReplies.AUTH_BAD_RESPONSE);
+        } else {
+            authStep(exchange, exchange.respond(line.asUtf8()));
+        }
+    }
+
+    private void authStep(SaslExchange exchange, SaslExchange.Step step) {
+        if (step instanceof SaslExchange.Challenge c) {
+            sasl = exchange;
+            out.reply(SmtpReply.of(334, null, c.base64())); // RFC 4954 §4: "334" SP [base64]
+        } else if (step instanceof SaslExchange.Credentials c) {
+            authCandidate = c.username();
+            pending = Pending.AUTH;
+            out.decide(new AuthRequest(info(), c.mechanism(), c.username(), c.password()));
+        } else if (step instanceof SaslExchange.Failed f) {
+            if (f.reply().code() == 535) {
+                authRefused(f.reply()); // e.g. PLAIN acting for someone else: a failed attempt like any
+            } else {
+                replyTo(f.reply());
+            }
+        }
+    }
+
+    /**
+     * A refused AUTH counts towards the session's limit; a 535 is answered only after a delay that
+     * doubles with each failure, so a password guesser gets few tries per minute. The delay holds
+     * no thread: the session stays busy (pipelined input waits) until {@link Output#later} fires.
+     */
+    private void authRefused(SmtpReply reply) {
+        authFailures++;
+        SmtpReply answer = authFailures >= config.auth().maxFailures() ? SmtpReplies.TOO_MANY_AUTH_FAILURES : reply;
+        Duration delay = reply.code() == 535 ? config.auth().delayAfter(authFailures) : Duration.ZERO;
+        if (delay.isZero()) {
+            answerAuth(answer);
+            return;
+        }
+        pending = Pending.AUTH_DELAY;
+        out.later(delay, () -> {
+            if (pending == Pending.AUTH_DELAY && state != State.CLOSED) {
+                pending = Pending.NONE;
+                answerAuth(answer);
+            }
+        });
+    }
+
+    private void answerAuth(SmtpReply reply) {
+        out.reply(reply);
+        if (reply.code() == 421) {
+            close(); // RFC 5321 §3.8
+        }
+    }
+
     private SessionInfo info() {
         return new SessionInfo(sessionId, client, local, helo, esmtp, tls, authenticatedUser);
     }
@@ -275,6 +370,17 @@ public final class SmtpSession {
                 txn.rcptParams(), content.file(), content.size(), content.receivedCount()));
     }
 
+    /**
+     * RFC 3848 / RFC 6531 §3.7.3 "with" protocol names: S for TLS, A for AUTH (ESMTPSA,
+     * UTF8SMTPA ...). Plain SMTP (HELO) has no such variants.
+     */
+    private String protocol() {
+        if (!esmtp) {
+            return "SMTP";
+        }
+        return (txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP") + (tls ? "S" : "") + (authenticatedUser != null ? "A" : "");
+    }
+
     /** Opens the spool file of this transaction's content, our Received header first; false when it failed. */
     private boolean openContent() {
         if (content != null) {
@@ -284,8 +390,7 @@ public final class SmtpSession {
         String queueId = QueueIds.next();
         txn.queueId(queueId);
         List<String> rcpts = txn.recipients();
-        String protocol = !esmtp ? "SMTP" : txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP"; // RFC 3848, RFC 6531 §3.7.3
-        String header = ReceivedHeader.build(helo, client, config.hostname(), protocol, queueId,
+        String header = ReceivedHeader.build(helo, client, config.hostname(), protocol(), queueId,
                 rcpts.size() == 1 ? rcpts.get(0) : null, ZonedDateTime.now(clock));
         try {
             content = ContentSpool.open(config.spoolDir().resolve(queueId + ".eml"), header, config.maxMessageSize(),
@@ -323,6 +428,7 @@ public final class SmtpSession {
                 });
                 case HELP -> out.reply(SmtpReplies.HELP);
                 case VRFY, EXPN -> verify(cmd);
+                case AUTH -> auth(cmd.argument());
                 case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
                 default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN, AUTH ...
             }
@@ -362,6 +468,10 @@ public final class SmtpSession {
             k.add("CHUNKING");                            // RFC 3030 BDAT
             // Not BINARYMIME (RFC 3030 §3): binary content has bare CR and LF octets, which our
             // store-and-forward path refuses (or normalizes, corrupting it); it would need that off.
+            if (tls && authenticatedUser == null) {
+                // RFC 4954 §3; PLAIN and LOGIN send the password as it is, so only under TLS (§4)
+                k.add("AUTH " + String.join(" ", SaslExchange.MECHANISMS));
+            }
             return k;
         }
 
@@ -374,13 +484,23 @@ public final class SmtpSession {
                 commandError(SmtpReplies.NESTED_MAIL);
                 return;
             }
+            if (config.auth().required() && authenticatedUser == null) {
+                out.reply(SmtpReplies.AUTH_REQUIRED); // RFC 4954 §6, submission (RFC 6409 §4.3)
+                return;
+            }
             EnvelopeArguments.Checked<EnvelopeArguments.Mail> m =
                     EnvelopeArguments.mail(arg, esmtp, config.maxMessageSize());
             if (m.error() != null) {
                 replyTo(m.error());
                 return;
             }
-            txn = new MailTransaction(m.value().sender(), m.value().params(), m.value().smtpUtf8());
+            Map<String, String> params = m.value().params();
+            if (params.containsKey("AUTH") && authenticatedUser == null) {
+                // RFC 4954 §5: from a client we have not authenticated, AUTH=<> whatever it said
+                params = new LinkedHashMap<>(params);
+                params.put("AUTH", "<>");
+            }
+            txn = new MailTransaction(m.value().sender(), params, m.value().smtpUtf8());
             chunks.reset(); // a new transaction: BDATs of a failed one are no longer answered with its error
             state = State.MAIL;
             out.reply(SmtpReplies.SENDER_OK);
@@ -476,5 +596,40 @@ public final class SmtpSession {
             out.decide(cmd.verb() == SmtpCommand.Verb.VRFY
                     ? new VrfyRequest(info(), cmd.argument()) : new ExpnRequest(info(), cmd.argument()));
         }
+
+        /**
+         * RFC 4954 §4: PLAIN and LOGIN, only under TLS, once per session, outside a mail transaction.
+         * The argument is the mechanism and an optional initial response.
+         */
+        private void auth(String arg) {
+            if (state == State.CONNECTED || !esmtp) {
+                commandError(state == State.CONNECTED ? SmtpReplies.HELO_FIRST : SmtpReplies.EHLO_FIRST);
+                return;
+            }
+            if (authenticatedUser != null) {
+                commandError(SmtpReplies.ALREADY_AUTHENTICATED);
+                return;
+            }
+            if (state != State.GREETED) {
+                commandError(SmtpReplies.AUTH_IN_TRANSACTION);
+                return;
+            }
+            String[] words = arg.split(" ", -1);
+            if (arg.isEmpty() || words.length > 2 || words[0].isEmpty() || (words.length == 2 && words[1].isEmpty())) {
+                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+                return;
+            }
+            SaslExchange exchange = SaslExchange.of(words[0]);
+            if (exchange == null) {
+                commandError(SmtpReplies.AUTH_MECHANISM_UNKNOWN);
+                return;
+            }
+            if (!tls) {
+                out.reply(SmtpReplies.AUTH_ENCRYPTION_REQUIRED);
+                return;
+            }
+            authStep(exchange, exchange.start(words.length == 2 ? words[1] : null));
+        }
+
     }
 }

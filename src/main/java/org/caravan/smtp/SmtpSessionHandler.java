@@ -9,13 +9,16 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * (RFC 2920) stay in order; reading pauses when the queue is long, so memory stays bounded.
  * After a DATA line the {@link SmtpLineDecoder} waits to learn whether text lines follow; it is
  * told once the session has handled that line, and reading pauses meanwhile.
- * Everything runs on the channel's event loop.
+ * Everything runs on the channel's event loop; a delayed reply (a refused AUTH) is a task scheduled
+ * on it, so waiting holds no thread.
  */
 public final class SmtpSessionHandler extends ChannelDuplexHandler implements SmtpSession.Output {
 
@@ -118,6 +122,11 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             }
             return;
         }
+        if (evt instanceof SslHandshakeCompletionEvent e && e.isSuccess() && session != null && !closed) {
+            // Netty's SslHandler says the channel is encrypted (after STARTTLS, or at connect for
+            // implicit TLS): the session starts over (RFC 3207 §4.2) and may offer AUTH.
+            session.onTlsEstablished();
+        }
         ctx.fireUserEventTriggered(evt);
     }
 
@@ -166,6 +175,19 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
+    @Override
+    public void later(Duration delay, Runnable task) {
+        flushIfNeeded();
+        ctx.executor().schedule(() -> {
+            if (closed) {
+                return; // the client left meanwhile
+            }
+            task.run();
+            drain(); // input that waited during the delay
+            flushIfNeeded();
+        }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     // --- internals ----------------------------------------------------------------------
 
     private void answer(SmtpReply reply, ChannelPromise promise) {
@@ -189,7 +211,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         }
         draining = true;
         try {
-            while (!closed && !session.awaitingDecision() && !queue.isEmpty()) {
+            while (!closed && !session.busy() && !queue.isEmpty()) {
                 SmtpInput input = queue.poll();
                 queuedBytes -= input.content().length;
                 lastFed = input;

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import org.caravan.auth.ClientAuthFailures;
+import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.BareLineEndings;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +53,24 @@ class SettingsTest {
                 .isEqualTo(BareLineEndings.NORMALIZE);
         assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.bare-line-endings", "allow")::get))
                 .hasMessageContaining("caravan.smtp.bare-line-endings").hasMessageContaining("[reject, normalize]");
+    }
+
+    @Test
+    void authDefaultsAndOverrides() {
+        Settings d = Settings.from(key -> null);
+        assertThat(d.auth()).isEqualTo(SmtpServerConfig.Auth.DEFAULTS);
+        assertThat(d.authClients()).isEqualTo(ClientAuthFailures.Limits.DEFAULTS);
+        Settings s = Settings.from(Map.of(
+                "caravan.auth.max-failures", "5",
+                "caravan.auth.failure-delay", "0",
+                "caravan.auth.max-failure-delay", "1m",
+                "caravan.auth.client-max-failures", "0",
+                "caravan.auth.client-window", "1h",
+                "caravan.auth.client-penalty", "1d")::get);
+        assertThat(s.auth()).isEqualTo(new SmtpServerConfig.Auth(false, 5, Duration.ZERO, Duration.ofMinutes(1)));
+        assertThat(s.authClients()).isEqualTo(new ClientAuthFailures.Limits(0, Duration.ofHours(1), Duration.ofDays(1)));
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.auth.failure-delay", "soon")::get))
+                .hasMessageContaining("caravan.auth.failure-delay");
     }
 
     @Test

@@ -40,6 +40,11 @@ class SmtpSessionBdatTest {
         @Override
         public void close() {
         }
+
+        @Override
+        public void later(java.time.Duration delay, Runnable task) {
+            task.run(); // no AUTH here: nothing is delayed
+        }
     };
 
     @BeforeEach

@@ -43,6 +43,11 @@ class SmtpSessionTest {
         public void close() {
             closed = true;
         }
+
+        @Override
+        public void later(java.time.Duration delay, Runnable task) {
+            task.run(); // the delay itself is SmtpSessionAuthTest's and SmtpSessionHandlerTest's business
+        }
     };
 
     @BeforeEach
@@ -122,7 +127,7 @@ class SmtpSessionTest {
         assertThat(send("HELP").code()).isEqualTo(214);
         assertThat(code("FOO")).isEqualTo("500 5.5.1");
         assertThat(code("")).isEqualTo("500 5.5.1");
-        for (String v : List.of("TURN", "ETRN x", "ATRN", "STARTTLS", "AUTH PLAIN")) {
+        for (String v : List.of("TURN", "ETRN x", "ATRN", "STARTTLS")) {
             assertThat(code(v)).as(v).isEqualTo("502 5.5.1");
         }
         assertThat(code("EHLO")).isEqualTo("501 5.5.4");
