@@ -3,7 +3,7 @@ package org.caravan.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,9 +26,7 @@ class EnvelopeArgumentsFuzzTest {
 
     private static final long MAX_SIZE = 10_000_000;
 
-    @DictionaryEntries({"<", ">", "@", "\"", "\\", ":", ",", ".", "[", "]", "IPv6:", "::", "Postmaster",
-        " SIZE=", " BODY=", " SMTPUTF8", " NOTIFY=", "SUCCESS", "NEVER", " ORCPT=rfc822;", " RET=HDRS",
-        " ENVID=", "+2B", "FROM:", "TO:"})
+    @DictionaryFile(resourcePath = "EnvelopeArgumentsFuzzTest.dict")
     @FuzzTest(maxDuration = "2m")
     void parse(byte[] input) {
         long start = System.nanoTime();

@@ -2,7 +2,7 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  */
 class SmtpLineDecoderFuzzTest {
 
-    @DictionaryEntries({"\r\n", "\r", "\n", "\r\r\n", "\n.\n", "\r\n.\n", "\r\n.\r\n", "\n.\r\n"})
+    @DictionaryFile(resourcePath = "SmtpLineDecoderFuzzTest.dict")
     @FuzzTest(maxDuration = "2m")
     void decode(byte[] input) {
         if (input.length < 2) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
-import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -35,10 +36,11 @@ import java.util.stream.Stream;
  *
  * <p>Input format (so seeds stay readable): everything up to the first LF is the script, the rest
  * is what the client sends. Script octet 0 picks the limits ({@link #config}; bit 16: the client
- * then falls silent until the idle timeout). Each further octet is one step taken while a decision
+ * then falls silent until the idle timeout; bit 32: steps after the script are drawn at random). Each further octet is one step taken while a decision
  * is outstanding: 'a' accept, 'f' 251, 'v' 252, 'm' multi-line 553, 't' 450, 'l' 451, 's' 452,
  * 'p' 550, 'r' 554, 'c' 421; 'T' an idle timeout first, 'D' the client disconnects first, 'L' a
- * line is pushed in anyway. When the script runs out every decision is accepted. Seeds and
+ * line is pushed in anyway; other octets map onto these. When the script runs out every decision
+ * is accepted (unless bit 32). Seeds and
  * findings: {@code src/test/resources/org/caravan/smtp/SmtpSessionFuzzTestInputs/session/}.
  */
 class SmtpSessionFuzzTest {
@@ -54,21 +56,19 @@ class SmtpSessionFuzzTest {
         SPOOL.toFile().deleteOnExit(); // only removed when empty, i.e. when no test leaked a file
     }
 
+    private static final String STEPS = "afvmtlsprcTDL";
+
     /** RFC 3463 §2: class.subject.detail, class 2, 4 or 5. */
     private static final Pattern ENHANCED = Pattern.compile("[245]\\.[0-9]{1,3}\\.[0-9]{1,3}");
 
-    // The script steps and the protocol's words, so mutations build sessions rather than noise.
-    @DictionaryEntries({"TT", "D", "L", "c", "p", "\r\n", "\n", "\r", "\r\n.\r\n", "EHLO ", "HELO ",
-        "MAIL FROM:<", "RCPT TO:<", ">", "DATA\r\n", "RSET\r\n", "QUIT\r\n", "VRFY ", "EXPN ", "NOOP",
-        " SIZE=", " BODY=8BITMIME", " SMTPUTF8", " NOTIFY=", " ORCPT=rfc822;", " RET=", " ENVID=",
-        "STARTTLS", "AUTH PLAIN ", "BDAT "})
+    @DictionaryFile(resourcePath = "SmtpSessionFuzzTest.dict")
     @FuzzTest(maxDuration = "2m")
     void session(byte[] input) throws IOException {
         int lf = indexOf(input, (byte) '\n');
         byte[] script = lf < 0 ? input : Arrays.copyOf(input, lf);
         byte[] wire = lf < 0 ? new byte[0] : Arrays.copyOfRange(input, lf + 1, input.length);
         clearSpool(); // a failed earlier input must not fail every later one
-        new Run(config(script.length > 0 ? script[0] : 0), script).play(wire);
+        new Run(config(script.length > 0 ? script[0] : 0), script, Arrays.hashCode(input)).play(wire);
         try (Stream<Path> left = Files.list(SPOOL)) {
             assertThat(left).as("spool files after the connection is gone").isEmpty();
         }
@@ -98,6 +98,7 @@ class SmtpSessionFuzzTest {
         private final SmtpServerConfig config;
         private final byte[] script;
         private int step = 1;
+        private final SplittableRandom randomSteps;
         private final SmtpSession session;
         private final ArrayDeque<SmtpLine> queue = new ArrayDeque<>();
 
@@ -111,9 +112,12 @@ class SmtpSessionFuzzTest {
         private final Set<String> accepted = new HashSet<>();
         private RcptRequest lastRcpt;
 
-        Run(SmtpServerConfig config, byte[] script) {
+        Run(SmtpServerConfig config, byte[] script, long seed) {
             this.config = config;
             this.script = script;
+            // A short script rarely gets mutated into one that times out or disconnects at the right
+            // moment; with bit 32 the steps after the script are drawn instead of always 'a'.
+            this.randomSteps = script.length > 0 && (script[0] & 32) != 0 ? new SplittableRandom(seed) : null;
             this.session = new SmtpSession(config, "fuzz", new InetSocketAddress("192.0.2.7", 40000),
                     new InetSocketAddress("192.0.2.1", 25), this, Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
         }
@@ -182,7 +186,8 @@ class SmtpSessionFuzzTest {
 
         /** Takes the next script step for the outstanding decision. */
         private void answer() {
-            int c = step < script.length ? script[step++] & 0xFF : 'a';
+            int c = step < script.length ? step(script[step++]) : randomSteps != null
+                    ? STEPS.charAt(randomSteps.nextInt(STEPS.length())) : 'a';
             switch (c) {
                 case 'T' -> {
                     // Waiting for the route is not the client's idleness: the first timeout is
@@ -234,6 +239,11 @@ class SmtpSessionFuzzTest {
             if (request instanceof MessageRequest m) {
                 assertThat(m.content()).as("spool file once the route has answered").doesNotExist();
             }
+        }
+
+        /** The named steps as written; any other octet is one of them too, so every mutation counts. */
+        private static int step(byte b) {
+            return STEPS.indexOf(b) >= 0 ? b : STEPS.charAt((b & 0xFF) % STEPS.length());
         }
 
         private static SmtpReply reply(int c, SmtpRequest request) {
