@@ -9,6 +9,8 @@ import java.util.function.Function;
 import org.caravan.policy.DisclosurePolicy;
 import org.caravan.retry.PostfixDuration;
 import org.caravan.retry.RetrySchedule;
+import org.caravan.smtp.ConnectionLimiter;
+import org.caravan.smtp.SmtpServerConfig;
 
 /**
  * Every Caravan setting, read once at start from one property source. Standalone that source is
@@ -27,10 +29,8 @@ public record Settings(
         Path brokerConfig,
         String dnsServer,
         Path directoryFile,
-        long maxMessageSize,
-        int maxRecipients,
+        SmtpLimits smtpLimits,
         int maxReceivedHeaders,
-        Duration smtpIdleTimeout,
         int relayConcurrency,
         Duration relayConnectTimeout,
         Duration relayCommandTimeout,
@@ -68,10 +68,8 @@ public record Settings(
                 Path.of(r.get("caravan.broker.config", "broker/broker.xml")).toAbsolutePath().normalize(),
                 r.get("caravan.dns.server", ""),
                 Path.of(r.get("caravan.directory.file", "config/directory.yaml")).toAbsolutePath().normalize(),
-                r.longValue("caravan.smtp.max-message-size", 104_857_600L),
-                r.integer("caravan.smtp.max-recipients", 1000),
+                smtpLimits(r),
                 r.integer("caravan.loop.max-received-headers", 100),
-                Duration.ofSeconds(r.integer("caravan.smtp.timeout-seconds", 300)),
                 r.integer("caravan.relay.concurrency", 10),
                 Duration.ofSeconds(r.integer("caravan.relay.connect-timeout-seconds", 30)),
                 Duration.ofSeconds(r.integer("caravan.relay.command-timeout-seconds", 300)),
@@ -89,6 +87,22 @@ public record Settings(
                 r.get("caravan.srs.secret", ""),
                 r.get("caravan.srs.domain", ""),
                 PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")));
+    }
+
+    private static SmtpLimits smtpLimits(Reader r) {
+        return new SmtpLimits(
+                r.longValue("caravan.smtp.max-message-size", SmtpServerConfig.DEFAULT_MAX_MESSAGE_SIZE),
+                r.integer("caravan.smtp.max-recipients", SmtpServerConfig.DEFAULT_MAX_RECIPIENTS),
+                r.integer("caravan.smtp.max-command-line", SmtpServerConfig.DEFAULT_MAX_COMMAND_LINE),
+                r.integer("caravan.smtp.max-text-line", SmtpServerConfig.DEFAULT_MAX_TEXT_LINE),
+                // caravan.smtp.timeout-seconds is the old name; a bare number is seconds, so it still parses.
+                r.duration("caravan.smtp.command-timeout",
+                        r.get("caravan.smtp.timeout-seconds", SmtpServerConfig.DEFAULT_COMMAND_TIMEOUT.toSeconds() + "s")),
+                r.duration("caravan.smtp.data-timeout", SmtpServerConfig.DEFAULT_DATA_TIMEOUT.toSeconds() + "s"),
+                r.integer("caravan.smtp.max-errors", SmtpServerConfig.DEFAULT_MAX_ERRORS),
+                r.integer("caravan.smtp.max-connections", ConnectionLimiter.DEFAULT_MAX_CONNECTIONS),
+                r.integer("caravan.smtp.max-connections-per-client",
+                        ConnectionLimiter.DEFAULT_MAX_CONNECTIONS_PER_CLIENT));
     }
 
     public boolean embeddedBroker() {
@@ -140,6 +154,10 @@ public record Settings(
                         + java.util.Arrays.toString(dflt.getDeclaringClass().getEnumConstants()).toLowerCase(
                                 java.util.Locale.ROOT) + ", got '" + v + "'");
             }
+        }
+
+        Duration duration(String key, String dflt) {
+            return PostfixDuration.parse(key, get(key, dflt));
         }
 
         int integer(String key, int dflt) {

@@ -75,6 +75,11 @@ public final class SmtpSession {
         return pending != Pending.NONE;
     }
 
+    /** Waiting for message content from the client (not for a route's answer to it). */
+    public boolean receivingContent() {
+        return state == State.DATA && pending == Pending.NONE;
+    }
+
     public boolean isClosed() {
         return state == State.CLOSED;
     }

@@ -138,6 +138,11 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         ctx.fireExceptionCaught(cause);
     }
 
+    /** True while the session waits for message content: the data timeout applies (RFC 5321 §4.5.3.2.5). */
+    boolean receivingContent() {
+        return session != null && session.receivingContent();
+    }
+
     // --- SmtpSession.Output -------------------------------------------------------------
 
     @Override
