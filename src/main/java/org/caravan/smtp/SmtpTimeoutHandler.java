@@ -1,7 +1,8 @@
 package org.caravan.smtp;
 
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
@@ -13,10 +14,11 @@ import java.util.function.BooleanSupplier;
  * {@code dataTimeout} waiting for each DATA line (§4.5.3.2.5, the final "." included). Sits right
  * after the line decoder, so the deadline moves only on progress: a decoded object (a complete
  * line, a chunk piece), never on single bytes, so a client trickling a byte a second is still
- * timed out. When the deadline passes it fires Netty's reader-idle event and starts over; the
+ * timed out. A reply we write restarts the wait too: the client's turn begins when it has our
+ * answer (a route may take a while to decide). When the deadline passes it fires Netty's reader-idle event and starts over; the
  * session decides what that means (421 and close, or patience while a route is deciding).
  */
-public final class SmtpTimeoutHandler extends ChannelInboundHandlerAdapter {
+public final class SmtpTimeoutHandler extends ChannelDuplexHandler {
 
     private final long commandNanos;
     private final long dataNanos;
@@ -52,6 +54,12 @@ public final class SmtpTimeoutHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastProgress = System.nanoTime();
         ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        lastProgress = System.nanoTime();
+        ctx.write(msg, promise);
     }
 
     @Override

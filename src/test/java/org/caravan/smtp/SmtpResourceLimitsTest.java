@@ -81,8 +81,11 @@ class SmtpResourceLimitsTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> limiter.total() == 0);
     }
 
-    private static void acceptAll(Exchange exchange) {
+    private static void acceptAll(Exchange exchange) throws InterruptedException {
         Object request = exchange.getIn().getBody();
+        if (request instanceof RcptRequest r && r.recipient().startsWith("slow@")) {
+            Thread.sleep(COMMAND_TIMEOUT.toMillis() * 7 / 4); // a route outliving one command timeout
+        }
         exchange.getMessage().setBody(request instanceof MessageRequest ? SmtpReplies.QUEUED : SmtpReplies.RECIPIENT_OK);
     }
 
@@ -244,6 +247,22 @@ class SmtpResourceLimitsTest {
             Thread th = trickle(t, Duration.ofMillis(100));
             assertAbout(timedOut(t, since), DATA_TIMEOUT);
             th.interrupt();
+        }
+    }
+
+    /**
+     * The client's time starts when it has our reply: a route answering late (after one timeout,
+     * which the session forgives while it decides) leaves the client a full timeout for its next
+     * command, even if the timer last fired long before the answer.
+     */
+    @Test
+    void aSlowDecisionDoesNotShortenTheClientsTurn() throws Exception {
+        try (SmtpTranscript t = greeted(port)) {
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<a@client.test>").expect("250");
+            t.send("RCPT TO:<slow@example.test>").expect("250 2.1.5");
+            Thread.sleep(COMMAND_TIMEOUT.toMillis() * 3 / 4); // the client thinks, within its time
+            t.send("NOOP").expect("250");
         }
     }
 
