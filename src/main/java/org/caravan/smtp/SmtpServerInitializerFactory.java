@@ -59,7 +59,7 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
         SmtpSessionHandler session = new SmtpSessionHandler(config);
         // After the decoder: only whole lines (or chunk pieces) count as progress, not single bytes.
         p.addLast("smtp-timeout", new SmtpTimeoutHandler(config.commandTimeout(), config.dataTimeout(),
-                session::receivingContent));
+                SmtpTimeoutHandler.DECISION_TIMEOUT, session::waitingFor));
         p.addLast("smtp-session", session);
         EventExecutorGroup group = consumer.getConfiguration().isUsingExecutorService()
                 ? consumer.getEndpoint().getComponent().getExecutorService() : null;

@@ -47,7 +47,6 @@ public final class SmtpSession {
     private String helo;
     private boolean esmtp;
     private int errors;
-    private int timeoutsWhilePending;
     private MailTransaction txn;
     private String pendingRecipient;
     private DataReceiver data;
@@ -115,7 +114,6 @@ public final class SmtpSession {
     public void onDecision(SmtpReply reply) {
         Pending answered = pending;
         pending = Pending.NONE;
-        timeoutsWhilePending = 0;
         switch (answered) {
             case RCPT:
                 if (reply.isPositive()) {
@@ -154,15 +152,13 @@ public final class SmtpSession {
         }
     }
 
-    /** The command timeout (RFC 5321 §4.5.3.2) ran out while we waited for the client. */
+    /**
+     * A server timeout (RFC 5321 §4.5.3.2) ran out: the client was silent too long, or a route
+     * never answered (the listener waits for a decision as long as a client waits for the reply
+     * to the end of DATA, §4.5.3.2.6, after which the client has given up anyway).
+     */
     public void onIdleTimeout() {
         if (state == State.CLOSED) {
-            return;
-        }
-        // Waiting for a route is not the client's idleness; but a route that never answers must not
-        // pin the connection forever: after a second timeout the client (RFC 5321 §4.5.3.2.6, 10
-        // minutes for the end of DATA) has given up anyway.
-        if (pending != Pending.NONE && ++timeoutsWhilePending < 2) {
             return;
         }
         out.reply(SmtpReplies.TIMEOUT.withText(config.hostname() + " " + SmtpReplies.TIMEOUT.lines().get(0)));

@@ -138,9 +138,15 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         ctx.fireExceptionCaught(cause);
     }
 
-    /** True while the session waits for message content: the data timeout applies (RFC 5321 §4.5.3.2.5). */
-    boolean receivingContent() {
-        return session != null && session.receivingContent();
+    /** What the session waits for now, which decides the timeout that applies. */
+    SmtpTimeoutHandler.Waiting waitingFor() {
+        if (session == null) {
+            return SmtpTimeoutHandler.Waiting.COMMAND;
+        }
+        if (session.awaitingDecision()) {
+            return SmtpTimeoutHandler.Waiting.DECISION;
+        }
+        return session.receivingContent() ? SmtpTimeoutHandler.Waiting.CONTENT : SmtpTimeoutHandler.Waiting.COMMAND;
     }
 
     // --- SmtpSession.Output -------------------------------------------------------------

@@ -7,7 +7,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The server timeouts of RFC 5321 §4.5.3.2: at most {@code commandTimeout} waiting for a command,
@@ -15,25 +15,37 @@ import java.util.function.BooleanSupplier;
  * after the line decoder, so the deadline moves only on progress: a decoded object (a complete
  * line, a chunk piece), never on single bytes, so a client trickling a byte a second is still
  * timed out. A reply we write restarts the wait too: the client's turn begins when it has our
- * answer (a route may take a while to decide). When the deadline passes it fires Netty's reader-idle event and starts over; the
- * session decides what that means (421 and close, or patience while a route is deciding).
+ * answer. While a route decides, the client is not the one being slow: the wait is then
+ * {@code decisionTimeout}. When the deadline passes it fires Netty's reader-idle event and the
+ * session closes with 421.
  */
 public final class SmtpTimeoutHandler extends ChannelDuplexHandler {
 
+    /** What the session waits for; each has its own timeout. */
+    public enum Waiting { COMMAND, CONTENT, DECISION }
+
+    /**
+     * How long a route may take to decide: RFC 5321 §4.5.3.2.6 has the client wait 10 minutes for
+     * the reply to the end of DATA; after that it has given up, so the connection only pins resources.
+     */
+    public static final Duration DECISION_TIMEOUT = Duration.ofMinutes(10);
+
     private final long commandNanos;
     private final long dataNanos;
+    private final long decisionNanos;
     private final long shortestNanos;
-    private final BooleanSupplier receivingContent;
+    private final Supplier<Waiting> waiting;
     private ChannelHandlerContext ctx;
     private long lastProgress;
     private ScheduledFuture<?> check;
 
-    /** @param receivingContent true while the session waits for message content (the data timeout applies) */
-    public SmtpTimeoutHandler(Duration commandTimeout, Duration dataTimeout, BooleanSupplier receivingContent) {
+    public SmtpTimeoutHandler(Duration commandTimeout, Duration dataTimeout, Duration decisionTimeout,
+            Supplier<Waiting> waiting) {
         this.commandNanos = commandTimeout.toNanos();
         this.dataNanos = dataTimeout.toNanos();
-        this.shortestNanos = Math.min(commandNanos, dataNanos);
-        this.receivingContent = receivingContent;
+        this.decisionNanos = decisionTimeout.toNanos();
+        this.shortestNanos = Math.min(Math.min(commandNanos, dataNanos), decisionNanos);
+        this.waiting = waiting;
     }
 
     @Override
@@ -91,18 +103,22 @@ public final class SmtpTimeoutHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * Runs on the event loop. The timeout is chosen now, from the session's state; waking at least
-     * every shortest timeout means a switch to the shorter one (DATA after commands) is never missed.
+     * Runs on the event loop. The timeout is chosen now, from what the session waits for; waking
+     * at least every shortest timeout means a switch to a shorter one is never missed by much.
      */
     private void check() {
         if (!ctx.channel().isOpen()) {
             return;
         }
         long now = System.nanoTime();
-        long timeout = receivingContent.getAsBoolean() ? dataNanos : commandNanos;
+        long timeout = switch (waiting.get()) {
+            case COMMAND -> commandNanos;
+            case CONTENT -> dataNanos;
+            case DECISION -> decisionNanos;
+        };
         long left = lastProgress + timeout - now;
         if (left <= 0) {
-            lastProgress = now; // a second full timeout before the next event
+            lastProgress = now;
             ctx.fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
             schedule(shortestNanos);
         } else {
