@@ -30,6 +30,8 @@ public final class SmtpTimeoutHandler extends ChannelDuplexHandler {
      */
     public static final Duration DECISION_TIMEOUT = Duration.ofMinutes(10);
 
+    private static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     private final long commandNanos;
     private final long dataNanos;
     private final long decisionNanos;
@@ -38,6 +40,7 @@ public final class SmtpTimeoutHandler extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private long lastProgress;
     private ScheduledFuture<?> check;
+    private boolean confirming;
 
     public SmtpTimeoutHandler(Duration commandTimeout, Duration dataTimeout, Duration decisionTimeout,
             Supplier<Waiting> waiting) {
@@ -117,6 +120,14 @@ public final class SmtpTimeoutHandler extends ChannelDuplexHandler {
             case DECISION -> decisionNanos;
         };
         long left = lastProgress + timeout - now;
+        if (left <= 0 && !confirming) {
+            // A loop busy elsewhere (other channels, spool I/O) may hold this client's next line
+            // unread in the socket: look again after one more I/O pass before calling it idle.
+            confirming = true;
+            schedule(CONFIRM_NANOS);
+            return;
+        }
+        confirming = false;
         if (left <= 0) {
             lastProgress = now;
             ctx.fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
