@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private boolean closed;
     private boolean unflushed;
     private ChannelPromise answerPromise;
+    private ScheduledFuture<?> forcedClose;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
         this.config = config;
@@ -75,10 +78,14 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         queue.add(line);
         queuedBytes += line.content().length;
         drain();
-        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES)) {
-            readPaused = true;
-            ctx.channel().config().setAutoRead(false);
-        }
+        updateReading();
+    }
+
+    /** Replies pile up while the client does not read them: stop reading its commands meanwhile. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -120,6 +127,9 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (forcedClose != null) {
+            forcedClose.cancel(false); // else it would hold this session for a whole timeout
+        }
         closed = true;
         queue.clear();
         if (session != null) {
@@ -172,6 +182,11 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         queue.clear();
         unflushed = false;
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // A client that never reads would keep that flush, and the connection, pending forever:
+        // it gets as long to read our last words as it had to send a command.
+        forcedClose = ctx.executor().schedule(() -> {
+            ctx.close();
+        }, config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     // --- internals ----------------------------------------------------------------------
@@ -205,7 +220,23 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         } finally {
             draining = false;
         }
-        if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && !closed) {
+        updateReading();
+    }
+
+    /**
+     * Reading pauses while input waits in the queue (a decision is outstanding) or while our
+     * replies wait in the outbound buffer (the client floods commands without reading the
+     * answers): either way memory stays bounded by what one read can bring.
+     */
+    private void updateReading() {
+        if (closed) {
+            return;
+        }
+        boolean writable = ctx.channel().isWritable();
+        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES || !writable)) {
+            readPaused = true;
+            ctx.channel().config().setAutoRead(false);
+        } else if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && writable) {
             readPaused = false;
             ctx.channel().config().setAutoRead(true);
         }

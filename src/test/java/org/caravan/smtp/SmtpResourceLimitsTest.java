@@ -7,10 +7,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -264,6 +267,37 @@ class SmtpResourceLimitsTest {
             Thread.sleep(COMMAND_TIMEOUT.toMillis() * 3 / 4); // the client thinks, within its time
             t.send("NOOP").expect("250");
         }
+    }
+
+    /**
+     * A client flooding commands without reading the replies: once our replies back up, its input
+     * is no longer read (memory stays bounded), and after the timeout it is closed even though it
+     * will never read our 421.
+     */
+    @Test
+    void aClientThatNeverReadsItsRepliesIsThrottledThenClosed() throws Exception {
+        long cap = 256L << 20;
+        AtomicLong written = new AtomicLong();
+        AtomicBoolean closedByServer = new AtomicBoolean();
+        try (SmtpTranscript t = greeted(port)) {
+            byte[] batch = "NOOP\r\n".repeat(10_000).getBytes(StandardCharsets.US_ASCII);
+            Thread writer = new Thread(() -> {
+                try {
+                    while (written.get() < cap) {
+                        t.rawOutput().write(batch);
+                        written.addAndGet(batch.length);
+                    }
+                } catch (IOException e) {
+                    closedByServer.set(true);
+                }
+            }, "flood-without-reading");
+            writer.setDaemon(true);
+            writer.start();
+            writer.join(Duration.ofSeconds(30).toMillis());
+            assertThat(closedByServer).as("closed while its writes were blocked").isTrue();
+        }
+        // Without the pause the server reads all of it at loopback speed and never times out.
+        assertThat(written.get()).isLessThan(64L << 20);
     }
 
     // --- line lengths ------------------------------------------------------------------------
