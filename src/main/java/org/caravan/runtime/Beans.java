@@ -74,6 +74,7 @@ final class Beans {
         named.put("directory", directory);
         named.put("srsRewriter", srs);
         named.put("forwarder", new Forwarder(srs));
+        named.put("smtpConnections", connections); // every further SMTP listener takes this one
         named.put("smtpServer", new SmtpServerInitializerFactory(smtp, connections));
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import org.caravan.smtp.ConnectionLimiter;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.AfterAll;
@@ -167,6 +168,31 @@ class SmtpLimitsTest {
                     Duration.ofMillis(2500));
             t.expectClosed();
         }
+    }
+
+    @Test
+    void totalConnectionLimitHoldsForEveryoneMynetworksIncluded() throws Exception {
+        java.util.List<SmtpTranscript> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                open.add(SmtpTranscript.connect("127.0.0.1", router.smtpPort(), Duration.ofSeconds(10)));
+            }
+            for (SmtpTranscript t : open) {
+                t.expect("220");
+            }
+            try (SmtpTranscript over = SmtpTranscript.connect("127.0.0.1", router.smtpPort())) {
+                over.expect("421 4.7.0 " + TestRouter.HOSTNAME + " Error: too many connections");
+                over.expectClosed();
+            }
+        } finally {
+            for (SmtpTranscript t : open) {
+                t.close();
+            }
+        }
+        // The slots come back once the server has seen the closes.
+        ConnectionLimiter connections = router.camel().getRegistry()
+                .lookupByNameAndType("smtpConnections", ConnectionLimiter.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> connections.total() == 0);
     }
 
     @Test
