@@ -36,6 +36,7 @@ import org.caravan.relay.TrustAnchors;
 import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.Forwarder;
 import org.caravan.routing.RecipientRouter;
+import org.caravan.smtp.ConnectionLimiter;
 import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.SmtpServerInitializerFactory;
 import org.caravan.srs.SrsRewriter;
@@ -61,12 +62,15 @@ final class Beans {
                 ? directory.current().primaryDomain() : settings.srsDomain(), settings.srsMaxAge(), Clock.systemUTC());
         RecipientClassifier classifier = new RecipientClassifier(directory, srs);
 
-        SmtpServerConfig smtp = SmtpServerConfig.defaults(settings.hostname(), settings.spoolDir())
-                .withMaxMessageSize(settings.maxMessageSize())
-                .withMaxRecipients(settings.maxRecipients())
-                .withIdleTimeout(settings.smtpIdleTimeout())
-                .withBareLineEndings(settings.bareLineEndings())
-                .withAuth(settings.auth());
+        SmtpLimits limits = settings.smtpLimits();
+        SmtpServerConfig smtp = new SmtpServerConfig(settings.hostname(), limits.maxMessageSize(),
+                limits.maxRecipients(), limits.maxCommandLine(), limits.maxTextLine(), limits.commandTimeout(),
+                limits.dataTimeout(), settings.spoolDir(), limits.maxErrors(), settings.bareLineEndings(),
+                settings.auth());
+        ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
+        // One counter for every SMTP listener: the limits hold for the router, not per port.
+        ConnectionLimiter connections = new ConnectionLimiter(limits.maxConnections(),
+                limits.maxConnectionsPerClient(), trusted::contains);
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
                 .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout())
                 .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)));
@@ -75,8 +79,8 @@ final class Beans {
         named.put("directory", directory);
         named.put("srsRewriter", srs);
         named.put("forwarder", new Forwarder(srs));
-        named.put("smtpServer", new SmtpServerInitializerFactory(smtp));
-        ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
+        named.put("smtpConnections", connections); // every further SMTP listener takes this one
+        named.put("smtpServer", new SmtpServerInitializerFactory(smtp, connections));
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));

@@ -12,6 +12,7 @@ import org.caravan.relay.TlsPolicy;
 import org.caravan.retry.PostfixDuration;
 import org.caravan.retry.RetrySchedule;
 import org.caravan.smtp.BareLineEndings;
+import org.caravan.smtp.ConnectionLimiter;
 import org.caravan.smtp.SmtpServerConfig;
 
 /**
@@ -31,10 +32,8 @@ public record Settings(
         Path brokerConfig,
         String dnsServer,
         Path directoryFile,
-        long maxMessageSize,
-        int maxRecipients,
+        SmtpLimits smtpLimits,
         int maxReceivedHeaders,
-        Duration smtpIdleTimeout,
         BareLineEndings bareLineEndings,
         int relayConcurrency,
         Duration relayConnectTimeout,
@@ -77,10 +76,8 @@ public record Settings(
                 Path.of(r.get("caravan.broker.config", "broker/broker.xml")).toAbsolutePath().normalize(),
                 r.get("caravan.dns.server", ""),
                 Path.of(r.get("caravan.directory.file", "config/directory.yaml")).toAbsolutePath().normalize(),
-                r.longValue("caravan.smtp.max-message-size", 104_857_600L),
-                r.integer("caravan.smtp.max-recipients", 1000),
+                smtpLimits(r),
                 r.integer("caravan.loop.max-received-headers", 100),
-                Duration.ofSeconds(r.integer("caravan.smtp.timeout-seconds", 300)),
                 r.choice("caravan.smtp.bare-line-endings", BareLineEndings.REJECT),
                 r.integer("caravan.relay.concurrency", 10),
                 Duration.ofSeconds(r.integer("caravan.relay.connect-timeout-seconds", 30)),
@@ -110,6 +107,22 @@ public record Settings(
                         r.integer("caravan.auth.client-max-failures", ClientAuthFailures.Limits.DEFAULTS.maxFailures()),
                         r.duration("caravan.auth.client-window", "10m"),
                         r.duration("caravan.auth.client-penalty", "10m")));
+    }
+
+    private static SmtpLimits smtpLimits(Reader r) {
+        return new SmtpLimits(
+                r.longValue("caravan.smtp.max-message-size", SmtpServerConfig.DEFAULT_MAX_MESSAGE_SIZE),
+                r.integer("caravan.smtp.max-recipients", SmtpServerConfig.DEFAULT_MAX_RECIPIENTS),
+                r.integer("caravan.smtp.max-command-line", SmtpServerConfig.DEFAULT_MAX_COMMAND_LINE),
+                r.integer("caravan.smtp.max-text-line", SmtpServerConfig.DEFAULT_MAX_TEXT_LINE),
+                // caravan.smtp.timeout-seconds is the old name; a bare number is seconds, so it still parses.
+                r.duration("caravan.smtp.command-timeout",
+                        r.get("caravan.smtp.timeout-seconds", SmtpServerConfig.DEFAULT_COMMAND_TIMEOUT.toSeconds() + "s")),
+                r.duration("caravan.smtp.data-timeout", SmtpServerConfig.DEFAULT_DATA_TIMEOUT.toSeconds() + "s"),
+                r.integer("caravan.smtp.max-errors", SmtpServerConfig.DEFAULT_MAX_ERRORS),
+                r.integer("caravan.smtp.max-connections", ConnectionLimiter.DEFAULT_MAX_CONNECTIONS),
+                r.integer("caravan.smtp.max-connections-per-client",
+                        ConnectionLimiter.DEFAULT_MAX_CONNECTIONS_PER_CLIENT));
     }
 
     public boolean embeddedBroker() {

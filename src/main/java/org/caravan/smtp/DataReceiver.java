@@ -13,9 +13,11 @@ final class DataReceiver {
     private static final byte[] CRLF = {'\r', '\n'};
 
     private final ContentSpool spool;
+    private final int maxTextLine; // octets including CRLF; the decoder's cap may be larger (AUTH lines)
 
-    DataReceiver(ContentSpool spool) {
+    DataReceiver(ContentSpool spool, int maxTextLine) {
         this.spool = spool;
+        this.maxTextLine = maxTextLine;
     }
 
     /** Takes one content line; true when it was the terminating "." . */
@@ -23,7 +25,7 @@ final class DataReceiver {
         if (line.isEndOfData()) {
             return true;
         }
-        if (line.tooLong()) {
+        if (line.tooLong() || line.wireLength() > maxTextLine) { // RFC 5321 §4.5.3.1.6
             spool.fail(ContentSpool.Outcome.LINE_TOO_LONG);
             return false;
         }

@@ -103,6 +103,14 @@ public final class SmtpReplies {
      */
     public static final SmtpReply TOO_MANY_AUTH_FAILURES =
             SmtpReply.of(421, "4.7.0", "Error: too many failed authentication attempts");
+    /**
+     * RFC 5321 §3.8 / §4.3.2 421 at connect: the router already holds its total of connections;
+     * RFC 3463 §3.8 X.7.0 (Postfix's wording). The listener puts our hostname first.
+     */
+    public static final SmtpReply TOO_MANY_CONNECTIONS = SmtpReply.of(421, "4.7.0", "Error: too many connections");
+    /** As {@link #TOO_MANY_CONNECTIONS}, for the per-client-address limit. */
+    public static final SmtpReply TOO_MANY_CONNECTIONS_FROM_CLIENT =
+            SmtpReply.of(421, "4.7.0", "Error: too many connections from your address");
     /** RFC 5321 §4.2.2 452 insufficient system storage, RFC 3463 §3.4 X.3.1. */
     public static final SmtpReply INSUFFICIENT_STORAGE = SmtpReply.of(452, "4.3.1", "Insufficient system storage");
 

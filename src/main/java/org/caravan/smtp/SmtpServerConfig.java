@@ -13,7 +13,9 @@ import java.util.Objects;
  * @param maxCommandLine  octets of a command line including CRLF; RFC 5321 §4.5.3.1.4 requires 512
  * @param maxTextLine     octets of a DATA text line including CRLF (RFC 5321 §4.5.3.1.6 says 1000;
  *                        we accept more because real mail breaks that rule)
- * @param idleTimeout     how long to wait for the next command (RFC 5321 §4.5.3.2: 5 minutes)
+ * @param commandTimeout  how long to wait for the next command (RFC 5321 §4.5.3.2: 5 minutes)
+ * @param dataTimeout     how long to wait for the next DATA line, the final "." included
+ *                        (RFC 5321 §4.5.3.2.5: 3 minutes per data block)
  * @param spoolDir        where DATA content is written while the route decides
  * @param maxErrors       bad commands tolerated before 421 and close
  * @param bareLineEndings a bare CR or LF in DATA or BDAT content refuses the message or is stored as CRLF
@@ -25,7 +27,8 @@ public record SmtpServerConfig(
         int maxRecipients,
         int maxCommandLine,
         int maxTextLine,
-        Duration idleTimeout,
+        Duration commandTimeout,
+        Duration dataTimeout,
         Path spoolDir,
         int maxErrors,
         BareLineEndings bareLineEndings,
@@ -33,57 +36,80 @@ public record SmtpServerConfig(
 
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 104_857_600L;
     public static final int DEFAULT_MAX_RECIPIENTS = 1000;
+    /** RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients. */
+    public static final int MIN_MAX_RECIPIENTS = 100;
+    /** Postfix's line_length_limit: four times the RFC minimum, room for long SMTPUTF8 paths and parameters. */
     public static final int DEFAULT_MAX_COMMAND_LINE = 2048;
+    public static final int MIN_MAX_COMMAND_LINE = 512;
+    /** Unwrapped HTML mail routinely exceeds 1000 octets; refusing it would bounce legitimate mail. */
     public static final int DEFAULT_MAX_TEXT_LINE = 65536;
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
+    public static final int MIN_MAX_TEXT_LINE = 1000;
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_DATA_TIMEOUT = Duration.ofMinutes(3);
+    /** Postfix's smtpd_hard_error_limit. */
     public static final int DEFAULT_MAX_ERRORS = 20;
 
     public SmtpServerConfig {
         Objects.requireNonNull(hostname, "hostname");
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(commandTimeout, "commandTimeout");
+        Objects.requireNonNull(dataTimeout, "dataTimeout");
         Objects.requireNonNull(spoolDir, "spoolDir");
         Objects.requireNonNull(bareLineEndings, "bareLineEndings");
         Objects.requireNonNull(auth, "auth");
-        if (maxCommandLine < 512) {
+        if (maxCommandLine < MIN_MAX_COMMAND_LINE) {
             throw new IllegalArgumentException("maxCommandLine must be at least 512 (RFC 5321 §4.5.3.1.4)");
         }
-        if (maxTextLine < 1000) {
+        if (maxTextLine < MIN_MAX_TEXT_LINE) {
             throw new IllegalArgumentException("maxTextLine must be at least 1000 (RFC 5321 §4.5.3.1.6)");
         }
-        if (maxRecipients < 1 || maxMessageSize < 1 || maxErrors < 1 || idleTimeout.isNegative() || idleTimeout.isZero()) {
+        if (maxRecipients < MIN_MAX_RECIPIENTS) {
+            throw new IllegalArgumentException("maxRecipients must be at least 100 (RFC 5321 §4.5.3.1.8)");
+        }
+        if (maxMessageSize < 1 || maxErrors < 1 || !positive(commandTimeout) || !positive(dataTimeout)) {
             throw new IllegalArgumentException("limits must be positive");
         }
     }
 
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
-                DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_IDLE_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS,
-                BareLineEndings.REJECT, Auth.DEFAULTS);
+                DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DATA_TIMEOUT,
+                spoolDir, DEFAULT_MAX_ERRORS, BareLineEndings.REJECT, Auth.DEFAULTS);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
     }
 
-    public SmtpServerConfig withIdleTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, spoolDir, maxErrors, bareLineEndings, auth);
+    public SmtpServerConfig withMaxCommandLine(int v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+    }
+
+    public SmtpServerConfig withMaxTextLine(int v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+    }
+
+    public SmtpServerConfig withCommandTimeout(Duration v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+    }
+
+    public SmtpServerConfig withDataTimeout(Duration v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, spoolDir, maxErrors, bareLineEndings, auth);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, v, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, v, bareLineEndings, auth);
     }
 
     public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, v, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, v, auth);
     }
 
     public SmtpServerConfig withAuth(Auth v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout,
-                spoolDir, maxErrors, bareLineEndings, v);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, v);
     }
 
     /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */
@@ -136,5 +162,9 @@ public record SmtpServerConfig(
             }
             return d.compareTo(maxFailureDelay) > 0 ? maxFailureDelay : d;
         }
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isNegative() && !d.isZero();
     }
 }

@@ -2,9 +2,7 @@ package org.caravan.smtp;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutorGroup;
-import java.util.concurrent.TimeUnit;
 import org.apache.camel.component.netty.NettyConsumer;
 import org.apache.camel.component.netty.ServerInitializerFactory;
 import org.apache.camel.component.netty.handlers.ServerChannelHandler;
@@ -12,21 +10,31 @@ import org.apache.camel.component.netty.handlers.ServerChannelHandler;
 /**
  * camel-netty pipeline for an SMTP listener: bind one instance in the registry and use
  * {@code netty:tcp://host:port?serverInitializerFactory=#smtp&sync=true}. Per connection:
- * CRLF-only line decoder → command timeout → SMTP session → camel-netty's ServerChannelHandler
- * (on the component's executor group, so route work never blocks the event loop).
+ * connection limits → CRLF-only line decoder → command/data timeouts → SMTP session →
+ * camel-netty's ServerChannelHandler (on the component's executor group, so route work never
+ * blocks the event loop). Every listener of one router shares one {@link ConnectionLimiter}.
  * camel-netty's textline codec is not used: it takes a bare LF as a line end (SMTP smuggling).
  */
 public final class SmtpServerInitializerFactory extends ServerInitializerFactory {
 
     private final SmtpServerConfig config;
+    private final ConnectionLimiter connections;
     private final NettyConsumer consumer;
 
+    /** A listener without connection limits (tests). */
     public SmtpServerInitializerFactory(SmtpServerConfig config) {
-        this(config, null);
+        this(config, ConnectionLimiter.unlimited());
     }
 
-    private SmtpServerInitializerFactory(SmtpServerConfig config, NettyConsumer consumer) {
+    /** @param connections the router-wide counter, the same instance for every listener */
+    public SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections) {
+        this(config, connections, null);
+    }
+
+    private SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections,
+            NettyConsumer consumer) {
         this.config = config;
+        this.connections = connections;
         this.consumer = consumer;
     }
 
@@ -36,7 +44,7 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
 
     @Override
     public ServerInitializerFactory createPipelineFactory(NettyConsumer consumer) {
-        return new SmtpServerInitializerFactory(config, consumer);
+        return new SmtpServerInitializerFactory(config, connections, consumer);
     }
 
     @Override
@@ -45,10 +53,14 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
             throw new IllegalStateException("use createPipelineFactory(consumer): this instance is the prototype");
         }
         ChannelPipeline p = ch.pipeline();
+        // First, so a refused connection costs no decoder, session or TLS handshake.
+        p.addLast("smtp-limits", new ConnectionLimitHandler(connections, config.hostname()));
         p.addLast("smtp-lines", new SmtpLineDecoder(config.maxLine()));
-        // RFC 5321 §4.5.3.2: the server waits at most this long for the next command or data line.
-        p.addLast("smtp-timeout", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        p.addLast("smtp-session", new SmtpSessionHandler(config));
+        SmtpSessionHandler session = new SmtpSessionHandler(config);
+        // After the decoder: only whole lines (or chunk pieces) count as progress, not single bytes.
+        p.addLast("smtp-timeout", new SmtpTimeoutHandler(config.commandTimeout(), config.dataTimeout(),
+                SmtpTimeoutHandler.DECISION_TIMEOUT, session::waitingFor));
+        p.addLast("smtp-session", session);
         EventExecutorGroup group = consumer.getConfiguration().isUsingExecutorService()
                 ? consumer.getEndpoint().getComponent().getExecutorService() : null;
         p.addLast(group, "handler", new ServerChannelHandler(consumer));

@@ -57,7 +57,6 @@ public final class SmtpSession {
     private String helo;
     private boolean esmtp;
     private int errors;
-    private int timeoutsWhilePending;
     private MailTransaction txn;
     private String pendingRecipient;
     /** The message content of the transaction (DATA or BDAT), until the route has answered. */
@@ -100,6 +99,11 @@ public final class SmtpSession {
     /** No line may be fed now: a decision is outstanding or a refused AUTH waits out its delay. */
     public boolean busy() {
         return pending != Pending.NONE;
+    }
+
+    /** Waiting for message content from the client (not for a route's answer to it). */
+    public boolean receivingContent() {
+        return state == State.DATA && pending == Pending.NONE;
     }
 
     public boolean isClosed() {
@@ -179,7 +183,6 @@ public final class SmtpSession {
     public void onDecision(SmtpReply reply) {
         Pending answered = pending;
         pending = Pending.NONE;
-        timeoutsWhilePending = 0;
         if (state == State.CLOSED && answered != Pending.NONE) {
             // Closed while the route worked (421 after the second idle timeout, or the client left):
             // nobody to answer, the session must not reopen, and the spool file goes with it.
@@ -238,15 +241,13 @@ public final class SmtpSession {
         }
     }
 
-    /** The command timeout (RFC 5321 §4.5.3.2) ran out while we waited for the client. */
+    /**
+     * A server timeout (RFC 5321 §4.5.3.2) ran out: the client was silent too long, or a route
+     * never answered (the listener waits for a decision as long as a client waits for the reply
+     * to the end of DATA, §4.5.3.2.6, after which the client has given up anyway).
+     */
     public void onIdleTimeout() {
         if (state == State.CLOSED) {
-            return;
-        }
-        // Waiting for a route is not the client's idleness; but a route that never answers must not
-        // pin the connection forever: after a second timeout the client (RFC 5321 §4.5.3.2.6, 10
-        // minutes for the end of DATA) has given up anyway.
-        if (pending != Pending.NONE && ++timeoutsWhilePending < 2) {
             return;
         }
         out.reply(SmtpReplies.TIMEOUT.withText(config.hostname() + " " + SmtpReplies.TIMEOUT.lines().get(0)));
@@ -557,7 +558,7 @@ public final class SmtpSession {
                 out.reply(SmtpReplies.LOCAL_ERROR);
                 return;
             }
-            data = new DataReceiver(content);
+            data = new DataReceiver(content, config.maxTextLine());
             state = State.DATA;
             out.reply(SmtpReplies.START_MAIL_INPUT);
         }

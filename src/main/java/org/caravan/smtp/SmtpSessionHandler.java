@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private boolean unflushed;
     private ChannelPromise answerPromise;
     private SmtpInput lastFed;
+    private ScheduledFuture<?> forcedClose;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
         this.config = config;
@@ -82,10 +84,14 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         queue.add(input);
         queuedBytes += input.content().length;
         drain();
-        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES || decoderWaits())) {
-            readPaused = true;
-            ctx.channel().config().setAutoRead(false);
-        }
+        updateReading();
+    }
+
+    /** Replies pile up while the client does not read them: stop reading its commands meanwhile. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -132,6 +138,9 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (forcedClose != null) {
+            forcedClose.cancel(false); // else it would hold this session for a whole timeout
+        }
         closed = true;
         queue.clear();
         if (session != null) {
@@ -148,6 +157,17 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             return;
         }
         ctx.fireExceptionCaught(cause);
+    }
+
+    /** What the session waits for now, which decides the timeout that applies. */
+    SmtpTimeoutHandler.Waiting waitingFor() {
+        if (session == null) {
+            return SmtpTimeoutHandler.Waiting.COMMAND;
+        }
+        if (session.awaitingDecision()) {
+            return SmtpTimeoutHandler.Waiting.DECISION;
+        }
+        return session.receivingContent() ? SmtpTimeoutHandler.Waiting.CONTENT : SmtpTimeoutHandler.Waiting.COMMAND;
     }
 
     // --- SmtpSession.Output -------------------------------------------------------------
@@ -173,6 +193,11 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         queue.clear();
         unflushed = false;
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // A client that never reads would keep that flush, and the connection, pending forever:
+        // it gets as long to read our last words as it had to send a command.
+        forcedClose = ctx.executor().schedule(() -> {
+            ctx.close();
+        }, config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -229,8 +254,26 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             // The DATA line the decoder stopped at has been handled: let it frame what follows.
             decoder.resume(session.expectsDataLines());
         }
-        if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && !decoderWaits()
-                && !closed) {
+        updateReading();
+    }
+
+    /**
+     * Reading pauses while input waits in the queue (a decision is outstanding), while the decoder
+     * waits to learn whether DATA text follows, or while our replies wait in the outbound buffer
+     * (the client floods commands without reading the answers): memory stays bounded by what one
+     * read can bring.
+     */
+    private void updateReading() {
+        if (closed) {
+            return;
+        }
+        boolean writable = ctx.channel().isWritable();
+        boolean waits = decoderWaits();
+        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES || !writable || waits)) {
+            readPaused = true;
+            ctx.channel().config().setAutoRead(false);
+        } else if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && writable
+                && !waits) {
             readPaused = false;
             ctx.channel().config().setAutoRead(true);
         }

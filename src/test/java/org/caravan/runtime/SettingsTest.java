@@ -24,7 +24,8 @@ class SettingsTest {
         assertThat(s.embeddedBroker()).isTrue();
         assertThat(s.dataDir()).isEqualTo(Path.of("./data").toAbsolutePath().normalize());
         assertThat(s.maxReceivedHeaders()).isEqualTo(100);
-        assertThat(s.smtpIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(s.smtpLimits()).isEqualTo(new SmtpLimits(104_857_600L, 1000, 2048, 65536, Duration.ofMinutes(5),
+                Duration.ofMinutes(3), 20, 1000, 50));
         assertThat(s.relaySmtpPort()).isEqualTo(25);
         assertThat(s.relayTls()).isEqualTo(org.caravan.relay.TlsPolicy.MAY);
         assertThat(s.hostname()).isNotBlank();
@@ -71,6 +72,37 @@ class SettingsTest {
         assertThat(s.authClients()).isEqualTo(new ClientAuthFailures.Limits(0, Duration.ofHours(1), Duration.ofDays(1)));
         assertThatThrownBy(() -> Settings.from(Map.of("caravan.auth.failure-delay", "soon")::get))
                 .hasMessageContaining("caravan.auth.failure-delay");
+    }
+
+    @Test
+    void smtpLimitsComeFromTheLookupWithPostfixDurations() {
+        Map<String, String> values = Map.ofEntries(
+                Map.entry("caravan.smtp.max-message-size", "1000000"),
+                Map.entry("caravan.smtp.max-recipients", "100"),
+                Map.entry("caravan.smtp.max-command-line", "512"),
+                Map.entry("caravan.smtp.max-text-line", "1000"),
+                Map.entry("caravan.smtp.command-timeout", "2m"),
+                Map.entry("caravan.smtp.data-timeout", "90s"),
+                Map.entry("caravan.smtp.max-errors", "5"),
+                Map.entry("caravan.smtp.max-connections", "300"),
+                Map.entry("caravan.smtp.max-connections-per-client", "10"));
+        assertThat(Settings.from(values::get).smtpLimits()).isEqualTo(new SmtpLimits(1_000_000L, 100, 512, 1000,
+                Duration.ofMinutes(2), Duration.ofSeconds(90), 5, 300, 10));
+    }
+
+    /** The old name of the command timeout still works (a bare number is seconds); the new one wins. */
+    @Test
+    void oldTimeoutSecondsStillSetsTheCommandTimeout() {
+        assertThat(Settings.from(Map.of("caravan.smtp.timeout-seconds", "120")::get).smtpLimits().commandTimeout())
+                .isEqualTo(Duration.ofMinutes(2));
+        assertThat(Settings.from(Map.of("caravan.smtp.timeout-seconds", "120", "caravan.smtp.command-timeout", "7m")::get)
+                .smtpLimits().commandTimeout()).isEqualTo(Duration.ofMinutes(7));
+    }
+
+    @Test
+    void aMalformedDurationNamesTheSetting() {
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.data-timeout", "soon")::get))
+                .hasMessageContaining("caravan.smtp.data-timeout").hasMessageContaining("soon");
     }
 
     @Test

@@ -49,7 +49,7 @@ class SmtpServerTranscriptTest {
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool).withMaxMessageSize(MAX_SIZE);
         camel.getRegistry().bind("smtp", new SmtpServerInitializerFactory(config));
         camel.getRegistry().bind("smtpIdle",
-                new SmtpServerInitializerFactory(config.withIdleTimeout(Duration.ofSeconds(1))));
+                new SmtpServerInitializerFactory(config.withCommandTimeout(Duration.ofSeconds(1))));
         camel.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {

@@ -87,8 +87,7 @@ class SmtpSessionFuzzTest {
             c = c.withMaxErrors(2);
         }
         if ((knobs & 8) != 0) {
-            c = new SmtpServerConfig(c.hostname(), c.maxMessageSize(), c.maxRecipients(), 512, 1000,
-                    Duration.ofMinutes(5), c.spoolDir(), c.maxErrors(), c.bareLineEndings(), c.auth()); // the RFC 5321 minimums
+            c = c.withMaxCommandLine(512).withMaxTextLine(1000); // the RFC 5321 minimums
         }
         return c;
     }

@@ -132,12 +132,12 @@ class SmtpSessionHandlerTest {
     }
 
     @Test
-    void aRouteThatNeverAnswersIsGivenUpAfterTwoTimeouts() {
+    void aRouteThatNeverAnswersIsGivenUpAtTheTimeout() {
         in("EHLO c\r\nVRFY x\r\n");
         out();
-        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
-        assertThat(out()).isEmpty();
-        assertThat(ch.isOpen()).isTrue();
+        // How long a decision may take is SmtpTimeoutHandler's business (the decision timeout).
+        assertThat(((SmtpSessionHandler) ch.pipeline().get(SmtpSessionHandler.class)).waitingFor())
+                .isEqualTo(SmtpTimeoutHandler.Waiting.DECISION);
         ch.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
         ch.runPendingTasks();
         assertThat(out()).startsWith("421 4.4.2");

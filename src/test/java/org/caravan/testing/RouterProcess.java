@@ -83,6 +83,11 @@ public final class RouterProcess implements AutoCloseable {
         return smtpPort;
     }
 
+    /** The operating-system process id (for jcmd, or attaching to sample its heap). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -51,10 +51,16 @@ public final class SmtpTranscript implements AutoCloseable {
 
     /** Connects from {@code source}, e.g. 127.0.0.2 to be a client outside mynetworks. */
     public static SmtpTranscript connect(String host, int port, java.net.InetAddress source) throws IOException {
+        return connect(host, port, source, Duration.ofSeconds(5));
+    }
+
+    /** Connects from {@code source}; {@code timeout} is how long one reply (or the close) may take. */
+    public static SmtpTranscript connect(String host, int port, java.net.InetAddress source, Duration timeout)
+            throws IOException {
         Socket s = new Socket();
         s.bind(new InetSocketAddress(source, 0));
-        s.connect(new InetSocketAddress(host, port), 5000);
-        s.setSoTimeout(5000);
+        s.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
+        s.setSoTimeout((int) timeout.toMillis());
         s.setTcpNoDelay(true);
         return new SmtpTranscript(s);
     }
