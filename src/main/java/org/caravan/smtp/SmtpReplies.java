@@ -43,6 +43,8 @@ public final class SmtpReplies {
             "Commands: HELO EHLO MAIL RCPT DATA",
             "RSET NOOP QUIT HELP VRFY EXPN",
             "See RFC 5321"));
+    /** RFC 3207 §4 220 after STARTTLS: the client starts the TLS handshake next; RFC 3463 X.0.0. */
+    public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
     /** RFC 5321 §4.2.2 354 start mail input. */
     public static final SmtpReply START_MAIL_INPUT = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
 
@@ -50,7 +52,7 @@ public final class SmtpReplies {
      * RFC 5321 §4.1.1.1 EHLO reply: our name, then one extension keyword per line. No enhanced
      * status code here (RFC 2034 §3), it would corrupt the keywords. Only what is implemented is
      * advertised: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
-     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531).
+     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531), STARTTLS (RFC 3207).
      */
     public static SmtpReply ehlo(String hostname, java.util.List<String> keywords) {
         java.util.List<String> lines = new java.util.ArrayList<>(keywords.size() + 1);
@@ -80,6 +82,9 @@ public final class SmtpReplies {
     public static final SmtpReply TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded");
     /** RFC 5321 §3.8 421 closing channel after too many bad commands; RFC 3463 §3.8 X.7.0 security policy. */
     public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors");
+    /** RFC 3207 §4 454 TLS not available due to temporary reason; RFC 3463 §3.8 X.7.0 security. */
+    public static final SmtpReply TLS_NOT_AVAILABLE =
+            SmtpReply.of(454, "4.7.0", "TLS not available due to temporary reason");
     /** RFC 5321 §4.2.2 452 insufficient system storage, RFC 3463 §3.4 X.3.1. */
     public static final SmtpReply INSUFFICIENT_STORAGE = SmtpReply.of(452, "4.3.1", "Insufficient system storage");
 
@@ -106,6 +111,17 @@ public final class SmtpReplies {
     public static final SmtpReply COMMAND_NOT_IMPLEMENTED = SmtpReply.of(502, "5.5.1", "Command not implemented");
     /** RFC 5321 §4.2.2 503 bad sequence of commands; RFC 3463 X.5.1. */
     public static final SmtpReply BAD_SEQUENCE = SmtpReply.of(503, "5.5.1", "Bad sequence of commands");
+    /** RFC 3207 §4 501: STARTTLS takes no parameters; RFC 3463 X.5.4. */
+    public static final SmtpReply STARTTLS_NO_PARAMETERS =
+            SmtpReply.of(501, "5.5.4", "Syntax error (no parameters allowed)");
+    /** RFC 3207 §4.2 / RFC 5321 §4.2.2 503: STARTTLS on a channel already under TLS; RFC 3463 X.5.1. */
+    public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");
+    /**
+     * RFC 5321 §4.2.2 503: STARTTLS inside a mail transaction; RFC 3463 X.5.1. The handshake would
+     * reset the session (RFC 3207 §4.2), so the client must finish or RSET the transaction first.
+     */
+    public static final SmtpReply TRANSACTION_IN_PROGRESS =
+            SmtpReply.of(503, "5.5.1", "Error: MAIL transaction in progress");
     /** RFC 5321 §4.1.4 503: MAIL/RCPT/DATA before HELO or EHLO; RFC 3463 X.5.1. */
     public static final SmtpReply HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
     /** RFC 5321 §4.1.4 503: MAIL inside a transaction (nested MAIL); RFC 3463 X.5.1. */

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param idleTimeout     how long to wait for the next command (RFC 5321 §4.5.3.2: 5 minutes)
  * @param spoolDir        where DATA content is written while the route decides
  * @param maxErrors       bad commands tolerated before 421 and close
+ * @param listener        which of the three listeners this is (MTA, submission, implicit-TLS submission)
  */
 public record SmtpServerConfig(
         String hostname,
@@ -25,7 +26,29 @@ public record SmtpServerConfig(
         int maxTextLine,
         Duration idleTimeout,
         Path spoolDir,
-        int maxErrors) {
+        int maxErrors,
+        Listener listener) {
+
+    /** The listener a session runs on: what the port is for and how TLS starts there. */
+    public enum Listener {
+        /** Relay and final delivery from other MTAs (RFC 5321, port 25): STARTTLS offered, never required. */
+        MTA(false),
+        /** Message submission (RFC 6409, port 587): STARTTLS offered. */
+        SUBMISSION(false),
+        /** Submission over implicit TLS (RFC 8314 §3.3, port 465): TLS from the first byte. */
+        SUBMISSIONS(true);
+
+        private final boolean implicitTls;
+
+        Listener(boolean implicitTls) {
+            this.implicitTls = implicitTls;
+        }
+
+        /** TLS is negotiated at connect, before the greeting (RFC 8314 §3.3). */
+        public boolean implicitTls() {
+            return implicitTls;
+        }
+    }
 
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 104_857_600L;
     public static final int DEFAULT_MAX_RECIPIENTS = 1000;
@@ -38,6 +61,7 @@ public record SmtpServerConfig(
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(spoolDir, "spoolDir");
+        Objects.requireNonNull(listener, "listener");
         if (maxCommandLine < 512) {
             throw new IllegalArgumentException("maxCommandLine must be at least 512 (RFC 5321 §4.5.3.1.4)");
         }
@@ -51,23 +75,28 @@ public record SmtpServerConfig(
 
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
-                DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_IDLE_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS);
+                DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_IDLE_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS,
+                Listener.MTA);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, listener);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, listener);
     }
 
     public SmtpServerConfig withIdleTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, spoolDir, maxErrors);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, spoolDir, maxErrors, listener);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, v);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, v, listener);
+    }
+
+    public SmtpServerConfig withListener(Listener v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, v);
     }
 
     /** The longest line the decoder keeps; the session applies the tighter command-line limit itself. */

@@ -2,6 +2,8 @@ package org.caravan.smtp;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutorGroup;
 import java.util.concurrent.TimeUnit;
@@ -19,14 +21,25 @@ import org.apache.camel.component.netty.handlers.ServerChannelHandler;
 public final class SmtpServerInitializerFactory extends ServerInitializerFactory {
 
     private final SmtpServerConfig config;
+    private final SslContext tls;
     private final NettyConsumer consumer;
 
+    /** A listener without TLS: STARTTLS answers 502. */
     public SmtpServerInitializerFactory(SmtpServerConfig config) {
-        this(config, null);
+        this(config, null, null);
     }
 
-    private SmtpServerInitializerFactory(SmtpServerConfig config, NettyConsumer consumer) {
+    /** @param tls the server's TLS context (null for none; required on an implicit-TLS listener) */
+    public SmtpServerInitializerFactory(SmtpServerConfig config, SslContext tls) {
+        this(config, tls, null);
+    }
+
+    private SmtpServerInitializerFactory(SmtpServerConfig config, SslContext tls, NettyConsumer consumer) {
+        if (config.listener().implicitTls() && tls == null) {
+            throw new IllegalArgumentException("the " + config.listener() + " listener needs a TLS context");
+        }
         this.config = config;
+        this.tls = tls;
         this.consumer = consumer;
     }
 
@@ -36,7 +49,7 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
 
     @Override
     public ServerInitializerFactory createPipelineFactory(NettyConsumer consumer) {
-        return new SmtpServerInitializerFactory(config, consumer);
+        return new SmtpServerInitializerFactory(config, tls, consumer);
     }
 
     @Override
@@ -45,10 +58,13 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
             throw new IllegalStateException("use createPipelineFactory(consumer): this instance is the prototype");
         }
         ChannelPipeline p = ch.pipeline();
+        if (config.listener().implicitTls()) {
+            p.addLast("tls", new SslHandler(tls.newEngine(ch.alloc()))); // RFC 8314 §3.3: TLS from the first octet
+        }
         p.addLast("smtp-lines", new SmtpLineDecoder(config.maxLine()));
         // RFC 5321 §4.5.3.2: the server waits at most this long for the next command or data line.
         p.addLast("smtp-timeout", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        p.addLast("smtp-session", new SmtpSessionHandler(config));
+        p.addLast("smtp-session", new SmtpSessionHandler(config, tls));
         EventExecutorGroup group = consumer.getConfiguration().isUsingExecutorService()
                 ? consumer.getEndpoint().getComponent().getExecutorService() : null;
         p.addLast(group, "handler", new ServerChannelHandler(consumer));

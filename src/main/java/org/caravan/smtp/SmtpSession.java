@@ -27,6 +27,22 @@ public final class SmtpSession {
 
         /** Close the connection after the replies written so far. */
         void close();
+
+        /** A TLS context is configured, so STARTTLS may be offered (RFC 3207 §4). */
+        default boolean tlsAvailable() {
+            return false;
+        }
+
+        /**
+         * Sends {@code ready} in the clear, then turns the channel to TLS, discarding whatever the
+         * client sent after the STARTTLS line; {@link SmtpSession#onTlsEstablished} follows once
+         * the handshake succeeds.
+         *
+         * @return false when TLS cannot start now (nothing was sent)
+         */
+        default boolean startTls(SmtpReply ready) {
+            return false;
+        }
     }
 
     /** Where we are in RFC 5321 §3.3 mail transaction terms. */
@@ -53,6 +69,8 @@ public final class SmtpSession {
     private DataReceiver data;
     /** The channel is encrypted (STARTTLS done, or implicit TLS): RFC 3207, RFC 8314. */
     private boolean tls;
+    /** STARTTLS was answered 220 and the handshake has not finished: input now is plaintext injection. */
+    private boolean awaitingHandshake;
     /** The authorization identity after a successful AUTH (RFC 4954), else null. */
     private String authenticatedUser;
 
@@ -88,6 +106,13 @@ public final class SmtpSession {
             throw new IllegalStateException("line fed while a decision is outstanding");
         }
         if (state == State.CLOSED) {
+            return;
+        }
+        if (awaitingHandshake) {
+            // RFC 3207 §5 / CVE-2011-0411: a line pipelined after STARTTLS arrived in plaintext and
+            // must not run as if it came over TLS. The Netty adapter drops such input too; this is
+            // the protocol's own guarantee.
+            LOG.debug("Session {}: discarding a line sent in plaintext after STARTTLS", sessionId);
             return;
         }
         if (state == State.DATA) {
@@ -141,6 +166,7 @@ public final class SmtpSession {
      */
     public void onTlsEstablished() {
         tls = true;
+        awaitingHandshake = false;
         helo = null;
         esmtp = false;
         txn = null;
@@ -246,6 +272,7 @@ public final class SmtpSession {
                 });
                 case HELP -> out.reply(SmtpReplies.HELP);
                 case VRFY, EXPN -> verify(cmd);
+                case STARTTLS -> startTls(cmd);
                 case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
                 default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN, AUTH ...
             }
@@ -282,6 +309,9 @@ public final class SmtpSession {
             k.add("DSN");                                 // RFC 3461
             k.add("ENHANCEDSTATUSCODES");                 // RFC 2034
             k.add("SMTPUTF8");                            // RFC 6531
+            if (!tls && out.tlsAvailable()) {
+                k.add("STARTTLS");                        // RFC 3207; never again once under TLS (§4.2)
+            }
             return k;
         }
 
@@ -364,9 +394,34 @@ public final class SmtpSession {
                     ? new VrfyRequest(info(), cmd.argument()) : new ExpnRequest(info(), cmd.argument()));
         }
 
-        /** RFC 3848 / RFC 6531 §3.7.3 "with" protocol names. */
+        /** RFC 3207 §4: the client asks to turn this connection to TLS. */
+        private void startTls(SmtpCommand cmd) {
+            if (!cmd.argument().isEmpty()) {
+                commandError(SmtpReplies.STARTTLS_NO_PARAMETERS);
+            } else if (tls) {
+                commandError(SmtpReplies.TLS_ALREADY_ACTIVE);
+            } else if (!out.tlsAvailable()) {
+                commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED);
+            } else if (state == State.MAIL || state == State.RCPT) {
+                commandError(SmtpReplies.TRANSACTION_IN_PROGRESS);
+            } else {
+                // Set before the 220 goes out: from then on, input is plaintext injection until
+                // the handshake ends (onTlsEstablished) or fails (the adapter closes).
+                awaitingHandshake = true;
+                if (!out.startTls(SmtpReplies.READY_TO_START_TLS)) {
+                    awaitingHandshake = false;
+                    out.reply(SmtpReplies.TLS_NOT_AVAILABLE);
+                }
+            }
+        }
+
+        /** RFC 3848 / RFC 6531 §3.7.3 "with" protocol names: "S" when the channel is under TLS. */
         private String protocol() {
-            return !esmtp ? "SMTP" : txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP";
+            if (!esmtp) {
+                return "SMTP";
+            }
+            String base = txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP";
+            return tls ? base + "S" : base;
         }
     }
 }
