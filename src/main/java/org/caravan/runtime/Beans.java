@@ -34,8 +34,10 @@ import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.Forwarder;
 import org.caravan.routing.RecipientRouter;
 import org.caravan.smtp.SmtpServerConfig;
+import org.caravan.smtp.SmtpServerConfig.Listener;
 import org.caravan.smtp.SmtpServerInitializerFactory;
 import org.caravan.srs.SrsRewriter;
+import org.caravan.tls.ServerTls;
 
 /**
  * The beans the route files call, by the names they use ({@code #smtpServer}, {@code recipientPolicy},
@@ -69,7 +71,15 @@ final class Beans {
         named.put("directory", directory);
         named.put("srsRewriter", srs);
         named.put("forwarder", new Forwarder(srs));
-        named.put("smtpServer", new SmtpServerInitializerFactory(smtp));
+        // One TLS context for every listener: STARTTLS on smtp and submission, implicit on submissions.
+        ServerTls tls = ServerTls.configure(settings.tlsCertFile(), settings.tlsKeyFile(), settings.tlsDir(),
+                settings.hostname());
+        named.put("serverTls", tls);
+        named.put("smtpServer", new SmtpServerInitializerFactory(smtp, tls.context()));
+        named.put("submissionServer", new SmtpServerInitializerFactory(smtp.withListener(Listener.SUBMISSION),
+                tls.context()));
+        named.put("submissionsServer", new SmtpServerInitializerFactory(smtp.withListener(Listener.SUBMISSIONS),
+                tls.context()));
         ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));

@@ -43,7 +43,14 @@ public record Settings(
         DisclosurePolicy.Mode expn,
         String srsSecret,
         String srsDomain,
-        Duration srsMaxAge) {
+        Duration srsMaxAge,
+        boolean smtpEnabled,
+        boolean submissionEnabled,
+        int submissionPort,
+        boolean submissionsEnabled,
+        int submissionsPort,
+        String tlsCertFile,
+        String tlsKeyFile) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -88,7 +95,14 @@ public record Settings(
                 r.choice("caravan.expn", DisclosurePolicy.Mode.TRUSTED),
                 r.get("caravan.srs.secret", ""),
                 r.get("caravan.srs.domain", ""),
-                PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")));
+                PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")),
+                r.bool("caravan.smtp.enabled", true),
+                r.bool("caravan.submission.enabled", true),
+                r.integer("caravan.submission.port", 587),
+                r.bool("caravan.submissions.enabled", true),
+                r.integer("caravan.submissions.port", 465),
+                r.get("caravan.tls.cert-file", ""),
+                r.get("caravan.tls.key-file", ""));
     }
 
     public boolean embeddedBroker() {
@@ -106,6 +120,11 @@ public record Settings(
     /** Where the generated SRS secret is kept when caravan.srs.secret is not set. */
     public Path srsSecretFile() {
         return dataDir.resolve("srs.secret");
+    }
+
+    /** Where the self-signed development certificate is made when no TLS files are configured. */
+    public Path tlsDir() {
+        return dataDir.resolve("tls");
     }
 
     public Path brokerDataDir() {
@@ -140,6 +159,14 @@ public record Settings(
                         + java.util.Arrays.toString(dflt.getDeclaringClass().getEnumConstants()).toLowerCase(
                                 java.util.Locale.ROOT) + ", got '" + v + "'");
             }
+        }
+
+        boolean bool(String key, boolean dflt) {
+            String v = get(key, String.valueOf(dflt)).toLowerCase(java.util.Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new IllegalArgumentException("setting " + key + " must be true or false, got '" + v + "'");
+            }
+            return Boolean.parseBoolean(v);
         }
 
         int integer(String key, int dflt) {
