@@ -153,7 +153,9 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private void onHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent handshake) {
         if (!handshake.isSuccess()) {
             Throwable cause = handshake.cause();
-            if (cause instanceof SSLException) {
+            if (cause instanceof NotSslRecordException) {
+                LOG.info("TLS handshake with {} failed: not a TLS record", ctx.channel().remoteAddress());
+            } else if (cause instanceof SSLException) {
                 LOG.info("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.getMessage());
             } else {
                 LOG.debug("TLS handshake with {} ended: {}", ctx.channel().remoteAddress(), cause.toString());
@@ -240,7 +242,8 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             return false;
         }
         // CVE-2011-0411: what the client pipelined after STARTTLS came in plaintext. Queued lines
-        // go, and so do the undecoded octets in the decoder: a fresh decoder starts on the TLS stream.
+        // go (and the session ignores lines the old decoder still fires), and so do the undecoded
+        // octets: emptied first, because a removed decoder hands what it holds to its successor.
         queue.clear();
         queuedBytes = 0;
         ChannelPipeline p = ctx.pipeline();
