@@ -59,7 +59,8 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
         }
         ChannelPipeline p = ch.pipeline();
         if (config.listener().implicitTls()) {
-            p.addLast("tls", new SslHandler(tls.newEngine(ch.alloc()))); // RFC 8314 §3.3: TLS from the first octet
+            // RFC 8314 §3.3: TLS from the first octet; the session greets after the handshake.
+            p.addLast(SmtpSessionHandler.TLS_HANDLER, new SslHandler(tls.newEngine(ch.alloc())));
         }
         p.addLast("smtp-lines", new SmtpLineDecoder(config.maxLine()));
         // RFC 5321 §4.5.3.2: the server waits at most this long for the next command or data line.

@@ -47,7 +47,8 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private static final int PAUSE_LINES = 1024;
     private static final long PAUSE_BYTES = 1024 * 1024;
 
-    private static final String TLS_HANDLER = "tls";
+    /** Pipeline name of the TLS handler, first in the pipeline (implicit TLS from connect, else after STARTTLS). */
+    static final String TLS_HANDLER = "tls";
 
     private final SmtpServerConfig config;
     /** The server's TLS context, or null when this listener offers no TLS. */

@@ -103,7 +103,8 @@ public final class SelfSignedCertificate {
                     new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+            builder.addExtension(Extension.extendedKeyUsage, false,
+                    new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
                     builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
             return new KeyMaterial(pair.getPrivate(), List.of(cert));
@@ -119,7 +120,8 @@ public final class SelfSignedCertificate {
         try {
             var names = cert.getSubjectAlternativeNames();
             return names != null && names.stream()
-                    .anyMatch(n -> (Integer) n.get(0) == GeneralName.dNSName && hostname.equalsIgnoreCase((String) n.get(1)));
+                    .anyMatch(n -> (Integer) n.get(0) == GeneralName.dNSName
+                            && hostname.equalsIgnoreCase((String) n.get(1)));
         } catch (CertificateParsingException e) {
             return false;
         }
