@@ -109,9 +109,10 @@ public final class SmtpSession {
             return;
         }
         if (awaitingHandshake) {
-            // RFC 3207 §5 / CVE-2011-0411: a line pipelined after STARTTLS arrived in plaintext and
-            // must not run as if it came over TLS. The Netty adapter drops such input too; this is
-            // the protocol's own guarantee.
+            // RFC 2920 §3.1 (an extension command such as STARTTLS ends a pipelined group) and
+            // CVE-2011-0411: a line pipelined after STARTTLS arrived in plaintext and must not run
+            // as if it came over TLS. The Netty adapter drops such input too; this is the
+            // protocol's own guarantee.
             LOG.debug("Session {}: discarding a line sent in plaintext after STARTTLS", sessionId);
             return;
         }
