@@ -26,8 +26,10 @@ class CertificateFilesTest {
         assertThat(m.chain()).hasSize(2);
         assertThat(m.leaf().getSubjectX500Principal().getName()).isEqualTo("CN=mx.caravan.test");
         assertThat(m.chain().get(1).getSubjectX500Principal().getName()).isEqualTo("CN=Caravan Test CA");
-        assertThat(ServerTls.fromFiles(DIR.resolve("rsa-chain.crt"), DIR.resolve("rsa-pkcs8.key")).context().isServer())
-                .isTrue();
+        javax.net.ssl.SSLEngine engine = ServerTls.fromFiles(DIR.resolve("rsa-chain.crt"), DIR.resolve("rsa-pkcs8.key"))
+                .context().newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
+        assertThat(engine.getUseClientMode()).isFalse();
+        assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2"); // RFC 8996
     }
 
     @Test
