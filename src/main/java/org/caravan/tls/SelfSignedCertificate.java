@@ -99,8 +99,7 @@ public final class SelfSignedCertificate {
                     Date.from(now.minus(Duration.ofHours(1))), // tolerate clients whose clock is a little behind
                     Date.from(now.plus(VALIDITY)), subject, pair.getPublic());
             // RFC 6125 §6.4.4: clients match the SAN, not the CN.
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(subjectAltName(hostname)));
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             builder.addExtension(Extension.extendedKeyUsage, false,
@@ -113,18 +112,43 @@ public final class SelfSignedCertificate {
         }
     }
 
+    /**
+     * A DNS name, or an IP address when caravan.hostname is one (its default falls back to the
+     * address when the machine's name does not resolve).
+     */
+    private static GeneralName subjectAltName(String hostname) {
+        return ipLiteral(hostname) ? new GeneralName(GeneralName.iPAddress, hostname)
+                : new GeneralName(GeneralName.dNSName, hostname);
+    }
+
+    private static boolean ipLiteral(String hostname) {
+        return hostname.contains(":") || hostname.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    }
+
     private static boolean usable(X509Certificate cert, String hostname, Instant now) {
         if (now.isAfter(cert.getNotAfter().toInstant())) {
             return false;
         }
         try {
             var names = cert.getSubjectAlternativeNames();
-            return names != null && names.stream()
-                    .anyMatch(n -> (Integer) n.get(0) == GeneralName.dNSName
-                            && hostname.equalsIgnoreCase((String) n.get(1)));
+            return names != null && names.stream().anyMatch(n -> namesHost(hostname, (Integer) n.get(0), (String) n.get(1)));
         } catch (CertificateParsingException e) {
             return false;
         }
+    }
+
+    private static boolean namesHost(String hostname, int type, String value) {
+        if (type == GeneralName.dNSName) {
+            return hostname.equalsIgnoreCase(value);
+        }
+        if (type == GeneralName.iPAddress && ipLiteral(hostname)) {
+            try { // both are literals: no lookup; compares 2001:db8::1 and 2001:db8:0:0:0:0:0:1 as equal
+                return java.net.InetAddress.getByName(hostname).equals(java.net.InetAddress.getByName(value));
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static void write(KeyMaterial material, Path dir) {

@@ -69,6 +69,16 @@ class SelfSignedCertificateTest {
     }
 
     @Test
+    void anAddressAsHostnameBecomesAnIpAddressName() throws Exception {
+        KeyMaterial v4 = SelfSignedCertificate.loadOrCreate(dir.resolve("v4"), "192.0.2.25", at(NOW));
+        assertThat(v4.leaf().getSubjectAlternativeNames()).containsExactly(List.of(7, "192.0.2.25"));
+        KeyMaterial v6 = SelfSignedCertificate.loadOrCreate(dir.resolve("v6"), "2001:db8::25", at(NOW));
+        assertThat(v6.leaf().getSubjectAlternativeNames()).hasSize(1);
+        assertThat(SelfSignedCertificate.loadOrCreate(dir.resolve("v6"), "2001:db8::25", at(NOW)).leaf())
+                .isEqualTo(v6.leaf()); // reused: the address matches however it is written
+    }
+
+    @Test
     void serverTlsWithNothingConfiguredUsesIt() {
         ServerTls tls = ServerTls.configure("", "", dir, "mx.caravan.test");
         assertThat(tls.certificate()).isEqualTo(
