@@ -131,7 +131,8 @@ public final class SelfSignedCertificate {
         }
         try {
             var names = cert.getSubjectAlternativeNames();
-            return names != null && names.stream().anyMatch(n -> namesHost(hostname, (Integer) n.get(0), (String) n.get(1)));
+            return names != null
+                    && names.stream().anyMatch(n -> namesHost(hostname, (Integer) n.get(0), (String) n.get(1)));
         } catch (CertificateParsingException e) {
             return false;
         }
