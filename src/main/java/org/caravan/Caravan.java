@@ -3,18 +3,23 @@ package org.caravan;
 import java.util.Map;
 
 import org.apache.camel.main.Main;
+import org.caravan.auth.HashPasswordCommand;
 import org.caravan.runtime.CaravanConfiguration;
 
 /**
  * Starts the router standalone: camel-main reads application.properties (overridden by -D and
  * environment variables), {@link CaravanConfiguration} starts the broker and binds the beans, and
- * the stages load from the route files in {@code routes/}.
+ * the stages load from the route files in {@code routes/}. {@code hash-password} instead prints a
+ * bcrypt hash for the directory file ({@link HashPasswordCommand}).
  */
 public final class Caravan {
     private Caravan() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals(HashPasswordCommand.NAME)) {
+            System.exit(HashPasswordCommand.run(args, System.console(), System.in, System.out, System.err));
+        }
         System.exit(newMain(Map.of()).run(args));
     }
 

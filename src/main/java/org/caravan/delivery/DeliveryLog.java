@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One line per recipient per delivery attempt, key=value in the shape Postfix admins grep:
- * {@code queue_id=… to=<…> relay=… delay=… dsn=… status=sent|deferred|bounced (reply)}.
+ * {@code queue_id=… to=<…> relay=… delay=… dsn=… status=sent|deferred|bounced (reply)}. SMTP
+ * deliveries name the TLS of their session after the relay: {@code tls=no}, or {@code tls=yes
+ * tls_protocol=… tls_cipher=…}.
  * Logged on the {@code caravan.delivery} logger so operators can route it to its own file.
  */
 public final class DeliveryLog {

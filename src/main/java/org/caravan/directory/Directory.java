@@ -13,7 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-import org.caravan.relay.NextHop;
+import org.caravan.relay.TransportEntry;
 
 /**
  * The address directory, immutable: local domains, mailboxes, aliases, mailing lists, moved users
@@ -33,7 +33,7 @@ public final class Directory {
     private final List<String> domains;
     private final Set<String> domainSet;
     private final Map<String, Mailbox> mailboxes;
-    private final Map<String, NextHop> transport;
+    private final Map<String, TransportEntry> transport;
     private final String subaddressSeparator;
     private final Map<String, Alias> aliases;
     private final Map<String, MailingList> lists;
@@ -43,16 +43,16 @@ public final class Directory {
     /**
      * @param domains   local domains, at least one, in operator order
      * @param mailboxes mailboxes; each address must be in a local domain
-     * @param transport next hop per remote domain
+     * @param transport next hop and/or TLS policy per remote domain
      */
-    public Directory(List<String> domains, List<Mailbox> mailboxes, Map<String, NextHop> transport) {
+    public Directory(List<String> domains, List<Mailbox> mailboxes, Map<String, TransportEntry> transport) {
         this(domains, mailboxes, transport, "", List.of(), List.of(), List.of(), Map.of());
     }
 
     /**
      * @param domains             local domains, at least one, in operator order
      * @param mailboxes           mailboxes; each address must be in a local domain
-     * @param transport           next hop per remote domain
+     * @param transport           next hop and/or TLS policy per remote domain
      * @param subaddressSeparator separator of user+tag@domain, "" for none
      * @param aliases             aliases, addresses in local domains
      * @param lists               mailing lists, addresses in local domains
@@ -61,7 +61,7 @@ public final class Directory {
      * @throws IllegalArgumentException when an address is outside the local domains or two entries
      *                                  share an address (the loader checks the same with line numbers)
      */
-    public Directory(List<String> domains, List<Mailbox> mailboxes, Map<String, NextHop> transport,
+    public Directory(List<String> domains, List<Mailbox> mailboxes, Map<String, TransportEntry> transport,
             String subaddressSeparator, List<Alias> aliases, List<MailingList> lists, List<Forward> forwards,
             Map<String, String> catchAll) {
         if (domains.isEmpty()) {
@@ -109,7 +109,7 @@ public final class Directory {
         this.lists = Collections.unmodifiableMap(li);
         this.forwards = Collections.unmodifiableMap(fw);
         this.catchAll = Collections.unmodifiableMap(ca);
-        Map<String, NextHop> tr = new LinkedHashMap<>();
+        Map<String, TransportEntry> tr = new LinkedHashMap<>();
         transport.forEach((d, hop) -> tr.put(Addresses.normalize(d), hop));
         this.domains = List.copyOf(new ArrayList<>(ds));
         this.domainSet = Set.copyOf(ds);
@@ -141,13 +141,13 @@ public final class Directory {
         return mailboxes;
     }
 
-    /** The configured next hop for a remote domain (exact domain match), if any. */
-    public Optional<NextHop> transport(String domain) {
+    /** The transport entry (next hop and/or TLS policy) of a remote domain (exact match), if any. */
+    public Optional<TransportEntry> transport(String domain) {
         return Optional.ofNullable(transport.get(Addresses.normalize(domain)));
     }
 
     /** The whole transport map, lower-cased domain to next hop, in file order. */
-    public Map<String, NextHop> transport() {
+    public Map<String, TransportEntry> transport() {
         return transport;
     }
 

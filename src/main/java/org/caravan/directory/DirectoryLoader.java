@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.caravan.relay.NextHop;
+import org.caravan.relay.TlsPolicy;
+import org.caravan.relay.TransportEntry;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -36,10 +38,13 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * mailboxes:                                # optional
  *   - address: alice@example.test           # required, in a local domain, dot-atom local part
  *     name: Alice Example                   # optional display name (for VRFY later)
- *     password: "$2a$..."                   # optional hash, kept for AUTH later (unused now)
+ *     password: "$2b$12$..."                # optional bcrypt hash ($2a$/$2b$/$2y$) for SMTP AUTH
  *   - address: postmaster@example.test
  * transport:                                # optional: next hop per remote domain, Postfix
  *   partner.test: "[10.0.0.5]:25"           # transport(5) syntax; brackets = no MX lookup
+ *   bank.test:                              # or a mapping: next hop and/or TLS policy
+ *     nexthop: "[mx.bank.test]:25"          # optional; absent = smarthost or MX as usual
+ *     tls: encrypt                          # none | may (default) | encrypt | verify
  * subaddressing: "+"                        # optional: user+tag@domain is user@domain
  * aliases:                                  # optional: one address to many (local or external)
  *   sales@example.test: [alice@example.test, bob@far.test]
@@ -77,6 +82,7 @@ public final class DirectoryLoader {
     private static final Set<String> MAILBOX_KEYS = Set.of("address", "name", "password");
     private static final Set<String> LIST_KEYS = Set.of("address", "name", "owner", "posters", "allowed", "members");
     private static final Set<String> FORWARD_KEYS = Set.of("address", "to", "mode");
+    private static final Set<String> TRANSPORT_KEYS = Set.of("nexthop", "tls");
     /** Characters allowed as the sub-address separator: RFC 5322 atext specials, one of them. */
     private static final String SEPARATORS = "+-_=#~!$%&'*/?^`{|}";
 
@@ -122,7 +128,7 @@ public final class DirectoryLoader {
         List<String> domains = domains(top.get("domains").getValueNode());
         List<Mailbox> mailboxes = top.containsKey("mailboxes")
                 ? mailboxes(top.get("mailboxes").getValueNode(), domains) : List.of();
-        Map<String, NextHop> transport = top.containsKey("transport")
+        Map<String, TransportEntry> transport = top.containsKey("transport")
                 ? transport(top.get("transport").getValueNode(), domains) : Map.of();
         String separator = top.containsKey("subaddressing")
                 ? separator(top.get("subaddressing").getValueNode()) : "";
@@ -348,15 +354,25 @@ public final class DirectoryLoader {
                 throw error(addressNode, "mailbox '" + address + "' is defined twice (first on line " + first + ")");
             }
             String name = m.containsKey("name") ? scalar(m.get("name").getValueNode(), "'name'") : null;
-            String password = m.containsKey("password")
-                    ? scalar(m.get("password").getValueNode(), "'password'") : null;
+            String password = m.containsKey("password") ? passwordHash(m.get("password").getValueNode(), address) : null;
             result.add(new Mailbox(address, name, password));
         }
         return result;
     }
 
-    private Map<String, NextHop> transport(Node node, List<String> domains) {
-        Map<String, NextHop> result = new LinkedHashMap<>();
+    /** A bcrypt hash; the value is never echoed in the error: it may be a plaintext password. */
+    private String passwordHash(Node node, String address) {
+        String hash = scalar(node, "'password'");
+        if (!PasswordHash.isWellFormed(hash)) {
+            throw error(node, "'password' of '" + address + "' is not a bcrypt hash ($2a$, $2b$ or $2y$, cost "
+                    + PasswordHash.MIN_COST + "-" + PasswordHash.MAX_COST + "); plaintext is never accepted. "
+                    + "Make a hash with: java -jar caravan.jar hash-password");
+        }
+        return hash;
+    }
+
+    private Map<String, TransportEntry> transport(Node node, List<String> domains) {
+        Map<String, TransportEntry> result = new LinkedHashMap<>();
         for (NodeTuple t : mapping(node, "transport", null).values()) {
             String domain = Addresses.normalize(scalar(t.getKeyNode(), "a domain"));
             if (!Addresses.isValidDomain(domain)) {
@@ -366,13 +382,37 @@ public final class DirectoryLoader {
                 throw error(t.getKeyNode(), "transport for '" + domain + "', but it is a local domain");
             }
             Node value = t.getValueNode();
-            try {
-                result.put(domain, NextHop.parse(scalar(value, "a next hop")));
-            } catch (IllegalArgumentException e) {
-                throw error(value, e.getMessage());
-            }
+            result.put(domain, value instanceof MappingNode
+                    ? transportEntry(value, domain) : TransportEntry.of(nextHop(value)));
         }
         return result;
+    }
+
+    /** The mapping form of a transport entry: {@code nexthop} and/or {@code tls}. */
+    private TransportEntry transportEntry(Node node, String domain) {
+        Map<String, NodeTuple> m = mapping(node, "transport for '" + domain + "'", TRANSPORT_KEYS);
+        if (m.isEmpty()) {
+            throw error(node, "transport for '" + domain + "' is empty (expected 'nexthop' and/or 'tls')");
+        }
+        NextHop hop = m.containsKey("nexthop") ? nextHop(m.get("nexthop").getValueNode()) : null;
+        TlsPolicy tls = null;
+        if (m.containsKey("tls")) {
+            Node tlsNode = m.get("tls").getValueNode();
+            try {
+                tls = TlsPolicy.parse(scalar(tlsNode, "'tls'"));
+            } catch (IllegalArgumentException e) {
+                throw error(tlsNode, "'tls' " + e.getMessage());
+            }
+        }
+        return new TransportEntry(hop, tls);
+    }
+
+    private NextHop nextHop(Node value) {
+        try {
+            return NextHop.parse(scalar(value, "a next hop"));
+        } catch (IllegalArgumentException e) {
+            throw error(value, e.getMessage());
+        }
     }
 
     // --- node helpers: type checks with line numbers ----------------------------------------

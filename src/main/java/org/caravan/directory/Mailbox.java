@@ -7,8 +7,8 @@ import java.util.Objects;
  *
  * @param address      normalised (lower-cased) local@domain, the lookup key and Maildir location
  * @param name         display name, may be null (for VRFY answers later, RFC 5321 §3.5.1)
- * @param passwordHash password hash as the operator wrote it (e.g. bcrypt "$2a$..."), may be null;
- *                     stored for AUTH later, unused now
+ * @param passwordHash bcrypt hash ("$2b$12$...", see {@link PasswordHash}) for SMTP AUTH, may be null
+ *                     (the mailbox cannot authenticate)
  */
 public record Mailbox(String address, String name, String passwordHash) {
     public Mailbox {

@@ -35,7 +35,8 @@ import org.xbill.DNS.hosts.HostsFileParser;
 /**
  * Decides where mail for a domain goes: the transport map, else the smarthost, else DNS MX
  * (RFC 5321 §5.1). Answers the ordered candidates to try, or a {@link NextHopException} whose
- * reply says temporary (4.4.3) or permanent (5.1.2, 5.1.10).
+ * reply says temporary (4.4.3) or permanent (5.1.2, 5.1.10). Every candidate carries the domain's
+ * {@link TlsPolicy}: its transport entry's {@code tls}, else the default.
  *
  * <p>Route syntax follows Postfix: {@code host:port} looks up MX records for {@code host} (and
  * falls back to its address), {@code [host]:port} connects to {@code host} itself. IP literals
@@ -44,25 +45,28 @@ import org.xbill.DNS.hosts.HostsFileParser;
 public final class NextHopResolver {
     private static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(5);
 
-    private final Function<String, Optional<NextHop>> transportMap;
+    private final Function<String, Optional<TransportEntry>> transportMap;
     private final Optional<NextHop> smarthost;
+    private final TlsPolicy defaultTls;
     private final int smtpPort;
     private final Resolver resolver;
     private final HostsFileParser hostsFile = new HostsFileParser();
 
     /**
-     * @param transportMap next hop of a domain (exact name, or a ".parent" entry for any
-     *                     subdomain, Postfix style), looked up on every delivery so a directory
-     *                     reload takes effect at once
-     * @param smarthost    next hop for every domain the map does not name; empty for MX delivery
+     * @param transportMap entry of a domain (exact name, or a ".parent" entry for any subdomain,
+     *                     Postfix style): next hop and/or TLS policy, looked up on every delivery
+     *                     so a directory reload takes effect at once
+     * @param smarthost    next hop for every domain the map does not route; empty for MX delivery
+     * @param defaultTls   TLS policy of domains whose entry names none (Postfix smtp_tls_security_level)
      * @param dnsServer    null or empty for the system resolver, else {@code host:port} (UDP)
      * @param dnsTimeout   per query; short, so a dead server defers instead of stalling a worker
      * @param smtpPort     port of hosts found through MX (RFC 5321 §4.5.4.2: 25; tests use others)
      */
-    public NextHopResolver(Function<String, Optional<NextHop>> transportMap, Optional<NextHop> smarthost,
-                           String dnsServer, Duration dnsTimeout, int smtpPort) {
+    public NextHopResolver(Function<String, Optional<TransportEntry>> transportMap, Optional<NextHop> smarthost,
+                           TlsPolicy defaultTls, String dnsServer, Duration dnsTimeout, int smtpPort) {
         this.transportMap = transportMap;
         this.smarthost = smarthost;
+        this.defaultTls = defaultTls;
         this.smtpPort = smtpPort;
         this.resolver = createResolver(dnsServer);
         this.resolver.setTimeout(dnsTimeout);
@@ -72,16 +76,17 @@ public final class NextHopResolver {
     public NextHopResolver(Map<String, String> transportMap, String smarthost, String dnsServer,
                            Duration dnsTimeout) {
         this(parsed(transportMap), smarthost == null || smarthost.isBlank() ? Optional.empty()
-                : Optional.of(NextHop.parse(smarthost)), dnsServer, dnsTimeout, NextHop.SMTP_PORT);
+                : Optional.of(NextHop.parse(smarthost)), TlsPolicy.MAY, dnsServer, dnsTimeout, NextHop.SMTP_PORT);
     }
 
     public NextHopResolver(Map<String, String> transportMap, String smarthost, String dnsServer) {
         this(transportMap, smarthost, dnsServer, DEFAULT_DNS_TIMEOUT);
     }
 
-    private static Function<String, Optional<NextHop>> parsed(Map<String, String> routes) {
-        Map<String, NextHop> hops = new java.util.HashMap<>();
-        routes.forEach((domain, route) -> hops.put(domain.toLowerCase(Locale.ROOT), NextHop.parse(route)));
+    private static Function<String, Optional<TransportEntry>> parsed(Map<String, String> routes) {
+        Map<String, TransportEntry> hops = new java.util.HashMap<>();
+        routes.forEach((domain, route) -> hops.put(domain.toLowerCase(Locale.ROOT),
+                TransportEntry.of(NextHop.parse(route))));
         return domain -> Optional.ofNullable(hops.get(domain));
     }
 
@@ -102,30 +107,38 @@ public final class NextHopResolver {
         }
     }
 
-    /** Candidates for mail to {@code domain}, most preferred first. */
+    /** Candidates for mail to {@code domain}, most preferred first, each with the domain's TLS policy. */
     public List<MailHost> resolve(String domain) throws NextHopException {
         String d = domain.toLowerCase(Locale.ROOT);
         if (d.endsWith(".")) {
             d = d.substring(0, d.length() - 1);
         }
-        Optional<NextHop> route = routeFor(d);
+        Optional<TransportEntry> entry = entryFor(d);
+        TlsPolicy tls = entry.map(TransportEntry::tls).orElse(null);
+        if (tls == null) {
+            tls = defaultTls;
+        }
+        Optional<NextHop> route = entry.map(TransportEntry::nextHop).or(() -> smarthost);
+        List<MailHost> hosts;
         if (route.isPresent()) {
-            return resolveRoute(route.get());
-        }
-        if (d.startsWith("[")) {
+            hosts = resolveRoute(route.get());
+        } else if (d.startsWith("[")) {
             // Address literal as domain (RFC 5321 §4.1.3): no DNS at all.
-            return resolveRoute(NextHop.parse(d + ":" + smtpPort));
+            hosts = resolveRoute(NextHop.parse(d + ":" + smtpPort));
+        } else {
+            hosts = mxHosts(d, smtpPort);
         }
-        return mxHosts(d, smtpPort);
+        TlsPolicy policy = tls;
+        return hosts.stream().map(h -> h.withTls(policy)).toList();
     }
 
-    private Optional<NextHop> routeFor(String domain) {
-        Optional<NextHop> route = transportMap.apply(domain);
+    private Optional<TransportEntry> entryFor(String domain) {
+        Optional<TransportEntry> entry = transportMap.apply(domain);
         // Parent-domain entries ".example.com" match any subdomain, nearest first.
-        for (int dot = domain.indexOf('.'); route.isEmpty() && dot >= 0; dot = domain.indexOf('.', dot + 1)) {
-            route = transportMap.apply(domain.substring(dot));
+        for (int dot = domain.indexOf('.'); entry.isEmpty() && dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+            entry = transportMap.apply(domain.substring(dot));
         }
-        return route.isPresent() ? route : smarthost;
+        return entry;
     }
 
     /** A transport map entry or smarthost: brackets mean "this host, no MX lookup", like Postfix. */

@@ -50,7 +50,7 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * group is built with the same suffixes, so the replay check still matches. Do not combine with
  * Angus's own NOTIFY (setNotifyOptions / mail.smtp.dsn.notify): the parameter would appear twice.
  */
-final class PipeliningSmtpTransport extends SMTPTransport {
+class PipeliningSmtpTransport extends SMTPTransport {
     /** Unread replies allowed at once: MAIL + 100 RCPT + DATA fit in one group. */
     static final int MAX_IN_FLIGHT = 128;
 

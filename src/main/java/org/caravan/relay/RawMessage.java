@@ -9,6 +9,7 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 
 import org.eclipse.angus.mail.smtp.SMTPMessage;
+import org.eclipse.angus.mail.util.CRLFOutputStream;
 
 /**
  * An envelope-exact message for Angus {@code SMTPTransport}: {@link #writeTo} copies the queued
@@ -29,6 +30,16 @@ import org.eclipse.angus.mail.smtp.SMTPMessage;
  *     never sent, RFC 5321 §2.3.8) and a leading "." is doubled (§4.5.2); {@code finishData()}
  *     adds a final CRLF if missing, then "." CRLF.</li>
  * </ul>
+ *
+ * <p>Line ends (SMTP smuggling, CVE-2023-51764 class, the sending side): queued content may hold
+ * bare CR or LF (content from other Camel endpoints, a returned original in a bounce, prepended
+ * trace lines), and a next hop that took a bare LF as a line end could be made to see an end of
+ * DATA and a smuggled message. Every one becomes CRLF, as Postfix's smtp client does. Angus's
+ * {@code SMTPOutputStream} (a {@link CRLFOutputStream}, for DATA and BDAT alike) does it while
+ * streaming, keeping state across writes, so "\r" at the end of one buffer and "\n" at the start
+ * of the next stay one CRLF. {@link #writeTo} relies on that and, should it ever be handed any
+ * other stream, adds the same conversion itself, so the guarantee never rests on the caller.
+ * Content that already has CRLF line ends goes out byte for byte.
  * One instance serves one send attempt; the content supplier is opened once per writeTo.
  */
 public final class RawMessage extends SMTPMessage {
@@ -52,6 +63,7 @@ public final class RawMessage extends SMTPMessage {
     public void writeTo(OutputStream os, String[] ignoreList) throws IOException, MessagingException {
         // Reaching here means DATA was answered 354: from now on a retry could duplicate the message.
         contentStarted = true;
+        OutputStream out = os instanceof CRLFOutputStream ? os : new CRLFOutputStream(os);
         InputStream in;
         try {
             in = content.get();
@@ -72,10 +84,10 @@ public final class RawMessage extends SMTPMessage {
                 if (n < 0) {
                     break;
                 }
-                os.write(buf, 0, n);
+                out.write(buf, 0, n);
             }
         }
-        os.flush();
+        out.flush();
     }
 
     /** True once the transport began sending the content (DATA was accepted). */

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
-import jakarta.mail.URLName;
 import jakarta.mail.internet.InternetAddress;
 
 import org.caravan.delivery.DeliveryLog;
@@ -26,6 +25,8 @@ import org.caravan.relay.DeliveryResult.RecipientOutcome;
 import org.caravan.smtp.SmtpReply;
 import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers one message to one next hop over SMTP with Angus {@link SMTPTransport}, never through
@@ -44,11 +45,23 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * <p>Reuse safety: a session that dies before the DATA content started is retried once on a
  * fresh connection when it came from the pool (nothing was delivered, so no duplicate is
  * possible); after the content started, the recipients are deferred with 4.4.2 instead.
+ *
+ * <p>STARTTLS (RFC 3207) follows each candidate's {@link TlsPolicy} (see there), as Postfix's
+ * smtp client does: TLS 1.2 or newer only; under {@code may} a failed STARTTLS is retried once in
+ * clear on a new connection with STARTTLS off (so it cannot loop); under {@code encrypt} and
+ * {@code verify} a host that does not offer STARTTLS (4.7.4) or whose STARTTLS fails (4.7.5) is
+ * left with QUIT before MAIL, and the next candidate is tried; when none is left the recipients
+ * are deferred with that status. The pool key includes the policy, so a cleartext session never
+ * serves a domain that requires TLS.
  */
 public final class SmtpDeliveryAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpDeliveryAgent.class);
+    /** RFC 8996 retired TLS 1.0 and 1.1; Angus takes a space-separated list. */
+    static final String TLS_PROTOCOLS = "TLSv1.3 TLSv1.2";
+
     private final SmtpClientSettings settings;
-    private final Session session;
-    private final Session utf8Session;
+    /** Indexed by {@link #sessionIndex}: plain/UTF-8 times unverified/verified TLS. */
+    private final Session[] sessions = new Session[4];
     private final ConnectionPool<SessionKey> pool;
     private final ScheduledExecutorService timers;
 
@@ -59,8 +72,14 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.session = Session.getInstance(sessionProperties(settings, timers, false));
-        this.utf8Session = Session.getInstance(sessionProperties(settings, timers, true));
+        StartTlsSocketFactory unverified = StartTlsSocketFactory.unverified();
+        StartTlsSocketFactory verified = StartTlsSocketFactory.verified(settings.verifyTrust());
+        for (boolean utf8 : new boolean[] {false, true}) {
+            for (boolean verify : new boolean[] {false, true}) {
+                sessions[sessionIndex(utf8, verify)] = Session.getInstance(sessionProperties(settings, timers, utf8,
+                        verify ? verified : unverified, verify));
+            }
+        }
         this.pool = new ConnectionPool<>(settings.maxIdlePerHost(), settings.idleTimeout());
         long sweep = Math.max(1, settings.idleTimeout().toMillis() / 2);
         timers.scheduleWithFixedDelay(pool::evictExpired, sweep, sweep, TimeUnit.MILLISECONDS);
@@ -74,7 +93,16 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
     private record SessionKey(MailHost host, boolean utf8) {
     }
 
-    private static Properties sessionProperties(SmtpClientSettings s, ScheduledExecutorService timers, boolean utf8) {
+    private static int sessionIndex(boolean utf8, boolean verify) {
+        return (utf8 ? 2 : 0) + (verify ? 1 : 0);
+    }
+
+    private Session session(SessionKey key) {
+        return sessions[sessionIndex(key.utf8, key.host.tls() == TlsPolicy.VERIFY)];
+    }
+
+    private static Properties sessionProperties(SmtpClientSettings s, ScheduledExecutorService timers, boolean utf8,
+                                                StartTlsSocketFactory tls, boolean verify) {
         Properties p = new Properties();
         p.setProperty("mail.smtp.localhost", s.localHostname());
         // Deliver to the accepted recipients even if others are refused, and report every reply.
@@ -91,71 +119,110 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         // Never let Angus convert or re-encode content (see RawMessage).
         p.setProperty("mail.smtp.allow8bitmime", "false");
         p.setProperty("mail.mime.allowutf8", Boolean.toString(utf8));
+        // STARTTLS when offered; each transport turns it off for policy none and the cleartext retry.
+        // Not "starttls.required": we check the outcome ourselves, to QUIT cleanly and say why.
+        p.setProperty("mail.smtp.starttls.enable", "true");
+        p.setProperty("mail.smtp.ssl.protocols", TLS_PROTOCOLS);
+        p.put("mail.smtp.ssl.socketFactory", tls);
+        // Host name check (JDK endpoint identification, against the name StartTlsSocketFactory gives).
+        p.setProperty("mail.smtp.ssl.checkserveridentity", Boolean.toString(verify));
         return p;
     }
 
     /** Delivers {@code content} to {@code env}'s recipients via the first candidate that takes a session. */
     public DeliveryResult deliver(List<MailHost> candidates, Envelope env, IoSupplier<InputStream> content) {
-        List<String> failures = new ArrayList<>();
+        Failures failures = new Failures();
         for (MailHost host : candidates) {
             Attempt a = tryHost(host, env, content, failures);
             if (a != null) {
-                return finish(env, host.relay(), a.replies, a.remoteDsn);
+                return finish(env, host.relay(), a.tls, a.replies, a.remoteDsn);
             }
         }
-        String why = failures.isEmpty() ? "no mail host to try" : String.join("; ", failures);
         SmtpReply[] all = new SmtpReply[env.recipients().size()];
-        // RFC 3463 X.4.1 no answer from host: the destination may come back, so defer (§4.5.4.1).
-        Arrays.fill(all, SmtpReply.of(451, "4.4.1", "no mail host took the message: " + why));
-        return finish(env, "none", all, false);
+        Arrays.fill(all, failures.verdict());
+        return finish(env, "none", null, all, false);
     }
 
-    /** Replies per recipient, and whether the host that took the transaction offered DSN. */
-    private record Attempt(SmtpReply[] replies, boolean remoteDsn) {
-        static Attempt refused(SmtpReply[] replies) {
-            return new Attempt(replies, false); // no transaction was taken
+    /** Why each candidate took no transaction; a TLS policy failure decides the status code. */
+    private static final class Failures {
+        private final List<String> reasons = new ArrayList<>();
+        private String tlsStatus;
+
+        void add(String reason) {
+            reasons.add(reason);
+        }
+
+        /** The policy kept the message from a host: the status says so, whatever the others did. */
+        void tls(String enhancedStatus, String reason) {
+            reasons.add(reason);
+            if (tlsStatus == null) {
+                tlsStatus = enhancedStatus;
+            }
+        }
+
+        SmtpReply verdict() {
+            if (tlsStatus != null) {
+                return SmtpReply.of(451, tlsStatus, String.join("; ", reasons));
+            }
+            String why = reasons.isEmpty() ? "no mail host to try" : String.join("; ", reasons);
+            // RFC 3463 X.4.1 no answer from host: the destination may come back, so defer (§4.5.4.1).
+            return SmtpReply.of(451, "4.4.1", "no mail host took the message: " + why);
+        }
+    }
+
+    /** Replies per recipient, whether the host that took the transaction offered DSN, and its TLS. */
+    private record Attempt(SmtpReply[] replies, boolean remoteDsn, TlsStatus tls) {
+        static Attempt refused(SmtpReply[] replies, TlsStatus tls) {
+            return new Attempt(replies, false, tls); // no transaction was taken
         }
     }
 
     /** Replies per recipient, or null when this host took no transaction (try the next one). */
-    private Attempt tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, List<String> failures) {
+    private Attempt tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, Failures failures) {
         SessionKey key = new SessionKey(host, env.needsSmtpUtf8());
-        SMTPTransport t = pool.borrow(key);
+        StartTlsTransport t = (StartTlsTransport) pool.borrow(key);
+        if (t != null && host.tls().required() && !t.tls().encrypted()) {
+            // Cannot happen (the key holds the policy, such sessions are never kept); never risk it.
+            ConnectionPool.quietClose(t);
+            t = null;
+        }
         boolean reused = t != null;
         for (int attempt = 0; attempt < 2; attempt++) {
             if (t == null) {
                 Connected c = connect(key, failures);
                 if (c.refusal != null) {
-                    return Attempt.refused(fill(env, c.refusal)); // 5xx greeting or EHLO: this host says no for everyone
+                    // 5xx greeting or EHLO: this host says no for everyone
+                    return Attempt.refused(fill(env, c.refusal), TlsStatus.NONE);
                 }
                 if (c.transport == null) {
                     return null; // try the next host
                 }
                 t = c.transport;
             }
+            TlsStatus tls = t.tls();
             SmtpReply utf8 = smtpUtf8Check(env, t);
             if (utf8 != null) {
                 release(key, t, true); // nothing was sent: the session stays usable
-                return Attempt.refused(fill(env, utf8));
+                return Attempt.refused(fill(env, utf8), tls);
             }
             Address[] rcpts = addresses(env);
             boolean dsn = t.supportsExtension("DSN");
-            RawMessage msg = message(env, t, content, key.utf8 ? utf8Session : session);
+            RawMessage msg = message(env, t, content, session(key));
             TransactionReader.Outcome o = send(t, msg, rcpts, dsn ? rcptParameters(env) : null);
             if (!o.connectionLost()) {
                 release(key, t, o.keepConnection());
-                return new Attempt(o.replies(), dsn);
+                return new Attempt(o.replies(), dsn, tls);
             }
             ConnectionPool.quietClose(t);
             t = null;
             if (msg.contentFailure() != null) {
                 return new Attempt(fill(env, SmtpReply.of(451, "4.3.0", "local error reading queued message: "
-                        + msg.contentFailure().getMessage())), dsn);
+                        + msg.contentFailure().getMessage())), dsn, tls);
             }
             if (msg.contentStarted()) {
                 // The message may or may not have arrived; deferring risks a duplicate, never a loss.
                 return new Attempt(fill(env, SmtpReply.of(451, "4.4.2", "lost connection with " + host.relay()
-                        + " while sending message")), dsn);
+                        + " while sending message")), dsn, tls);
             }
             if (!reused) {
                 failures.add(host.relay() + ": lost connection before DATA");
@@ -167,27 +234,85 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         return null;
     }
 
-    private record Connected(SMTPTransport transport, SmtpReply refusal) {
+    private record Connected(StartTlsTransport transport, SmtpReply refusal) {
     }
 
-    private Connected connect(SessionKey key, List<String> failures) {
+    /** A session with the host that satisfies its TLS policy, or why there is none. */
+    private Connected connect(SessionKey key, Failures failures) {
         MailHost host = key.host;
-        SMTPTransport t = new PipeliningSmtpTransport(key.utf8 ? utf8Session : session,
-                new URLName("smtp", null, -1, null, null, null));
+        TlsPolicy policy = host.tls();
+        StartTlsTransport t = new StartTlsTransport(session(key), host.host());
+        t.setStartTLS(policy != TlsPolicy.NONE);
         try {
             t.connect(host.address().getHostAddress(), host.port(), null, null);
-            return new Connected(t, null);
         } catch (MessagingException e) {
             ConnectionPool.quietClose(t);
-            int code = t.getLastReturnCode();
-            if (code >= 500 && code <= 599) {
-                // 5xx greeting or EHLO/HELO: this host refuses us for this mail, say so for everyone.
-                return new Connected(null, RemoteReplies.parse(code, t.getLastServerResponse()));
+            if (t.tlsFailure() != null) {
+                return startTlsFailed(key, t.tlsFailure(), failures);
             }
-            failures.add(host.relay() + ": " + (code >= 400 && code <= 499
-                    ? RemoteReplies.parse(code, t.getLastServerResponse()) : reason(e)));
+            return failed(t, e, host, failures);
+        }
+        if (policy.required() && !t.tls().encrypted()) {
+            // QUIT before MAIL: nothing of the message goes out in clear. RFC 3463 X.7.4 "security
+            // features not supported" (Postfix: "TLS is required, but was not offered by host").
+            ConnectionPool.quietClose(t);
+            failures.tls("4.7.4", "TLS is required, but was not offered by " + host.relay());
             return new Connected(null, null);
         }
+        return new Connected(t, null);
+    }
+
+    /** STARTTLS was refused or its handshake failed (Angus has closed that connection). */
+    private Connected startTlsFailed(SessionKey key, MessagingException e, Failures failures) {
+        MailHost host = key.host;
+        String why = "Cannot start TLS with " + host.relay() + ": " + tlsReason(e);
+        if (host.tls().required()) {
+            // RFC 3463 X.7.5 cryptographic failure, as Postfix reports a failed TLS handshake.
+            failures.tls("4.7.5", why);
+            return new Connected(null, null);
+        }
+        // Postfix at level "may": the same host again, in clear, on a new connection with STARTTLS
+        // off, so this happens once per delivery and cannot loop. Unauthenticated encryption was
+        // only ever opportunistic; cleartext is what the peer would get without STARTTLS at all.
+        LOG.warn("{}; retrying in clear (TLS policy may)", why);
+        StartTlsTransport clear = new StartTlsTransport(session(key), host.host());
+        clear.setStartTLS(false);
+        try {
+            clear.connect(host.address().getHostAddress(), host.port(), null, null);
+            return new Connected(clear, null);
+        } catch (MessagingException again) {
+            ConnectionPool.quietClose(clear);
+            return failed(clear, again, host, failures);
+        }
+    }
+
+    /** The server's refusal of STARTTLS, else the innermost cause (the TLS alert or I/O error). */
+    private static String tlsReason(MessagingException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root == e) {
+            return "STARTTLS refused: " + oneLine(e.getMessage()); // issueCommand: the server's reply
+        }
+        return "handshake failed: " + oneLine(root.getMessage() == null ? root.getClass().getSimpleName()
+                : root.getMessage());
+    }
+
+    private static String oneLine(String s) {
+        return String.valueOf(s).replaceAll("[\r\n]+", " ").strip();
+    }
+
+    /** The connection or greeting/EHLO failed: a 5xx refusal for everyone, or a reason to try the next host. */
+    private Connected failed(StartTlsTransport t, MessagingException e, MailHost host, Failures failures) {
+        int code = t.getLastReturnCode();
+        if (code >= 500 && code <= 599) {
+            // 5xx greeting or EHLO/HELO: this host refuses us for this mail, say so for everyone.
+            return new Connected(null, RemoteReplies.parse(code, t.getLastServerResponse()));
+        }
+        failures.add(host.relay() + ": " + (code >= 400 && code <= 499
+                ? RemoteReplies.parse(code, t.getLastServerResponse()) : reason(e)));
+        return new Connected(null, null);
     }
 
     private static String reason(Throwable e) {
@@ -307,13 +432,15 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         return SmtpReply.of(553, "5.6.7", "SMTPUTF8 is required, but was not offered by the host");
     }
 
-    private DeliveryResult finish(Envelope env, String relay, SmtpReply[] replies, boolean remoteDsn) {
+    /** @param tls how the session was protected; null when no host took a session */
+    private DeliveryResult finish(Envelope env, String relay, TlsStatus tls, SmtpReply[] replies, boolean remoteDsn) {
         Duration delay = Duration.between(env.arrival(), Instant.now());
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < replies.length; i++) {
             String rcpt = env.recipients().get(i);
             outcomes.add(new RecipientOutcome(rcpt, replies[i], relay));
-            DeliveryLog.record(env.queueId(), rcpt, relay, delay, replies[i]);
+            DeliveryLog.record(env.queueId(), rcpt, tls == null ? relay : relay + " " + tls.logFields(), delay,
+                    replies[i]);
         }
         return new DeliveryResult(outcomes, remoteDsn);
     }

@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
+import org.caravan.auth.Authenticator;
+import org.caravan.auth.ClientAuthFailures;
 import org.caravan.bounce.Notices;
 import org.caravan.bounce.DsnBuilder;
 import org.caravan.delivery.LocalDelivery;
@@ -30,6 +32,7 @@ import org.caravan.relay.NextHopResolver;
 import org.caravan.relay.RelayStage;
 import org.caravan.relay.SmtpClientSettings;
 import org.caravan.relay.SmtpDeliveryAgent;
+import org.caravan.relay.TrustAnchors;
 import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.Forwarder;
 import org.caravan.routing.RecipientRouter;
@@ -63,9 +66,12 @@ final class Beans {
         SmtpServerConfig smtp = SmtpServerConfig.defaults(settings.hostname(), settings.spoolDir())
                 .withMaxMessageSize(settings.maxMessageSize())
                 .withMaxRecipients(settings.maxRecipients())
-                .withIdleTimeout(settings.smtpIdleTimeout());
+                .withIdleTimeout(settings.smtpIdleTimeout())
+                .withBareLineEndings(settings.bareLineEndings())
+                .withAuth(settings.auth());
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
-                .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout()));
+                .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout())
+                .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)));
 
         Map<String, Object> named = new LinkedHashMap<>();
         named.put("directory", directory);
@@ -84,13 +90,15 @@ final class Beans {
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
+        named.put("authenticator", new Authenticator(directory,
+                new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, Clock.systemUTC())));
         named.put("envelopeMapper", new EnvelopeMapper());
         named.put("recipientRouter", new RecipientRouter(classifier));
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname())));
         Clock clock = Clock.systemUTC();
         named.put("relayStage", new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
-                        settings.smarthostIfSet().map(NextHop::parse), settings.dnsServer(),
+                        settings.smarthostIfSet().map(NextHop::parse), settings.relayTls(), settings.dnsServer(),
                         settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), clock));
         named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
         named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit()),

@@ -6,9 +6,13 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 
+import org.caravan.auth.ClientAuthFailures;
 import org.caravan.policy.DisclosurePolicy;
+import org.caravan.relay.TlsPolicy;
 import org.caravan.retry.PostfixDuration;
 import org.caravan.retry.RetrySchedule;
+import org.caravan.smtp.BareLineEndings;
+import org.caravan.smtp.SmtpServerConfig;
 
 /**
  * Every Caravan setting, read once at start from one property source. Standalone that source is
@@ -31,6 +35,7 @@ public record Settings(
         int maxRecipients,
         int maxReceivedHeaders,
         Duration smtpIdleTimeout,
+        BareLineEndings bareLineEndings,
         int relayConcurrency,
         Duration relayConnectTimeout,
         Duration relayCommandTimeout,
@@ -44,6 +49,10 @@ public record Settings(
         String srsSecret,
         String srsDomain,
         Duration srsMaxAge,
+        TlsPolicy relayTls,
+        String relayTlsCaFile,
+        SmtpServerConfig.Auth auth,
+        ClientAuthFailures.Limits authClients,
         boolean smtpEnabled,
         boolean submissionEnabled,
         int submissionPort,
@@ -79,6 +88,7 @@ public record Settings(
                 r.integer("caravan.smtp.max-recipients", 1000),
                 r.integer("caravan.loop.max-received-headers", 100),
                 Duration.ofSeconds(r.integer("caravan.smtp.timeout-seconds", 300)),
+                r.choice("caravan.smtp.bare-line-endings", BareLineEndings.REJECT),
                 r.integer("caravan.relay.concurrency", 10),
                 Duration.ofSeconds(r.integer("caravan.relay.connect-timeout-seconds", 30)),
                 Duration.ofSeconds(r.integer("caravan.relay.command-timeout-seconds", 300)),
@@ -96,6 +106,17 @@ public record Settings(
                 r.get("caravan.srs.secret", ""),
                 r.get("caravan.srs.domain", ""),
                 PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")),
+                r.tlsPolicy("caravan.relay.tls", TlsPolicy.MAY),
+                r.get("caravan.relay.tls-ca-file", ""),
+                // SMTP AUTH (RFC 4954): per session, then per client address across sessions.
+                new SmtpServerConfig.Auth(false,
+                        r.integer("caravan.auth.max-failures", SmtpServerConfig.Auth.DEFAULT_MAX_FAILURES),
+                        r.duration("caravan.auth.failure-delay", "1s"),
+                        r.duration("caravan.auth.max-failure-delay", "8s")),
+                new ClientAuthFailures.Limits(
+                        r.integer("caravan.auth.client-max-failures", ClientAuthFailures.Limits.DEFAULTS.maxFailures()),
+                        r.duration("caravan.auth.client-window", "10m"),
+                        r.duration("caravan.auth.client-penalty", "10m")),
                 r.bool("caravan.smtp.enabled", true),
                 r.bool("caravan.submission.enabled", true),
                 r.integer("caravan.submission.port", 587),
@@ -131,6 +152,11 @@ public record Settings(
         return dataDir.resolve("broker");
     }
 
+    /** PEM file of the CAs that {@code verify} next hops must chain to; empty: the JDK's trust store. */
+    public Optional<Path> relayTlsCaFileIfSet() {
+        return relayTlsCaFile.isBlank() ? Optional.empty() : Optional.of(Path.of(relayTlsCaFile));
+    }
+
     public Optional<String> smarthostIfSet() {
         return smarthost.isBlank() ? Optional.empty() : Optional.of(smarthost);
     }
@@ -150,6 +176,14 @@ public record Settings(
             return v == null || v.isBlank() ? dflt : v.trim();
         }
 
+        TlsPolicy tlsPolicy(String key, TlsPolicy dflt) {
+            try {
+                return TlsPolicy.parse(get(key, dflt.toString()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("setting " + key + " " + e.getMessage(), e);
+            }
+        }
+
         <E extends Enum<E>> E choice(String key, E dflt) {
             String v = get(key, dflt.name());
             try {
@@ -167,6 +201,10 @@ public record Settings(
                 throw new IllegalArgumentException("setting " + key + " must be true or false, got '" + v + "'");
             }
             return Boolean.parseBoolean(v);
+        }
+
+        Duration duration(String key, String dflt) {
+            return PostfixDuration.parse(key, get(key, dflt));
         }
 
         int integer(String key, int dflt) {

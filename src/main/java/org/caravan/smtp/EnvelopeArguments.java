@@ -8,7 +8,7 @@ import org.caravan.envelope.Xtext;
 /**
  * Checks the arguments of MAIL and RCPT (RFC 5321 §4.1.1.2/§4.1.1.3) against the extensions we
  * advertise: SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461: RET and
- * ENVID on MAIL, NOTIFY and ORCPT on RCPT). Syntax only; what the addresses may do is policy.
+ * ENVID on MAIL, NOTIFY and ORCPT on RCPT), AUTH (RFC 4954 §5: AUTH= on MAIL). Syntax only; what the addresses may do is policy.
  * Values are kept as received (a repeated keyword is refused by {@link EsmtpParams}).
  */
 final class EnvelopeArguments {
@@ -116,6 +116,8 @@ final class EnvelopeArguments {
             case "ENVID": // RFC 3461 §4.4: xtext, at most 100 characters
                 return !value.isEmpty() && value.length() <= MAX_ENVID && Xtext.isValid(value)
                         ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
+            case "AUTH": // RFC 4954 §5: AUTH=<> or the xtext of an addr-spec (who submitted the message)
+                return value.equals("<>") || isAuthMailbox(value) ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
             default:
                 return SmtpReplies.PARAMETERS_NOT_RECOGNIZED;
         }
@@ -130,6 +132,13 @@ final class EnvelopeArguments {
             default:
                 return SmtpReplies.PARAMETERS_NOT_RECOGNIZED; // RFC 5321 §4.1.1.11
         }
+    }
+
+    private static boolean isAuthMailbox(String xtext) {
+        if (!Xtext.isValid(xtext)) {
+            return false;
+        }
+        return MailboxParser.isValidMailbox(Xtext.decode(xtext));
     }
 
     private static boolean isNotify(String value) {

@@ -4,15 +4,15 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One line as the client sent it, ended by CRLF (RFC 5321 §2.3.8), without that CRLF.
- * The content is raw octets: commands are decoded as UTF-8 by the session, DATA lines are
- * written to the spool untouched.
+ * The content is raw octets: commands are decoded as UTF-8 by the session, DATA lines go to the
+ * spool through {@link DataReceiver} and {@link ContentSpool}.
  *
  * @param content         the octets before CRLF (empty for a too-long line: they were discarded)
  * @param hasBareCrOrLf   a CR or LF occurred that was not part of a CRLF pair: the ambiguity
  *                        SMTP smuggling relies on; such a line is never executed or stored
  * @param tooLong         the line exceeded the decoder's cap and its octets were discarded
  */
-public record SmtpLine(byte[] content, boolean hasBareCrOrLf, boolean tooLong) {
+public record SmtpLine(byte[] content, boolean hasBareCrOrLf, boolean tooLong) implements SmtpInput {
 
     private static final byte[] EMPTY = new byte[0];
 

@@ -30,6 +30,14 @@ public final class SmtpReplies {
 
     /** RFC 5321 §4.2.2 250 after end of data: only once the message is durable. */
     public static final SmtpReply QUEUED = SmtpReply.of(250, "2.0.0", "Queued");
+    /** RFC 3030 §2: a BDAT chunk other than the last was received (250 to each); RFC 3463 X.0.0. */
+    public static final SmtpReply CHUNK_RECEIVED = SmtpReply.of(250, "2.0.0", "Chunk received");
+
+    /** {@link #CHUNK_RECEIVED} as "&lt;n&gt; octets received", n the chunk size. */
+    public static SmtpReply chunkReceived(long octets) {
+        return CHUNK_RECEIVED.withText(octets + " octets received");
+    }
+
     /** RFC 5321 §4.2.2 221 closing transmission channel. */
     public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
     /** RFC 5321 §3.5.3 252: cannot VRFY the user, but will accept the message and attempt delivery. */
@@ -40,11 +48,13 @@ public final class SmtpReplies {
      * implement (the 502 ones are left out).
      */
     public static final SmtpReply HELP = new SmtpReply(214, "2.0.0", java.util.List.of(
-            "Commands: HELO EHLO MAIL RCPT DATA",
-            "RSET NOOP QUIT HELP VRFY EXPN",
+            "Commands: HELO EHLO MAIL RCPT DATA BDAT",
+            "RSET NOOP QUIT HELP VRFY EXPN AUTH",
             "See RFC 5321"));
     /** RFC 3207 §4 220 after STARTTLS: the client starts the TLS handshake next; RFC 3463 X.0.0. */
     public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
+    /** RFC 4954 §6 235, RFC 5248 X.7.0: the AUTH exchange succeeded. */
+    public static final SmtpReply AUTH_SUCCESSFUL = SmtpReply.of(235, "2.7.0", "Authentication successful");
     /** RFC 5321 §4.2.2 354 start mail input. */
     public static final SmtpReply START_MAIL_INPUT = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
 
@@ -52,7 +62,8 @@ public final class SmtpReplies {
      * RFC 5321 §4.1.1.1 EHLO reply: our name, then one extension keyword per line. No enhanced
      * status code here (RFC 2034 §3), it would corrupt the keywords. Only what is implemented is
      * advertised: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
-     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531), STARTTLS (RFC 3207).
+     * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531), CHUNKING (RFC 3030),
+     * STARTTLS (RFC 3207) before TLS, and AUTH (RFC 4954) under TLS until the client has authenticated.
      */
     public static SmtpReply ehlo(String hostname, java.util.List<String> keywords) {
         java.util.List<String> lines = new java.util.ArrayList<>(keywords.size() + 1);
@@ -85,6 +96,18 @@ public final class SmtpReplies {
     /** RFC 3207 §4 454 TLS not available due to temporary reason; RFC 3463 §3.8 X.7.0 security. */
     public static final SmtpReply TLS_NOT_AVAILABLE =
             SmtpReply.of(454, "4.7.0", "TLS not available due to temporary reason");
+    /**
+     * RFC 4954 §6 454 4.7.0 temporary authentication failure: the credentials could not be checked
+     * now (or this client is held off for a while); the client may try again later.
+     */
+    public static final SmtpReply AUTH_TEMPORARY_FAILURE =
+            SmtpReply.of(454, "4.7.0", "Temporary authentication failure");
+    /**
+     * RFC 5321 §3.8 421 closing the channel, RFC 3463 §3.8 X.7.0 security policy: too many failed
+     * AUTH attempts in one session (RFC 4954 §4 lets the server limit them).
+     */
+    public static final SmtpReply TOO_MANY_AUTH_FAILURES =
+            SmtpReply.of(421, "4.7.0", "Error: too many failed authentication attempts");
     /** RFC 5321 §4.2.2 452 insufficient system storage, RFC 3463 §3.4 X.3.1. */
     public static final SmtpReply INSUFFICIENT_STORAGE = SmtpReply.of(452, "4.3.1", "Insufficient system storage");
 
@@ -126,12 +149,47 @@ public final class SmtpReplies {
     public static final SmtpReply HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
     /** RFC 5321 §4.1.4 503: MAIL inside a transaction (nested MAIL); RFC 3463 X.5.1. */
     public static final SmtpReply NESTED_MAIL = SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
+    /** RFC 4954 §4 503: AUTH after a successful AUTH; RFC 3463 X.5.1. */
+    public static final SmtpReply ALREADY_AUTHENTICATED = SmtpReply.of(503, "5.5.1", "Error: already authenticated");
+    /** RFC 4954 §4 503: AUTH inside a mail transaction; RFC 3463 X.5.1. */
+    public static final SmtpReply AUTH_IN_TRANSACTION =
+            SmtpReply.of(503, "5.5.1", "Error: AUTH not permitted during a mail transaction");
+    /** RFC 4954 §3 503: AUTH is an ESMTP extension, so it needs EHLO (not HELO); RFC 3463 X.5.1. */
+    public static final SmtpReply EHLO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send EHLO first");
     /** RFC 5321 §4.1.4 503: RCPT before MAIL; RFC 3463 X.5.1. */
     public static final SmtpReply MAIL_FIRST = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
     /** RFC 5321 §3.3 / RFC 2920 §3.1 503 (or 554) at DATA when every RCPT was refused; RFC 3463 X.5.1. */
     public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(503, "5.5.1", "Error: No valid recipients");
+    /**
+     * RFC 3030 §2 503: "DATA and BDAT commands cannot be used in the same transaction"; a DATA
+     * after a BDAT of the current transaction MUST be answered 503. RFC 3463 X.5.1.
+     */
+    public static final SmtpReply DATA_AFTER_BDAT =
+            SmtpReply.of(503, "5.5.1", "Error: DATA not allowed after BDAT in the same transaction");
     /** RFC 5321 §3.3 503 DATA before any RCPT; RFC 3463 X.5.1. */
     public static final SmtpReply RCPT_FIRST = SmtpReply.of(503, "5.5.1", "Error: need RCPT command");
+    /** RFC 4954 §4 501: the client cancelled the AUTH exchange with "*"; RFC 3463 X.0.0. */
+    public static final SmtpReply AUTH_CANCELLED = SmtpReply.of(501, "5.0.0", "Authentication cancelled");
+    /** RFC 4954 §4 501 5.5.2: a client response that is not valid base64 (or not what the mechanism expects). */
+    public static final SmtpReply AUTH_BAD_RESPONSE =
+            SmtpReply.of(501, "5.5.2", "Cannot decode authentication response");
+    /** RFC 4954 §6 500 5.5.6: an authentication exchange line longer than we accept (12288 octets, §4). */
+    public static final SmtpReply AUTH_LINE_TOO_LONG =
+            SmtpReply.of(500, "5.5.6", "Authentication exchange line is too long");
+    /** RFC 4954 §4 504 5.5.4: a SASL mechanism we do not offer. */
+    public static final SmtpReply AUTH_MECHANISM_UNKNOWN =
+            SmtpReply.of(504, "5.5.4", "Unrecognized authentication mechanism");
+    /** RFC 4954 §6 530 5.7.0: this listener (submission) requires AUTH before MAIL. */
+    public static final SmtpReply AUTH_REQUIRED = SmtpReply.of(530, "5.7.0", "Authentication required");
+    /** RFC 4954 §6 535 5.7.8: the credentials are wrong (or the authorization identity is not allowed). */
+    public static final SmtpReply AUTH_INVALID =
+            SmtpReply.of(535, "5.7.8", "Authentication credentials invalid");
+    /**
+     * RFC 4954 §6 538 5.7.11 (RFC 5248): PLAIN and LOGIN send the password in the clear, so they
+     * are offered only on an encrypted channel (RFC 4954 §4 requires such a configuration).
+     */
+    public static final SmtpReply AUTH_ENCRYPTION_REQUIRED =
+            SmtpReply.of(538, "5.7.11", "Encryption required for requested authentication mechanism");
     /** RFC 5321 §4.2.2 504 command parameter not implemented; RFC 3463 X.5.4. */
     public static final SmtpReply PARAMETER_NOT_IMPLEMENTED =
             SmtpReply.of(504, "5.5.4", "Command parameter not implemented");
@@ -199,7 +257,9 @@ public final class SmtpReplies {
             SmtpReply.of(555, "5.5.4", "MAIL FROM/RCPT TO parameters not recognized or not implemented");
     /**
      * 554 with RFC 3463 X.6.0: a bare CR or LF inside message content, the line endings that
-     * SMTP smuggling (CVE-2023-51764/51765/51766) relies on. Only CRLF.CRLF ends DATA.
+     * SMTP smuggling (CVE-2023-51764/51765/51766) relies on, in DATA or BDAT content (given after
+     * CRLF.CRLF or the LAST chunk). Only CRLF.CRLF ends DATA. Not sent when bare line endings are
+     * normalized ({@link BareLineEndings#NORMALIZE}).
      */
     public static final SmtpReply BARE_LINE_ENDING =
             SmtpReply.of(554, "5.6.0", "Message contains bare CR or LF; only CRLF line endings are accepted");

@@ -5,10 +5,10 @@ package org.caravan.smtp;
  * with an {@link SmtpReply} body. The session knows syntax and sequencing only; routes decide.
  * {@link #verb()} is what the listener route's choice switches on.
  */
-public sealed interface SmtpRequest permits RcptRequest, MessageRequest, VrfyRequest, ExpnRequest {
+public sealed interface SmtpRequest permits RcptRequest, MessageRequest, VrfyRequest, ExpnRequest, AuthRequest {
 
     SessionInfo session();
 
-    /** RCPT, DATA, VRFY or EXPN. */
+    /** RCPT, DATA, VRFY, EXPN or AUTH. */
     String verb();
 }

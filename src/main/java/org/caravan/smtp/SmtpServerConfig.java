@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param idleTimeout     how long to wait for the next command (RFC 5321 §4.5.3.2: 5 minutes)
  * @param spoolDir        where DATA content is written while the route decides
  * @param maxErrors       bad commands tolerated before 421 and close
+ * @param bareLineEndings a bare CR or LF in DATA or BDAT content refuses the message or is stored as CRLF
+ * @param auth            SMTP AUTH (RFC 4954): whether MAIL needs it, and how failures are slowed down
  * @param listener        which of the three listeners this is (MTA, submission, implicit-TLS submission)
  */
 public record SmtpServerConfig(
@@ -27,6 +29,8 @@ public record SmtpServerConfig(
         Duration idleTimeout,
         Path spoolDir,
         int maxErrors,
+        BareLineEndings bareLineEndings,
+        Auth auth,
         Listener listener) {
 
     /** The listener a session runs on: what the port is for and how TLS starts there. */
@@ -61,6 +65,8 @@ public record SmtpServerConfig(
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(spoolDir, "spoolDir");
+        Objects.requireNonNull(bareLineEndings, "bareLineEndings");
+        Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(listener, "listener");
         if (maxCommandLine < 512) {
             throw new IllegalArgumentException("maxCommandLine must be at least 512 (RFC 5321 §4.5.3.1.4)");
@@ -76,31 +82,89 @@ public record SmtpServerConfig(
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
                 DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_IDLE_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS,
-                Listener.MTA);
+                BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, listener);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withIdleTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, spoolDir, maxErrors, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, v, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, v, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withListener(Listener v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, v);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout,
+                spoolDir, maxErrors, bareLineEndings, auth, v);
     }
 
-    /** The longest line the decoder keeps; the session applies the tighter command-line limit itself. */
+    public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout, spoolDir, maxErrors, v, auth,
+                listener);
+    }
+
+    public SmtpServerConfig withAuth(Auth v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, idleTimeout,
+                spoolDir, maxErrors, bareLineEndings, v, listener);
+    }
+
+    /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */
+    public SmtpServerConfig withAuthRequired(boolean required) {
+        return withAuth(auth.withRequired(required));
+    }
+
+    /**
+     * The longest line the decoder keeps; the session applies the tighter command-line limit itself.
+     * AUTH responses may be 12288 octets long (RFC 4954 §4).
+     */
     public int maxLine() {
-        return Math.max(maxCommandLine, maxTextLine);
+        return Math.max(Math.max(maxCommandLine, maxTextLine), SaslExchange.MAX_RESPONSE_LINE);
+    }
+
+    /**
+     * SMTP AUTH in the session (RFC 4954). A refused AUTH (535) is answered only after a delay
+     * that doubles with each failure in the session, up to a cap, so guessing passwords is slow;
+     * after {@code maxFailures} refusals the session ends with 421.
+     *
+     * @param required        MAIL needs a successful AUTH first (530 5.7.0), for submission listeners
+     * @param maxFailures     refused AUTH attempts per session before 421 and close
+     * @param failureDelay    delay of the first 535; zero answers at once
+     * @param maxFailureDelay the cap of the doubling delay
+     */
+    public record Auth(boolean required, int maxFailures, Duration failureDelay, Duration maxFailureDelay) {
+        public static final int DEFAULT_MAX_FAILURES = 3;
+        public static final Duration DEFAULT_FAILURE_DELAY = Duration.ofSeconds(1);
+        public static final Duration DEFAULT_MAX_FAILURE_DELAY = Duration.ofSeconds(8);
+        public static final Auth DEFAULTS =
+                new Auth(false, DEFAULT_MAX_FAILURES, DEFAULT_FAILURE_DELAY, DEFAULT_MAX_FAILURE_DELAY);
+
+        public Auth {
+            Objects.requireNonNull(failureDelay, "failureDelay");
+            Objects.requireNonNull(maxFailureDelay, "maxFailureDelay");
+            if (maxFailures < 1 || failureDelay.isNegative() || maxFailureDelay.isNegative()) {
+                throw new IllegalArgumentException("auth limits must not be negative, and maxFailures at least 1");
+            }
+        }
+
+        public Auth withRequired(boolean v) {
+            return new Auth(v, maxFailures, failureDelay, maxFailureDelay);
+        }
+
+        /** The delay before answering the {@code failures}-th refusal: doubling, capped. */
+        public Duration delayAfter(int failures) {
+            Duration d = failureDelay;
+            for (int i = 1; i < failures && d.compareTo(maxFailureDelay) < 0; i++) {
+                d = d.multipliedBy(2);
+            }
+            return d.compareTo(maxFailureDelay) > 0 ? maxFailureDelay : d;
+        }
     }
 }

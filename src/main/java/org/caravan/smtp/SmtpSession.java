@@ -3,15 +3,19 @@ package org.caravan.smtp;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.caravan.envelope.QueueIds;
 
 /**
  * The SMTP server state machine of one connection (RFC 5321 §4.1.4 sequencing), free of Netty so
- * it can be tested line by line. It knows syntax and order only: each decision (RCPT, end of DATA,
- * VRFY, EXPN) goes out through {@link Output#decide} and the answer comes back through
- * {@link #onDecision}. At most one decision is outstanding; the caller must not feed lines meanwhile.
+ * it can be tested line by line. It knows syntax and order only: each decision (RCPT, end of DATA
+ * or BDAT LAST, VRFY, EXPN, AUTH credentials) goes out through {@link Output#decide} and the answer
+ * comes back through {@link #onDecision}. At most one decision is outstanding, and while it is, or
+ * while a refused AUTH waits out its delay ({@link #busy()}), the caller must not feed lines.
  * All methods are called from one thread (the connection's event loop).
  */
 public final class SmtpSession {
@@ -43,13 +47,19 @@ public final class SmtpSession {
         default boolean startTls(SmtpReply ready) {
             return false;
         }
+
+        /**
+         * Run {@code task} on the session's thread once {@code delay} has passed, blocking no thread
+         * meanwhile; then resume feeding input (the session is {@link SmtpSession#busy()} until then).
+         */
+        void later(Duration delay, Runnable task);
     }
 
-    /** Where we are in RFC 5321 §3.3 mail transaction terms. */
-    enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, CLOSED }
+    /** Where we are in RFC 5321 §3.3 mail transaction terms; BDAT: between chunks (RFC 3030). */
+    enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, BDAT, CLOSED }
 
     /** The decision we are waiting for, if any. */
-    private enum Pending { NONE, RCPT, MESSAGE, VERIFY }
+    private enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY }
 
     private final SmtpServerConfig config;
     private final String sessionId;
@@ -66,13 +76,24 @@ public final class SmtpSession {
     private int timeoutsWhilePending;
     private MailTransaction txn;
     private String pendingRecipient;
+    /** The message content of the transaction (DATA or BDAT), until the route has answered. */
+    private ContentSpool content;
+    /** Frames DATA text into {@link #content} while in State.DATA. */
     private DataReceiver data;
+    /** BDAT chunks: the one being received, and a failure repeated to the rest of its transaction. */
+    private final BdatChunks chunks = new BdatChunks();
     /** The channel is encrypted (STARTTLS done, or implicit TLS): RFC 3207, RFC 8314. */
     private boolean tls;
     /** STARTTLS was answered 220 and the handshake has not finished: input now is plaintext injection. */
     private boolean awaitingHandshake;
     /** The authorization identity after a successful AUTH (RFC 4954), else null. */
     private String authenticatedUser;
+    /** The AUTH exchange waiting for the client's next response line, else null. */
+    private SaslExchange sasl;
+    /** The user name of the credentials policy is checking. */
+    private String authCandidate;
+    /** Refused AUTH attempts in this session. */
+    private int authFailures;
 
     public SmtpSession(SmtpServerConfig config, String sessionId, InetSocketAddress client,
             InetSocketAddress local, Output out, Clock clock) {
@@ -89,12 +110,23 @@ public final class SmtpSession {
         out.reply(SmtpReply.of(220, null, config.hostname() + " ESMTP Caravan"));
     }
 
+    /** A route decision is outstanding: the next reply from the route answers it. */
     public boolean awaitingDecision() {
+        return pending != Pending.NONE && pending != Pending.AUTH_DELAY;
+    }
+
+    /** No line may be fed now: a decision is outstanding or a refused AUTH waits out its delay. */
+    public boolean busy() {
         return pending != Pending.NONE;
     }
 
     public boolean isClosed() {
         return state == State.CLOSED;
+    }
+
+    /** The session answered 354: DATA text lines follow (the decoder frames them as text, not commands). */
+    public boolean expectsDataLines() {
+        return state == State.DATA;
     }
 
     State state() {
@@ -116,10 +148,18 @@ public final class SmtpSession {
             LOG.debug("Session {}: discarding a line sent in plaintext after STARTTLS", sessionId);
             return;
         }
+        if (chunks.receiving()) {
+            throw new IllegalStateException("line fed inside a BDAT chunk");
+        }
         if (state == State.DATA) {
             if (data.onLine(line)) {
-                endOfData();
+                data = null;
+                endOfContent();
             }
+            return;
+        }
+        if (sasl != null) {
+            authResponse(line);
             return;
         }
         if (line.tooLong() || line.wireLength() > config.maxCommandLine()) {
@@ -128,7 +168,36 @@ public final class SmtpSession {
             commandError(SmtpReplies.COMMAND_BARE_LINE_ENDING);
         } else {
             // Command lines are UTF-8 (RFC 6531 §3.3); malformed octets become U+FFFD and fail the syntax checks.
-            new CommandDispatch().run(SmtpCommand.parse(line.asUtf8()));
+            new CommandDispatch(line).run(SmtpCommand.parse(line.asUtf8()));
+        }
+    }
+
+    /** A piece of the BDAT chunk announced by the last command line (RFC 3030 §2). */
+    public void onChunk(SmtpChunk piece) {
+        if (pending != Pending.NONE) {
+            throw new IllegalStateException("chunk fed while a decision is outstanding");
+        }
+        if (state == State.CLOSED || awaitingHandshake) {
+            return; // after STARTTLS: a chunk the decoder framed from plaintext, like the lines in onLine
+        }
+        BdatChunks.Ended ended = chunks.take(piece, content);
+        if (ended == null) {
+            return;
+        }
+        if (ended.refusal() != null) {
+            replyTo(ended.refusal()); // the chunk was read and discarded first (RFC 3030 §2)
+        } else if (ended.command().last()) {
+            endOfContent();
+        } else if (content.outcome() == ContentSpool.Outcome.TOO_BIG
+                || content.outcome() == ContentSpool.Outcome.IO_ERROR) {
+            // Failed now, not at LAST: storing has stopped and the client must stop sending
+            // (RFC 3030 §2). A bare CR/LF is reported after LAST, like DATA's after CRLF.CRLF.
+            SmtpReply failure = content.outcome().refusal();
+            resetTransaction();
+            chunks.failed(failure);
+            out.reply(failure);
+        } else {
+            out.reply(SmtpReplies.chunkReceived(ended.command().chunkSize()));
         }
     }
 
@@ -146,11 +215,21 @@ public final class SmtpSession {
                 pendingRecipient = null;
                 break;
             case MESSAGE:
-                data.discard(); // the route has made the message durable (or refused it)
-                data = null;
+                content.discard(); // the route has made the message durable (or refused it)
+                content = null;
                 resetTransaction();
                 break;
             case VERIFY:
+                break;
+            case AUTH:
+                String user = authCandidate;
+                authCandidate = null;
+                if (reply.code() == 235) {
+                    authenticatedUser = user;
+                } else if (!reply.isPositive()) {
+                    authRefused(reply); // answers after the delay, or with 421
+                    return;
+                }
                 break;
             default:
                 throw new IllegalStateException("no decision outstanding");
@@ -193,29 +272,94 @@ public final class SmtpSession {
 
     /** The connection is gone: nothing of an unfinished message may stay behind. */
     public void onDisconnect() {
-        if (data != null) {
+        if (content != null) {
             // Also when the route still holds the MessageRequest: without a 250 the client will
             // send again, and an open reader keeps working on a deleted file (POSIX).
-            data.discard();
-            data = null;
+            content.discard();
+            content = null;
         }
         state = State.CLOSED;
     }
 
     private void close() {
-        if (data != null && pending != Pending.MESSAGE) {
-            data.discard();
-            data = null;
+        if (content != null && pending != Pending.MESSAGE) {
+            content.discard();
+            content = null;
         }
         state = State.CLOSED;
         out.close();
+    }
+
+    /** One response line of an AUTH exchange: a secret, never logged or parsed as a command. */
+    private void authResponse(SmtpLine line) {
+        SaslExchange exchange = sasl;
+        sasl = null;
+        if (line.tooLong() || line.wireLength() > Math.max(SaslExchange.MAX_RESPONSE_LINE, config.maxCommandLine())) {
+            commandError(SmtpReplies.AUTH_LINE_TOO_LONG); // RFC 4954 §6: 500 5.5.6
+        } else if (line.hasBareCrOrLf()) {
+            replyTo(SmtpReplies.AUTH_BAD_RESPONSE);
+        } else {
+            authStep(exchange, exchange.respond(line.asUtf8()));
+        }
+    }
+
+    private void authStep(SaslExchange exchange, SaslExchange.Step step) {
+        if (step instanceof SaslExchange.Challenge c) {
+            sasl = exchange;
+            out.reply(SmtpReply.of(334, null, c.base64())); // RFC 4954 §4: "334" SP [base64]
+        } else if (step instanceof SaslExchange.Credentials c) {
+            authCandidate = c.username();
+            pending = Pending.AUTH;
+            out.decide(new AuthRequest(info(), c.mechanism(), c.username(), c.password()));
+        } else if (step instanceof SaslExchange.Failed f) {
+            if (f.reply().code() == 535) {
+                authRefused(f.reply()); // e.g. PLAIN acting for someone else: a failed attempt like any
+            } else {
+                replyTo(f.reply());
+            }
+        }
+    }
+
+    /**
+     * A refused AUTH counts towards the session's limit; a 535 is answered only after a delay that
+     * doubles with each failure, so a password guesser gets few tries per minute. The delay holds
+     * no thread: the session stays busy (pipelined input waits) until {@link Output#later} fires.
+     */
+    private void authRefused(SmtpReply reply) {
+        authFailures++;
+        SmtpReply answer = authFailures >= config.auth().maxFailures() ? SmtpReplies.TOO_MANY_AUTH_FAILURES : reply;
+        Duration delay = reply.code() == 535 ? config.auth().delayAfter(authFailures) : Duration.ZERO;
+        if (delay.isZero()) {
+            answerAuth(answer);
+            return;
+        }
+        pending = Pending.AUTH_DELAY;
+        out.later(delay, () -> {
+            if (pending == Pending.AUTH_DELAY && state != State.CLOSED) {
+                pending = Pending.NONE;
+                answerAuth(answer);
+            }
+        });
+    }
+
+    private void answerAuth(SmtpReply reply) {
+        out.reply(reply);
+        if (reply.code() == 421) {
+            close(); // RFC 5321 §3.8
+        }
     }
 
     private SessionInfo info() {
         return new SessionInfo(sessionId, client, local, helo, esmtp, tls, authenticatedUser);
     }
 
+    /** Ends the transaction (RFC 5321 §4.1.1.5 RSET, a new EHLO, after the end of content). */
     private void resetTransaction() {
+        if (content != null) {
+            content.discard(); // e.g. RSET between BDAT chunks clears what was sent (RFC 3030 §2)
+            content = null;
+        }
+        chunks.reset();
         txn = null;
         state = state == State.CONNECTED ? State.CONNECTED : State.GREETED;
     }
@@ -240,28 +384,66 @@ public final class SmtpSession {
         }
     }
 
-    private void endOfData() {
-        SmtpReply refusal = data.finish().refusal(); // a bare CR/LF is refused without asking the route
+    /** End of DATA or BDAT LAST: the same decision for both. */
+    private void endOfContent() {
+        SmtpReply refusal = content.finish().refusal(); // a bare CR/LF is refused without asking the route
         if (refusal != null) {
-            data.discard();
-            data = null;
             resetTransaction();
             out.reply(refusal);
             return;
         }
         pending = Pending.MESSAGE;
         out.decide(new MessageRequest(info(), txn.queueId(), txn.sender(), txn.recipients(), txn.mailParams(),
-                txn.rcptParams(), data.file(), data.size(), data.receivedCount()));
+                txn.rcptParams(), content.file(), content.size(), content.receivedCount()));
+    }
+
+    /**
+     * RFC 3848 / RFC 6531 §3.7.3 "with" protocol names: S for TLS, A for AUTH (ESMTPSA,
+     * UTF8SMTPA ...). Plain SMTP (HELO) has no such variants.
+     */
+    private String protocol() {
+        if (!esmtp) {
+            return "SMTP";
+        }
+        return (txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP") + (tls ? "S" : "") + (authenticatedUser != null ? "A" : "");
+    }
+
+    /** Opens the spool file of this transaction's content, our Received header first; false when it failed. */
+    private boolean openContent() {
+        if (content != null) {
+            content.discard(); // left by a transaction that ended without RSET (e.g. after STARTTLS)
+            content = null;
+        }
+        String queueId = QueueIds.next();
+        txn.queueId(queueId);
+        List<String> rcpts = txn.recipients();
+        String header = ReceivedHeader.build(helo, client, config.hostname(), protocol(), queueId,
+                rcpts.size() == 1 ? rcpts.get(0) : null, ZonedDateTime.now(clock));
+        try {
+            content = ContentSpool.open(config.spoolDir().resolve(queueId + ".eml"), header, config.maxMessageSize(),
+                    config.bareLineEndings());
+            return true;
+        } catch (IOException e) {
+            LOG.warn("Cannot open spool file in {}: {}", config.spoolDir(), e.toString());
+            return false;
+        }
     }
 
     /** One command in command state; each method is one verb of RFC 5321 §4.1.1. */
     private final class CommandDispatch {
+        private final SmtpLine line;
+
+        CommandDispatch(SmtpLine line) {
+            this.line = line;
+        }
+
         void run(SmtpCommand cmd) {
             switch (cmd.verb()) {
                 case HELO, EHLO -> hello(cmd);
                 case MAIL -> mail(cmd.argument());
                 case RCPT -> rcpt(cmd.argument());
                 case DATA -> data(cmd.argument());
+                case BDAT -> bdat();
                 case RSET -> noArgument(cmd, () -> {
                     resetTransaction();
                     out.reply(SmtpReplies.OK);
@@ -274,6 +456,7 @@ public final class SmtpSession {
                 case HELP -> out.reply(SmtpReplies.HELP);
                 case VRFY, EXPN -> verify(cmd);
                 case STARTTLS -> startTls(cmd);
+                case AUTH -> auth(cmd.argument());
                 case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
                 default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN, AUTH ...
             }
@@ -296,7 +479,7 @@ public final class SmtpSession {
             }
             helo = name;
             esmtp = cmd.verb() == SmtpCommand.Verb.EHLO;
-            txn = null;
+            resetTransaction();
             state = State.GREETED;
             out.reply(esmtp ? SmtpReplies.ehlo(config.hostname(), ehloKeywords()) : SmtpReplies.helo(config.hostname()));
         }
@@ -310,8 +493,15 @@ public final class SmtpSession {
             k.add("DSN");                                 // RFC 3461
             k.add("ENHANCEDSTATUSCODES");                 // RFC 2034
             k.add("SMTPUTF8");                            // RFC 6531
+            k.add("CHUNKING");                            // RFC 3030 BDAT
+            // Not BINARYMIME (RFC 3030 §3): binary content has bare CR and LF octets, which our
+            // store-and-forward path refuses (or normalizes, corrupting it); it would need that off.
             if (!tls && out.tlsAvailable()) {
                 k.add("STARTTLS");                        // RFC 3207; never again once under TLS (§4.2)
+            }
+            if (tls && authenticatedUser == null) {
+                // RFC 4954 §3; PLAIN and LOGIN send the password as it is, so only under TLS (§4)
+                k.add("AUTH " + String.join(" ", SaslExchange.MECHANISMS));
             }
             return k;
         }
@@ -325,18 +515,33 @@ public final class SmtpSession {
                 commandError(SmtpReplies.NESTED_MAIL);
                 return;
             }
+            if (config.auth().required() && authenticatedUser == null) {
+                out.reply(SmtpReplies.AUTH_REQUIRED); // RFC 4954 §6, submission (RFC 6409 §4.3)
+                return;
+            }
             EnvelopeArguments.Checked<EnvelopeArguments.Mail> m =
                     EnvelopeArguments.mail(arg, esmtp, config.maxMessageSize());
             if (m.error() != null) {
                 replyTo(m.error());
                 return;
             }
-            txn = new MailTransaction(m.value().sender(), m.value().params(), m.value().smtpUtf8());
+            Map<String, String> params = m.value().params();
+            if (params.containsKey("AUTH") && authenticatedUser == null) {
+                // RFC 4954 §5: from a client we have not authenticated, AUTH=<> whatever it said
+                params = new LinkedHashMap<>(params);
+                params.put("AUTH", "<>");
+            }
+            txn = new MailTransaction(m.value().sender(), params, m.value().smtpUtf8());
+            chunks.reset(); // a new transaction: BDATs of a failed one are no longer answered with its error
             state = State.MAIL;
             out.reply(SmtpReplies.SENDER_OK);
         }
 
         private void rcpt(String arg) {
+            if (state == State.BDAT) {
+                commandError(SmtpReplies.BAD_SEQUENCE); // the content has begun: the envelope is fixed
+                return;
+            }
             if (state != State.MAIL && state != State.RCPT) {
                 commandError(state == State.CONNECTED ? SmtpReplies.HELO_FIRST : SmtpReplies.MAIL_FIRST);
                 return;
@@ -361,28 +566,56 @@ public final class SmtpSession {
                 commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
                 return;
             }
-            if (state != State.RCPT) {
-                commandError(switch (state) {
-                    case CONNECTED -> SmtpReplies.HELO_FIRST;
-                    case GREETED -> SmtpReplies.MAIL_FIRST;
-                    default -> txn.rcptAttempts() > 0 ? SmtpReplies.NO_VALID_RECIPIENTS : SmtpReplies.RCPT_FIRST;
-                });
+            SmtpReply refusal = contentRefusal();
+            if (refusal == null && state == State.BDAT) {
+                refusal = SmtpReplies.DATA_AFTER_BDAT;
+            }
+            if (refusal != null) {
+                commandError(refusal);
                 return;
             }
-            String queueId = QueueIds.next();
-            txn.queueId(queueId);
-            List<String> rcpts = txn.recipients();
-            String header = ReceivedHeader.build(helo, client, config.hostname(), protocol(), queueId,
-                    rcpts.size() == 1 ? rcpts.get(0) : null, ZonedDateTime.now(clock));
-            try {
-                data = DataReceiver.open(config.spoolDir().resolve(queueId + ".eml"), header, config.maxMessageSize());
-            } catch (IOException e) {
-                LOG.warn("Cannot open spool file in {}: {}", config.spoolDir(), e.toString());
+            if (!openContent()) {
                 out.reply(SmtpReplies.LOCAL_ERROR);
                 return;
             }
+            data = new DataReceiver(content);
             state = State.DATA;
             out.reply(SmtpReplies.START_MAIL_INPUT);
+        }
+
+        /**
+         * BDAT (RFC 3030 §2). Its chunk follows the line whatever we answer: the decoder already
+         * frames it, and a refusal is given once it has been read and discarded.
+         */
+        private void bdat() {
+            BdatCommand cmd = BdatCommand.parse(line.content());
+            if (cmd == null) {
+                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS); // not framed as BDAT: no chunk follows
+                return;
+            }
+            SmtpReply refusal = chunks.failure() != null ? chunks.failure() : contentRefusal();
+            if (refusal == null && state == State.RCPT) {
+                if (openContent()) {
+                    state = State.BDAT;
+                } else {
+                    // Refuse the whole transaction, not just this chunk: a later chunk must not
+                    // start a message that lacks this one.
+                    resetTransaction();
+                    chunks.failed(SmtpReplies.LOCAL_ERROR);
+                    refusal = SmtpReplies.LOCAL_ERROR;
+                }
+            }
+            chunks.begin(cmd, refusal);
+        }
+
+        /** Why message content cannot start now (RFC 5321 §4.1.4, §3.3), or null; the same for DATA and BDAT. */
+        private SmtpReply contentRefusal() {
+            return switch (state) {
+                case CONNECTED -> SmtpReplies.HELO_FIRST;
+                case GREETED -> SmtpReplies.MAIL_FIRST; // also after BDAT LAST (RFC 3030 §2: 503)
+                case MAIL -> txn.rcptAttempts() > 0 ? SmtpReplies.NO_VALID_RECIPIENTS : SmtpReplies.RCPT_FIRST;
+                default -> null;
+            };
         }
 
         private void verify(SmtpCommand cmd) {
@@ -416,13 +649,40 @@ public final class SmtpSession {
             }
         }
 
-        /** RFC 3848 / RFC 6531 §3.7.3 "with" protocol names: "S" when the channel is under TLS. */
-        private String protocol() {
-            if (!esmtp) {
-                return "SMTP";
+
+        /**
+         * RFC 4954 §4: PLAIN and LOGIN, only under TLS, once per session, outside a mail transaction.
+         * The argument is the mechanism and an optional initial response.
+         */
+        private void auth(String arg) {
+            if (state == State.CONNECTED || !esmtp) {
+                commandError(state == State.CONNECTED ? SmtpReplies.HELO_FIRST : SmtpReplies.EHLO_FIRST);
+                return;
             }
-            String base = txn.smtpUtf8() ? "UTF8SMTP" : "ESMTP";
-            return tls ? base + "S" : base;
+            if (authenticatedUser != null) {
+                commandError(SmtpReplies.ALREADY_AUTHENTICATED);
+                return;
+            }
+            if (state != State.GREETED) {
+                commandError(SmtpReplies.AUTH_IN_TRANSACTION);
+                return;
+            }
+            String[] words = arg.split(" ", -1);
+            if (arg.isEmpty() || words.length > 2 || words[0].isEmpty() || (words.length == 2 && words[1].isEmpty())) {
+                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+                return;
+            }
+            SaslExchange exchange = SaslExchange.of(words[0]);
+            if (exchange == null) {
+                commandError(SmtpReplies.AUTH_MECHANISM_UNKNOWN);
+                return;
+            }
+            if (!tls) {
+                out.reply(SmtpReplies.AUTH_ENCRYPTION_REQUIRED);
+                return;
+            }
+            authStep(exchange, exchange.start(words.length == 2 ? words[1] : null));
         }
+
     }
 }

@@ -21,20 +21,25 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adapts {@link SmtpSession} to Netty. Inbound {@link SmtpLine}s are queued and fed to the session
- * one by one; a decision is fired downstream as an {@link SmtpRequest} (camel-netty's
- * ServerChannelHandler makes it one exchange) and the route's answer comes back as an outbound
+ * Adapts {@link SmtpSession} to Netty. Inbound {@link SmtpInput}s (lines, BDAT chunk pieces) are
+ * queued and fed to the session one by one; a decision is fired downstream as an
+ * {@link SmtpRequest} (camel-netty's ServerChannelHandler makes it one exchange) and the route's answer comes back as an outbound
  * write of an {@link SmtpReply} (or a Throwable when the route failed), which is intercepted here.
  * Input arriving while a decision is outstanding waits in the queue, so pipelined replies
  * (RFC 2920) stay in order; reading pauses when the queue is long, so memory stays bounded.
- * Everything runs on the channel's event loop.
+ * After a DATA line the {@link SmtpLineDecoder} waits to learn whether text lines follow; it is
+ * told once the session has handled that line, and reading pauses meanwhile.
+ * Everything runs on the channel's event loop; a delayed reply (a refused AUTH) is a task scheduled
+ * on it, so waiting holds no thread.
  *
  * <p>TLS: after STARTTLS (RFC 3207) an {@link SslHandler} goes first in the pipeline and the line
  * decoder is replaced by a fresh one, so octets the client pipelined after STARTTLS in plaintext
@@ -53,7 +58,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private final SmtpServerConfig config;
     /** The server's TLS context, or null when this listener offers no TLS. */
     private final SslContext tls;
-    private final ArrayDeque<SmtpLine> queue = new ArrayDeque<>();
+    private final ArrayDeque<SmtpInput> queue = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private SmtpSession session;
     private long queuedBytes;
@@ -63,6 +68,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private boolean unflushed;
     private ChannelPromise answerPromise;
     private boolean handshakeDone;
+    private SmtpInput lastFed;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
         this(config, null);
@@ -95,17 +101,17 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof SmtpLine line)) {
+        if (!(msg instanceof SmtpInput input)) {
             ctx.fireChannelRead(msg);
             return;
         }
         if (closed || session == null) {
             return;
         }
-        queue.add(line);
-        queuedBytes += line.content().length;
+        queue.add(input);
+        queuedBytes += input.content().length;
         drain();
-        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES)) {
+        if (!readPaused && (queue.size() > PAUSE_LINES || queuedBytes > PAUSE_BYTES || decoderWaits())) {
             readPaused = true;
             ctx.channel().config().setAutoRead(false);
         }
@@ -146,6 +152,8 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             return;
         }
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            // Netty's SslHandler says the channel is encrypted (after STARTTLS, or at connect for
+            // implicit TLS), or that the handshake failed.
             onHandshake(ctx, handshake);
         }
         ctx.fireUserEventTriggered(evt);
@@ -264,6 +272,19 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         return true;
     }
 
+    @Override
+    public void later(Duration delay, Runnable task) {
+        flushIfNeeded();
+        ctx.executor().schedule(() -> {
+            if (closed) {
+                return; // the client left meanwhile
+            }
+            task.run();
+            drain(); // input that waited during the delay
+            flushIfNeeded();
+        }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     // --- internals ----------------------------------------------------------------------
 
     private void answer(SmtpReply reply, ChannelPromise promise) {
@@ -287,18 +308,39 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         }
         draining = true;
         try {
-            while (!closed && !session.awaitingDecision() && !queue.isEmpty()) {
-                SmtpLine line = queue.poll();
-                queuedBytes -= line.content().length;
-                session.onLine(line);
+            while (!closed && !session.busy() && !queue.isEmpty()) {
+                SmtpInput input = queue.poll();
+                queuedBytes -= input.content().length;
+                lastFed = input;
+                if (input instanceof SmtpLine line) {
+                    session.onLine(line);
+                } else {
+                    session.onChunk((SmtpChunk) input);
+                }
             }
         } finally {
             draining = false;
         }
-        if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && !closed) {
+        SmtpLineDecoder decoder = decoder();
+        if (decoder != null && decoder.stoppedAt(lastFed) && !session.awaitingDecision() && !closed) {
+            // The DATA line the decoder stopped at has been handled: let it frame what follows.
+            decoder.resume(session.expectsDataLines());
+        }
+        if (readPaused && queue.size() <= PAUSE_LINES / 2 && queuedBytes <= PAUSE_BYTES / 2 && !decoderWaits()
+                && !closed) {
             readPaused = false;
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    private boolean decoderWaits() {
+        SmtpLineDecoder decoder = decoder();
+        return decoder != null && decoder.awaitingVerdict();
+    }
+
+    /** Looked up each time: the pipeline may change (e.g. TLS); absent in some tests. */
+    private SmtpLineDecoder decoder() {
+        return ctx.pipeline().get(SmtpLineDecoder.class);
     }
 
     private static InetSocketAddress inet(java.net.SocketAddress a) {

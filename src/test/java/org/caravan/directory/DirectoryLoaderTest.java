@@ -7,8 +7,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.caravan.relay.NextHop;
+import org.caravan.relay.TlsPolicy;
+import org.caravan.relay.TransportEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +60,7 @@ class DirectoryLoaderTest {
                   - example.test
                 mailboxes:
                   - address: Bob@Example.Test
-                    password: "$2a$10$abc"
+                    password: "$2a$10$YFygSYF2xRwyUdkRgsBnpeN0z9zd2S5nWZqvRDMvb4zoMTTHXuOxq"
                 transport:
                   a.test: mx.a.test
                   b.test: "mx.b.test:2525"
@@ -65,14 +68,80 @@ class DirectoryLoaderTest {
                   d.test: "[ipv6:2001:db8::1]:587"
                   e.test: "192.0.2.7:2526"
                 """));
-        assertThat(d.mailbox("bob@example.test").orElseThrow().passwordHash()).isEqualTo("$2a$10$abc");
+        assertThat(d.mailbox("bob@example.test").orElseThrow().passwordHash())
+                .isEqualTo("$2a$10$YFygSYF2xRwyUdkRgsBnpeN0z9zd2S5nWZqvRDMvb4zoMTTHXuOxq");
         assertThat(d.mailbox("bob@example.test").orElseThrow().toString()).doesNotContain("$2a$");
-        assertThat(d.transport("a.test")).contains(new NextHop("mx.a.test", 25, true));
-        assertThat(d.transport("b.test")).contains(new NextHop("mx.b.test", 2525, true));
-        assertThat(d.transport("c.test")).contains(new NextHop("mail.c.test", 25, false));
-        assertThat(d.transport("d.test")).contains(new NextHop("2001:db8::1", 587, false));
+        assertThat(d.transport("a.test").map(TransportEntry::nextHop)).contains(new NextHop("mx.a.test", 25, true));
+        assertThat(d.transport("b.test").map(TransportEntry::nextHop)).contains(new NextHop("mx.b.test", 2525, true));
+        assertThat(d.transport("c.test").map(TransportEntry::nextHop)).contains(new NextHop("mail.c.test", 25, false));
+        assertThat(d.transport("d.test").map(TransportEntry::nextHop)).contains(new NextHop("2001:db8::1", 587, false));
         // An address is never an MX name (RFC 1123 §2.1), brackets or not.
-        assertThat(d.transport("e.test")).contains(new NextHop("192.0.2.7", 2526, false));
+        assertThat(d.transport("e.test").map(TransportEntry::nextHop)).contains(new NextHop("192.0.2.7", 2526, false));
+    }
+
+    @Test
+    void transportEntriesMayCarryATlsPolicy() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains: [example.test]
+                transport:
+                  plain.test: "[mx.plain.test]:25"
+                  bank.test: { nexthop: "[mx.bank.test]:25", tls: encrypt }
+                  secure.test:
+                    tls: Verify
+                  legacy.test:
+                    nexthop: mx.legacy.test
+                    tls: none
+                """));
+        assertThat(d.transport("plain.test")).contains(TransportEntry.of(new NextHop("mx.plain.test", 25, false)));
+        assertThat(d.transport("bank.test"))
+                .contains(new TransportEntry(new NextHop("mx.bank.test", 25, false), TlsPolicy.ENCRYPT));
+        assertThat(d.transport("secure.test")).contains(new TransportEntry(null, TlsPolicy.VERIFY));
+        assertThat(d.transport("legacy.test"))
+                .contains(new TransportEntry(new NextHop("mx.legacy.test", 25, true), TlsPolicy.NONE));
+    }
+
+    @Test
+    void badTransportTlsEntriesNameTheirLine() throws IOException {
+        assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    tls: required\n")
+                .getMessage()).contains(":4: 'tls' must be none, may, encrypt or verify, not 'required'");
+        assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: { tls: [encrypt] }\n")
+                .getMessage()).contains(":3: 'tls': expected a single value");
+        assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: x\n    tsl: encrypt\n")
+                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [nexthop, tls])");
+        assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: {}\n")
+                .getMessage()).contains(":3: transport for 'bank.test' is empty (expected 'nexthop' and/or 'tls')");
+        assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: \"[bad\"\n")
+                .getMessage()).contains(":4: next hop '[bad': missing ']'");
+        assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    tls:\n")
+                .getMessage()).contains(":4: 'tls': expected a single value");
+    }
+
+    @Test
+    void aPasswordThatIsNotABcryptHashNamesItsLineButNotTheValue() throws IOException {
+        for (String bad : List.of("hunter2", "$2a$10$abc", "$2x$10$YFygSYF2xRwyUdkRgsBnpeN0z9zd2S5nWZqvRDMvb4zoMTTHXuOxq",
+                "$2a$03$YFygSYF2xRwyUdkRgsBnpeN0z9zd2S5nWZqvRDMvb4zoMTTHXuOxq", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=")) {
+            DirectoryException e = failure("domains: [example.test]\nmailboxes:\n  - address: alice@example.test\n"
+                    + "    name: Alice\n    password: \"" + bad + "\"\n");
+            assertThat(e.line()).as(bad).isEqualTo(5);
+            assertThat(e.getMessage()).as(bad)
+                    .contains(":5: 'password' of 'alice@example.test' is not a bcrypt hash")
+                    .contains("hash-password")
+                    .doesNotContain(bad);
+        }
+    }
+
+    @Test
+    void everyBcryptVariantIsAccepted() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains: [example.test]
+                mailboxes:
+                  - address: a@example.test
+                    password: $2y$04$bbl7HTfqigEhbWS6LeXNgOLZKPHA1ejzDf1sTsHf3xZ6cYfIZZoHK
+                  - address: b@example.test
+                    password: '$2b$04$DdfYlKuUDQXw7rzi7p.eMehdkALTqtKIN7N9lqTVhjhvrwVp3c4fy'
+                """));
+        assertThat(d.mailbox("a@example.test").orElseThrow().passwordHash()).startsWith("$2y$04$");
+        assertThat(d.mailbox("b@example.test").orElseThrow().passwordHash()).startsWith("$2b$04$");
     }
 
     @Test

@@ -102,16 +102,16 @@ class DeliveryLogTest {
             String delay = "delay=\\d+\\.\\d\\d";
             // The bounce for refused@far.test goes to the remote sender through the smarthost.
             Pattern bounceLine = Pattern.compile("queue_id=(?!" + id + " )\\S+ to=<sender@client\\.test> relay="
-                    + relay + " " + delay + " dsn=2\\.0\\.0 status=sent \\(250 2\\.0\\.0 Ok: queued downstream\\)");
+                    + relay + " tls=no " + delay + " dsn=2\\.0\\.0 status=sent \\(250 2\\.0\\.0 Ok: queued downstream\\)");
             await().atMost(Duration.ofSeconds(20)).until(() -> linesOf(id).size() >= 3
                     && lines().stream().anyMatch(l -> bounceLine.matcher(l).matches()));
             assertThat(lineFor(id, "alice@example.test")).matches("queue_id=" + id
                     + " to=<alice@example\\.test> relay=local " + delay + " dsn=2\\.0\\.0 status=sent \\(250 .*\\)");
             assertThat(lineFor(id, "ok@far.test")).matches("queue_id=" + id
-                    + " to=<ok@far\\.test> relay=" + relay + " " + delay
+                    + " to=<ok@far\\.test> relay=" + relay + " tls=no " + delay
                     + " dsn=2\\.0\\.0 status=sent \\(250 2\\.0\\.0 Ok: queued downstream\\)");
             assertThat(lineFor(id, "refused@far.test")).matches("queue_id=" + id
-                    + " to=<refused@far\\.test> relay=" + relay + " " + delay
+                    + " to=<refused@far\\.test> relay=" + relay + " tls=no " + delay
                     + " dsn=5\\.1\\.1 status=bounced \\(550 5\\.1\\.1 No such user here\\)");
             assertThat(nextHop.messages()).extracting(ScriptedSmtpServer.Received::mailFrom)
                     .containsExactlyInAnyOrder("sender@client.test", "");

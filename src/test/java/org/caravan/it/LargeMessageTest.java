@@ -50,7 +50,7 @@ class LargeMessageTest {
                 s.expect("250");
                 s.send("DATA");
                 s.expect("354");
-                sentBytes = writeContent(s, sent);
+                sentBytes = writeContent(s, sent, ".\r\n");
                 s.expect("250 2.0.0");
                 s.send("QUIT");
                 s.expect("221");
@@ -67,9 +67,56 @@ class LargeMessageTest {
         }
     }
 
-    /** Writes SIZE octets of 76-character lines (plus headers), feeding the digest as it goes. */
-    private static long writeContent(SmtpTranscript session, MessageDigest digest) throws Exception {
-        byte[] header = "Subject: fifty megabytes\r\nFrom: big@client.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** The same, as one 50 MB BDAT LAST chunk (RFC 3030): it streams to the spool file too. */
+    @Test
+    void fiftyMegabyteBdatChunkPassesThroughA256MegabyteHeap() throws Exception {
+        try (ScriptedSmtpServer nextHop = ScriptedSmtpServer.start("8BITMIME", "SIZE 104857600");
+             RouterProcess router = RouterProcess.start(dir, Map.of(
+                     "caravan.relay.smarthost", "127.0.0.1:" + nextHop.port(),
+                     "caravan.smtp.port", String.valueOf(TestRouter.freePort())), "256m")) {
+            MessageDigest sent = MessageDigest.getInstance("SHA-256");
+            long sentBytes;
+            try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", router.smtpPort(), Duration.ofSeconds(120))) {
+                s.expect("220");
+                s.send("EHLO big.client.test");
+                s.expect("250");
+                s.send("MAIL FROM:<big@client.test> SIZE=" + (SIZE + 1024));
+                s.expect("250");
+                s.send("RCPT TO:<someone@far.test>");
+                s.expect("250");
+                s.sendRaw("BDAT " + contentLength() + " LAST\r\n");
+                sentBytes = writeContent(s, sent, "");
+                assertThat(sentBytes).isEqualTo(contentLength());
+                s.expect("250 2.0.0");
+                s.send("QUIT");
+                s.expect("221");
+            }
+
+            await().atMost(Duration.ofSeconds(180)).until(() -> nextHop.messages().size() == 1);
+            byte[] received = nextHop.messages().get(0).content();
+            byte[] tail = Arrays.copyOfRange(received, received.length - (int) sentBytes, received.length);
+            assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(tail)))
+                    .isEqualTo(HexFormat.of().formatHex(sent.digest()));
+            assertThat(router.isAlive()).as("router survived with -Xmx256m").isTrue();
+            assertThat(router.log()).doesNotContain("OutOfMemoryError");
+        }
+    }
+
+    private static final byte[] HEADER =
+            "Subject: fifty megabytes\r\nFrom: big@client.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** Octets {@link #writeContent} writes before its terminator. */
+    private static long contentLength() {
+        long lines = (SIZE - HEADER.length + 77) / 78;
+        return HEADER.length + lines * 78;
+    }
+
+    /**
+     * Writes SIZE octets of 76-character lines (plus headers), feeding the digest as it goes, then
+     * {@code terminator} (".\r\n" for DATA, nothing for BDAT).
+     */
+    private static long writeContent(SmtpTranscript session, MessageDigest digest, String terminator) throws Exception {
+        byte[] header = HEADER;
         long written = 0;
         OutputStream raw = session.rawOutput();
         OutputStream out = new BufferedOutputStream(raw, 1 << 16);
@@ -89,7 +136,7 @@ class LargeMessageTest {
             written += line.length;
             n++;
         }
-        out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.write(terminator.getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return written;
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.caravan.testing.TestDnsServer;
 import org.junit.jupiter.api.AfterEach;
@@ -222,5 +223,36 @@ class NextHopResolverTest {
         assertThat(r.resolve("c.test")).singleElement().satisfies(h -> assertThat(h.port()).isEqualTo(2527));
         assertThat(relays(r.resolve("[127.0.0.9]"))).containsExactly("127.0.0.9[127.0.0.9]:25");
         assertThat(dns.queryCount()).isZero();
+    }
+
+    @Test
+    void everyCandidateCarriesItsDomainsTlsPolicy() throws Exception {
+        dns.mx("bank.test", 10, "mx1.bank.test").mx("bank.test", 20, "mx2.bank.test")
+                .a("mx1.bank.test", "127.0.0.61").a("mx2.bank.test", "127.0.0.62");
+        Map<String, TransportEntry> map = Map.of(
+                "bank.test", new TransportEntry(null, TlsPolicy.ENCRYPT),          // MX as usual, TLS required
+                "partner.test", new TransportEntry(NextHop.parse("127.0.0.70:2570"), TlsPolicy.VERIFY),
+                "plain.test", TransportEntry.of(NextHop.parse("127.0.0.80:2580"))); // default policy
+        NextHopResolver r = new NextHopResolver(d -> Optional.ofNullable(map.get(d)), Optional.empty(),
+                TlsPolicy.MAY, dns.address(), Duration.ofSeconds(2), 25);
+
+        assertThat(r.resolve("bank.test")).extracting(MailHost::relay, MailHost::tls).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("mx1.bank.test[127.0.0.61]:25", TlsPolicy.ENCRYPT),
+                org.assertj.core.groups.Tuple.tuple("mx2.bank.test[127.0.0.62]:25", TlsPolicy.ENCRYPT));
+        assertThat(r.resolve("partner.test")).singleElement().extracting(MailHost::tls).isEqualTo(TlsPolicy.VERIFY);
+        assertThat(r.resolve("plain.test")).singleElement().extracting(MailHost::tls).isEqualTo(TlsPolicy.MAY);
+    }
+
+    @Test
+    void aTlsOnlyEntryKeepsTheSmarthostAndTheDefaultAppliesElsewhere() throws Exception {
+        Map<String, TransportEntry> map = Map.of(".bank.test", new TransportEntry(null, TlsPolicy.ENCRYPT));
+        NextHopResolver r = new NextHopResolver(d -> Optional.ofNullable(map.get(d)),
+                Optional.of(NextHop.parse("127.0.0.40:2540")), TlsPolicy.NONE, dns.address(), Duration.ofSeconds(2), 25);
+
+        assertThat(r.resolve("eu.bank.test")).singleElement().satisfies(h -> {
+            assertThat(h.relay()).isEqualTo("127.0.0.40[127.0.0.40]:2540");
+            assertThat(h.tls()).isEqualTo(TlsPolicy.ENCRYPT);
+        });
+        assertThat(r.resolve("other.test")).singleElement().extracting(MailHost::tls).isEqualTo(TlsPolicy.NONE);
     }
 }

@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import org.caravan.auth.ClientAuthFailures;
+import org.caravan.smtp.SmtpServerConfig;
+import org.caravan.smtp.BareLineEndings;
 import org.junit.jupiter.api.Test;
 
 /** Settings: documented defaults, overrides from whatever source, clear errors for bad values. */
@@ -23,6 +26,7 @@ class SettingsTest {
         assertThat(s.maxReceivedHeaders()).isEqualTo(100);
         assertThat(s.smtpIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(s.relaySmtpPort()).isEqualTo(25);
+        assertThat(s.relayTls()).isEqualTo(org.caravan.relay.TlsPolicy.MAY);
         assertThat(s.hostname()).isNotBlank();
     }
 
@@ -40,6 +44,33 @@ class SettingsTest {
         assertThat(s.embeddedBroker()).isFalse();
         assertThat(s.mailboxDir()).isEqualTo(Path.of("/var/lib/caravan/mailboxes"));
         assertThat(s.maxReceivedHeaders()).isEqualTo(50);
+    }
+
+    @Test
+    void bareLineEndingsAreRejectedByDefaultOrNormalized() {
+        assertThat(Settings.from(key -> null).bareLineEndings()).isEqualTo(BareLineEndings.REJECT);
+        assertThat(Settings.from(Map.of("caravan.smtp.bare-line-endings", "normalize")::get).bareLineEndings())
+                .isEqualTo(BareLineEndings.NORMALIZE);
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.bare-line-endings", "allow")::get))
+                .hasMessageContaining("caravan.smtp.bare-line-endings").hasMessageContaining("[reject, normalize]");
+    }
+
+    @Test
+    void authDefaultsAndOverrides() {
+        Settings d = Settings.from(key -> null);
+        assertThat(d.auth()).isEqualTo(SmtpServerConfig.Auth.DEFAULTS);
+        assertThat(d.authClients()).isEqualTo(ClientAuthFailures.Limits.DEFAULTS);
+        Settings s = Settings.from(Map.of(
+                "caravan.auth.max-failures", "5",
+                "caravan.auth.failure-delay", "0",
+                "caravan.auth.max-failure-delay", "1m",
+                "caravan.auth.client-max-failures", "0",
+                "caravan.auth.client-window", "1h",
+                "caravan.auth.client-penalty", "1d")::get);
+        assertThat(s.auth()).isEqualTo(new SmtpServerConfig.Auth(false, 5, Duration.ZERO, Duration.ofMinutes(1)));
+        assertThat(s.authClients()).isEqualTo(new ClientAuthFailures.Limits(0, Duration.ofHours(1), Duration.ofDays(1)));
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.auth.failure-delay", "soon")::get))
+                .hasMessageContaining("caravan.auth.failure-delay");
     }
 
     @Test
@@ -67,5 +98,13 @@ class SettingsTest {
         assertThat(s.tlsCertFile()).isEqualTo("/etc/caravan/tls/fullchain.pem");
         assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.enabled", "yes")::get))
                 .hasMessage("setting caravan.smtp.enabled must be true or false, got 'yes'");
+    }
+
+    @Test
+    void theOutboundTlsLevelIsOneOfPostfixs() {
+        assertThat(Settings.from(Map.of("caravan.relay.tls", "Encrypt")::get).relayTls())
+                .isEqualTo(org.caravan.relay.TlsPolicy.ENCRYPT);
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.relay.tls", "secure")::get))
+                .hasMessage("setting caravan.relay.tls must be none, may, encrypt or verify, not 'secure'");
     }
 }

@@ -43,6 +43,11 @@ class StartTlsSessionTest {
         }
 
         @Override
+        public void later(java.time.Duration delay, Runnable task) {
+            task.run();
+        }
+
+        @Override
         public boolean tlsAvailable() {
             return tlsAvailable;
         }

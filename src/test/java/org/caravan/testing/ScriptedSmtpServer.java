@@ -23,6 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
 /**
  * A small real-socket SMTP server on 127.0.0.1 (ephemeral port) whose replies are scripted, for
  * testing our SMTP client. Per recipient and per attempt: each RCPT TO for an address takes the
@@ -44,10 +47,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * command lines had already arrived when it was written; {@link #mailReplyDelay} holds the MAIL
  * reply back so that a pipelining client's RCPTs and DATA are seen first. RCPT without an
  * accepted MAIL is answered 503 and DATA without recipients 554, as real servers do.
+ *
+ * <p>STARTTLS (RFC 3207): {@link #offerStartTls()} advertises it and performs it with a test
+ * certificate; the session then restarts (§4.2) and STARTTLS is no longer offered.
+ * {@link #breakTlsHandshake()} answers 220 and then sends no TLS at all (a broken peer or a
+ * meddling middlebox). Each message records the TLS protocol its session used, and the
+ * transcript shows {@code S: <tls TLSv1.3>} where the handshake completed.
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
     /** One finished DATA transaction. */
-    public record Received(String mailFrom, List<String> rcptTo, byte[] wireData, byte[] content) {
+    public record Received(String mailFrom, List<String> rcptTo, byte[] wireData, byte[] content,
+                           String tlsProtocol) {
+        /** Whether the message came over TLS. */
+        public boolean overTls() {
+            return tlsProtocol != null;
+        }
+
         public String contentAsAscii() {
             return new String(content, StandardCharsets.ISO_8859_1);
         }
@@ -85,6 +100,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private volatile long mailReplyDelayMillis;
     private volatile boolean laxData;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile SSLContext tls;
+    private volatile boolean brokenTls;
+    private volatile String startTlsReply = "220 2.0.0 Ready to start TLS";
 
     private ScriptedSmtpServer(List<String> extensions) throws IOException {
         this.extensions = List.copyOf(extensions);
@@ -150,6 +168,29 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return this;
     }
 
+    /** Offers STARTTLS and performs it with a fresh self-signed certificate for "scripted.test". */
+    public ScriptedSmtpServer offerStartTls() {
+        return offerStartTls(TestCertificates.selfSigned("scripted.test").serverContext());
+    }
+
+    /** Offers STARTTLS and performs it with {@code context}'s certificate. */
+    public ScriptedSmtpServer offerStartTls(SSLContext context) {
+        this.tls = context;
+        return this;
+    }
+
+    /** Offers STARTTLS, answers it 220, then writes plain text instead of a TLS handshake and hangs up. */
+    public ScriptedSmtpServer breakTlsHandshake() {
+        this.brokenTls = true;
+        return offerStartTls();
+    }
+
+    /** Offers STARTTLS but answers it with {@code reply} (e.g. "454 4.7.0 TLS not available") and stays in clear. */
+    public ScriptedSmtpServer refuseStartTls(String reply) {
+        this.startTlsReply = reply;
+        return offerStartTls();
+    }
+
     /** Every reply to a command, in order, with what had already arrived when it was written. */
     public List<ReplyPoint> replyPoints() {
         return List.copyOf(replyPoints);
@@ -194,14 +235,17 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         }
     }
 
-    private void session(Socket s) {
-        try (s; java.io.BufferedInputStream in = new java.io.BufferedInputStream(s.getInputStream(), 1 << 16);
-             OutputStream out = s.getOutputStream()) {
+    private void session(Socket plain) {
+        Socket s = plain;
+        try {
             s.setSoTimeout(30_000);
+            java.io.BufferedInputStream in = new java.io.BufferedInputStream(s.getInputStream(), 1 << 16);
+            OutputStream out = s.getOutputStream();
             reply(out, greeting);
             if (!greeting.startsWith("2")) {
                 return;
             }
+            String tlsProtocol = null;
             String from = null;
             List<String> rcpts = new ArrayList<>();
             byte[] line;
@@ -211,7 +255,35 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 transcript.add("C: " + cmd);
                 String verb = cmd.length() >= 4 ? cmd.substring(0, 4).toUpperCase(Locale.ROOT) : cmd.toUpperCase(Locale.ROOT);
                 switch (verb) {
-                    case "EHLO" -> answer(in, cmd, out, ehloReply());
+                    case "EHLO" -> answer(in, cmd, out, ehloReply(tls != null && tlsProtocol == null));
+                    case "STAR" -> {
+                        if (tls == null || tlsProtocol != null || !cmd.equalsIgnoreCase("STARTTLS")) {
+                            answer(in, cmd, out, "502 5.5.1 Command not implemented");
+                            continue;
+                        }
+                        answer(in, cmd, out, startTlsReply);
+                        if (!startTlsReply.startsWith("220")) {
+                            continue;
+                        }
+                        if (brokenTls) {
+                            out.write("this is no TLS handshake\r\n".getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                            transcript.add("S: <no TLS, connection closed>");
+                            return;
+                        }
+                        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(s,
+                                s.getInetAddress().getHostAddress(), s.getPort(), true);
+                        ssl.setUseClientMode(false);
+                        ssl.startHandshake();
+                        s = ssl;
+                        open.add(ssl);
+                        in = new java.io.BufferedInputStream(ssl.getInputStream(), 1 << 16);
+                        out = ssl.getOutputStream();
+                        tlsProtocol = ssl.getSession().getProtocol();
+                        transcript.add("S: <tls " + tlsProtocol + ">");
+                        from = null; // RFC 3207 §4.2: everything from before TLS is forgotten
+                        rcpts = new ArrayList<>();
+                    }
                     case "HELO" -> answer(in, cmd, out, "250 scripted.test");
                     case "MAIL" -> {
                         pause(mailReplyDelayMillis);
@@ -241,7 +313,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             continue;
                         }
                         answer(in, cmd, out, "354 End data with <CR><LF>.<CR><LF>");
-                        if (!readData(in, from, rcpts)) {
+                        if (!readData(in, from, rcpts, tlsProtocol)) {
                             return;
                         }
                         answer(in, ".", out, next(dataScript, "250 2.0.0 Ok: queued"));
@@ -262,20 +334,28 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            // client went away or we dropped it
+            // client went away, we dropped it, or its TLS handshake failed
         } finally {
+            try {
+                s.close();
+                plain.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
             open.remove(s);
+            open.remove(plain);
         }
     }
 
     /** Reads DATA lines up to CRLF.CRLF; records wire bytes and unstuffed content (RFC 5321 §4.5.2). */
-    private boolean readData(InputStream in, String from, List<String> rcpts) throws IOException {
+    private boolean readData(InputStream in, String from, List<String> rcpts, String tlsProtocol) throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         ByteArrayOutputStream content = new ByteArrayOutputStream();
         byte[] line;
         while ((line = readLine(in)) != null) {
             if (line.length == 3 && line[0] == '.' && line[1] == '\r' && line[2] == '\n') {
-                messages.add(new Received(from, List.copyOf(rcpts), wire.toByteArray(), content.toByteArray()));
+                messages.add(new Received(from, List.copyOf(rcpts), wire.toByteArray(), content.toByteArray(),
+                        tlsProtocol));
                 return true;
             }
             wire.write(line);
@@ -301,11 +381,14 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return buf.size() == 0 ? null : buf.toByteArray();
     }
 
-    private String ehloReply() {
+    private String ehloReply(boolean offerTls) {
         List<String> lines = new ArrayList<>();
         lines.add("scripted.test");
         lines.add("ENHANCEDSTATUSCODES");
         lines.addAll(extensions);
+        if (offerTls) {
+            lines.add("STARTTLS");
+        }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
             sb.append(i == lines.size() - 1 ? "250 " : "250-").append(lines.get(i));

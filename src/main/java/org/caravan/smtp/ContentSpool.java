@@ -1,0 +1,204 @@
+package org.caravan.smtp;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The content of one message on its way to the spool file, whatever framed it (DATA lines through
+ * {@link DataReceiver}, BDAT chunks as they are): our Received header first, then the client's
+ * octets. Applies the rules both share: bare CR/LF refused or normalized ({@link BareLineEndings}),
+ * even when the CR and the octet after it arrive in different writes; the SIZE limit (RFC 1870),
+ * storing stops at the first octet beyond it; Received fields counted for loop detection.
+ * After a failure the rest is still taken (the client must reach the end of its content before
+ * the reply) but not stored.
+ */
+final class ContentSpool {
+
+    /** How the content ended; the first failure wins, except a bare CR/LF which always wins. */
+    enum Outcome {
+        OK(null),
+        BARE_LINE_ENDING(SmtpReplies.BARE_LINE_ENDING),
+        LINE_TOO_LONG(SmtpReplies.LINE_TOO_LONG),     // RFC 5321 §4.5.3.1.6
+        TOO_BIG(SmtpReplies.MESSAGE_TOO_BIG),         // RFC 1870 §6.3
+        IO_ERROR(SmtpReplies.LOCAL_ERROR);
+
+        private final SmtpReply refusal;
+
+        Outcome(SmtpReply refusal) {
+            this.refusal = refusal;
+        }
+
+        /** The reply that refuses the message, null when it may go to the route. */
+        SmtpReply refusal() {
+            return refusal;
+        }
+    }
+
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final int BUFFER = 64 * 1024;
+
+    private final Path file;
+    private final long maxSize;
+    private final long headerSize;
+    private final BareLineEndings bareLineEndings;
+    private final ReceivedFieldCounter received = new ReceivedFieldCounter(); // the client's only: its hop count
+    private OutputStream out;
+    private long contentSize;
+    private boolean heldCr; // the last octet written was a CR whose LF may come in the next write
+    private Outcome outcome = Outcome.OK;
+
+    private ContentSpool(Path file, OutputStream out, long headerSize, long maxSize, BareLineEndings bareLineEndings) {
+        this.file = file;
+        this.out = out;
+        this.headerSize = headerSize;
+        this.maxSize = maxSize;
+        this.bareLineEndings = bareLineEndings;
+    }
+
+    /** Creates the spool file and writes our Received header first. fsync is left to the broker. */
+    static ContentSpool open(Path file, String receivedHeader, long maxSize, BareLineEndings bareLineEndings)
+            throws IOException {
+        Files.createDirectories(file.getParent());
+        OutputStream out = new BufferedOutputStream(
+                Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), BUFFER);
+        byte[] header = receivedHeader.getBytes(StandardCharsets.UTF_8);
+        try {
+            out.write(header);
+        } catch (IOException e) {
+            out.close();
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        return new ContentSpool(file, out, header.length, maxSize, bareLineEndings);
+    }
+
+    /** Content octets as the client meant them (DATA already dot-unstuffed). */
+    void write(byte[] b, int off, int len) {
+        int run = off; // start of the octets not yet stored
+        for (int i = off, end = off + len; i < end; i++) {
+            if (outcome == Outcome.BARE_LINE_ENDING) {
+                return; // it wins over everything: nothing more to find or store
+            }
+            byte c = b[i];
+            if (heldCr) {
+                heldCr = false;
+                run = i + 1;
+                if (c == '\n') {
+                    store(CRLF, 0, 2);
+                    continue;
+                }
+                bareLineEnding(); // the held CR was bare; c is looked at below
+                run = i;
+            }
+            if (c == '\r') {
+                store(b, run, i - run);
+                heldCr = true;
+                run = i + 1;
+            } else if (c == '\n') {
+                store(b, run, i - run);
+                bareLineEnding();
+                run = i + 1;
+            }
+        }
+        if (outcome != Outcome.BARE_LINE_ENDING) {
+            store(b, run, off + len - run);
+        }
+    }
+
+    void write(byte[] b) {
+        write(b, 0, b.length);
+    }
+
+    /** Refuses the message (e.g. a DATA line over the length limit) and stops storing. */
+    void fail(Outcome o) {
+        if (outcome == Outcome.OK || o == Outcome.BARE_LINE_ENDING) {
+            outcome = o;
+        }
+        closeQuietly(); // nothing more will be stored
+    }
+
+    /** The outcome so far; more content may still change it. */
+    Outcome outcome() {
+        return outcome;
+    }
+
+    /** The content is complete: a CR left at its very end is bare. Closes the file; a failure to flush is IO_ERROR. */
+    Outcome finish() {
+        if (heldCr) {
+            heldCr = false;
+            bareLineEnding();
+        }
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                outcome = Outcome.IO_ERROR;
+            }
+            out = null;
+        }
+        return outcome;
+    }
+
+    /** Closes and deletes the spool file (refused message, reply received, connection lost). */
+    void discard() {
+        closeQuietly();
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // best effort; a leftover spool file is harmless and named by its queue id
+        }
+    }
+
+    Path file() {
+        return file;
+    }
+
+    long size() {
+        return headerSize + contentSize;
+    }
+
+    int receivedCount() {
+        return received.count();
+    }
+
+    private void bareLineEnding() {
+        if (bareLineEndings == BareLineEndings.NORMALIZE) {
+            store(CRLF, 0, 2);
+        } else {
+            fail(Outcome.BARE_LINE_ENDING);
+        }
+    }
+
+    private void store(byte[] b, int off, int len) {
+        if (len == 0 || outcome != Outcome.OK) {
+            return;
+        }
+        contentSize += len;
+        if (contentSize > maxSize) {
+            fail(Outcome.TOO_BIG);
+            return;
+        }
+        received.update(b, off, len);
+        try {
+            out.write(b, off, len);
+        } catch (IOException e) {
+            fail(Outcome.IO_ERROR);
+        }
+    }
+
+    private void closeQuietly() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // the content is refused or the file deleted anyway
+            }
+            out = null;
+        }
+    }
+}

@@ -1,0 +1,427 @@
+package org.caravan.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SMTP AUTH (RFC 4954) in the state machine alone: every reply, the decision, the delay, the limits. */
+class SmtpSessionAuthTest {
+
+    @TempDir
+    Path spool;
+
+    private final List<SmtpReply> replies = new ArrayList<>();
+    private final List<SmtpRequest> requests = new ArrayList<>();
+    /** Tasks the session scheduled with {@link SmtpSession.Output#later}, not yet run. */
+    private final List<Runnable> timers = new ArrayList<>();
+    private final List<Duration> delays = new ArrayList<>();
+    private boolean closed;
+    private SmtpSession session;
+
+    private final SmtpSession.Output output = new SmtpSession.Output() {
+        @Override
+        public void reply(SmtpReply reply) {
+            replies.add(reply);
+        }
+
+        @Override
+        public void decide(SmtpRequest request) {
+            requests.add(request);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        @Override
+        public void later(Duration delay, Runnable task) {
+            delays.add(delay);
+            timers.add(task);
+        }
+    };
+
+    @BeforeEach
+    void start() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool));
+    }
+
+    private SmtpSession newSession(SmtpServerConfig config) {
+        replies.clear();
+        SmtpSession s = new SmtpSession(config, "s1", new InetSocketAddress("192.0.2.7", 40000),
+                new InetSocketAddress("192.0.2.1", 25), output,
+                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
+        s.start();
+        return s;
+    }
+
+    /** A session over TLS (the handshake is simulated) that has said EHLO. */
+    private void tlsAndEhlo() {
+        session.onTlsEstablished();
+        send("EHLO client.test");
+    }
+
+    private SmtpReply send(String line) {
+        int before = replies.size();
+        session.onLine(SmtpLine.of(line.getBytes(StandardCharsets.UTF_8)));
+        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+    }
+
+    private String code(String line) {
+        SmtpReply r = send(line);
+        return r == null ? "decision" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+    }
+
+    private String wire(String line) {
+        SmtpReply r = send(line);
+        return r == null ? "decision" : r.toWire();
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private AuthRequest lastAuth() {
+        return (AuthRequest) requests.get(requests.size() - 1);
+    }
+
+    private SmtpReply answer(SmtpReply reply) {
+        int before = replies.size();
+        session.onDecision(reply);
+        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+    }
+
+    private void fireTimers() {
+        List<Runnable> due = new ArrayList<>(timers);
+        timers.clear();
+        due.forEach(Runnable::run);
+    }
+
+    @Test
+    void ehloOffersAuthOnlyUnderTlsAndOnlyUntilAuthenticated() {
+        assertThat(send("EHLO client.test").lines()).noneMatch(l -> l.startsWith("AUTH"));
+        tlsAndEhlo();
+        assertThat(replies.get(replies.size() - 1).lines()).contains("AUTH PLAIN LOGIN");
+        send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        assertThat(send("EHLO client.test").lines()).noneMatch(l -> l.startsWith("AUTH"));
+    }
+
+    @Test
+    void withoutTlsAuthIs538AndNoPasswordIsAsked() {
+        send("EHLO client.test");
+        assertThat(wire("AUTH PLAIN " + b64("\0alice@example.test\0secret")))
+                .isEqualTo("538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+        assertThat(code("AUTH LOGIN")).isEqualTo("538 5.7.11");
+        assertThat(requests).isEmpty();
+        assertThat(session.busy()).isFalse();
+    }
+
+    @Test
+    void plainWithInitialResponse() {
+        tlsAndEhlo();
+        assertThat(code("AUTH PLAIN " + b64("\0alice@example.test\0s3cret"))).isEqualTo("decision");
+        AuthRequest r = lastAuth();
+        assertThat(r.verb()).isEqualTo("AUTH");
+        assertThat(r.mechanism()).isEqualTo("PLAIN");
+        assertThat(r.username()).isEqualTo("alice@example.test");
+        assertThat(r.password()).isEqualTo("s3cret");
+        assertThat(r.session().tls()).isTrue();
+        assertThat(r.session().authenticatedUser()).isNull();
+        assertThat(r.toString()).doesNotContain("s3cret");
+        assertThat(session.awaitingDecision()).isTrue();
+        assertThat(answer(SmtpReplies.AUTH_SUCCESSFUL).toWire()).isEqualTo("235 2.7.0 Authentication successful\r\n");
+        send("MAIL FROM:<alice@example.test>");
+        send("RCPT TO:<bob@far.test>");
+        assertThat(((RcptRequest) requests.get(requests.size() - 1)).session().authenticatedUser())
+                .isEqualTo("alice@example.test");
+    }
+
+    @Test
+    void plainWithoutInitialResponseGetsAnEmptyChallenge() {
+        tlsAndEhlo();
+        assertThat(wire("auth plain")).isEqualTo("334 \r\n");
+        assertThat(code(b64("alice@example.test\0alice@example.test\0pw"))).isEqualTo("decision");
+        assertThat(lastAuth().username()).isEqualTo("alice@example.test");
+        assertThat(lastAuth().password()).isEqualTo("pw");
+    }
+
+    @Test
+    void plainAuthzidOfSomeoneElseIs535() {
+        tlsAndEhlo();
+        assertThat(code("AUTH PLAIN " + b64("bob@example.test\0alice@example.test\0pw"))).isEqualTo("decision");
+        assertThat(requests).isEmpty(); // the session refuses it itself, after the failure delay
+        fireTimers();
+        assertThat(replies.get(replies.size() - 1).toWire()).isEqualTo("535 5.7.8 Authentication credentials invalid\r\n");
+    }
+
+    @Test
+    void malformedPlainMessagesAre501() {
+        tlsAndEhlo();
+        assertThat(code("AUTH PLAIN " + b64("alice@example.test\0pw"))).isEqualTo("501 5.5.2");
+        assertThat(code("AUTH PLAIN " + b64("\0\0pw"))).isEqualTo("501 5.5.2");
+        assertThat(code("AUTH PLAIN " + b64("\0a@b.test\0"))).isEqualTo("501 5.5.2");
+        assertThat(code("AUTH PLAIN =")).isEqualTo("501 5.5.2"); // empty initial response: no credentials
+        assertThat(requests).isEmpty();
+    }
+
+    @Test
+    void loginWithoutInitialResponse() {
+        tlsAndEhlo();
+        assertThat(wire("AUTH LOGIN")).isEqualTo("334 VXNlcm5hbWU6\r\n"); // "Username:"
+        assertThat(wire(b64("alice@example.test"))).isEqualTo("334 UGFzc3dvcmQ6\r\n"); // "Password:"
+        assertThat(code(b64("pässword"))).isEqualTo("decision");
+        assertThat(lastAuth().mechanism()).isEqualTo("LOGIN");
+        assertThat(lastAuth().username()).isEqualTo("alice@example.test");
+        assertThat(lastAuth().password()).isEqualTo("pässword");
+    }
+
+    @Test
+    void loginWithInitialResponseAsksOnlyForThePassword() {
+        tlsAndEhlo();
+        assertThat(wire("AUTH LOGIN " + b64("alice@example.test"))).isEqualTo("334 UGFzc3dvcmQ6\r\n");
+        assertThat(code(b64("pw"))).isEqualTo("decision");
+        assertThat(lastAuth().username()).isEqualTo("alice@example.test");
+    }
+
+    @Test
+    void loginWithEmptyInitialResponseIsAnEmptyUserName() {
+        tlsAndEhlo();
+        assertThat(wire("AUTH LOGIN =")).isEqualTo("334 UGFzc3dvcmQ6\r\n");
+        assertThat(code(b64("pw"))).isEqualTo("decision");
+        assertThat(lastAuth().username()).isEmpty();
+    }
+
+    @Test
+    void starCancelsTheExchangeWith501AndCommandsWorkAgain() {
+        tlsAndEhlo();
+        send("AUTH LOGIN");
+        assertThat(wire("*")).isEqualTo("501 5.0.0 Authentication cancelled\r\n");
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0");
+        send("AUTH PLAIN");
+        assertThat(code("*")).isEqualTo("501 5.0.0");
+        assertThat(requests).isEmpty();
+    }
+
+    @Test
+    void badBase64Is501AndTheResponseIsNotTakenForACommand() {
+        tlsAndEhlo();
+        send("AUTH LOGIN");
+        assertThat(wire("QUIT now")).isEqualTo("501 5.5.2 Cannot decode authentication response\r\n");
+        assertThat(closed).isFalse();
+        assertThat(code("AUTH PLAIN not*base64")).isEqualTo("501 5.5.2");
+        send("AUTH PLAIN");
+        assertThat(code(Base64.getEncoder().encodeToString(new byte[] {0, 'a', 0, (byte) 0xff}))).isEqualTo("501 5.5.2");
+        assertThat(requests).isEmpty();
+    }
+
+    @Test
+    void responseLinesMayBeLongerThanCommandsUpTo12288Octets() {
+        tlsAndEhlo();
+        String password = "p".repeat(6000); // 8000+ octets of base64: over the 2048 command limit
+        send("AUTH PLAIN");
+        assertThat(code(b64("\0alice@example.test\0" + password))).isEqualTo("decision");
+        assertThat(lastAuth().password()).isEqualTo(password);
+        answer(SmtpReplies.AUTH_INVALID);
+        fireTimers();
+        send("AUTH LOGIN " + b64("alice@example.test"));
+        assertThat(wire("A".repeat(12287))).isEqualTo("500 5.5.6 Authentication exchange line is too long\r\n");
+        send("AUTH LOGIN");
+        session.onLine(SmtpLine.ofTooLong());
+        assertThat(replies.get(replies.size() - 1).code()).isEqualTo(500);
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0");
+    }
+
+    @Test
+    void sequence503() {
+        assertThat(wire("AUTH PLAIN")).isEqualTo("503 5.5.1 Error: send HELO/EHLO first\r\n");
+        session.onTlsEstablished();
+        send("HELO client.test");
+        assertThat(wire("AUTH PLAIN")).isEqualTo("503 5.5.1 Error: send EHLO first\r\n");
+        send("EHLO client.test");
+        send("MAIL FROM:<a@client.test>");
+        assertThat(wire("AUTH PLAIN")).isEqualTo("503 5.5.1 Error: AUTH not permitted during a mail transaction\r\n");
+        send("RSET");
+        send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        assertThat(wire("AUTH PLAIN " + b64("\0alice@example.test\0pw")))
+                .isEqualTo("503 5.5.1 Error: already authenticated\r\n");
+        assertThat(requests).hasSize(1);
+    }
+
+    @Test
+    void unknownMechanismIs504AndMissingOrExtraArgumentsAre501() {
+        tlsAndEhlo();
+        assertThat(wire("AUTH CRAM-MD5")).isEqualTo("504 5.5.4 Unrecognized authentication mechanism\r\n");
+        assertThat(code("AUTH")).isEqualTo("501 5.5.4");
+        assertThat(code("AUTH PLAIN a b")).isEqualTo("501 5.5.4");
+        assertThat(code("AUTH  PLAIN")).isEqualTo("501 5.5.4");
+    }
+
+    @Test
+    void aRefusalIsAnsweredAfterADoublingDelayAndInputWaits() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withAuth(
+                new SmtpServerConfig.Auth(false, 5, Duration.ofSeconds(1), Duration.ofSeconds(3))));
+        tlsAndEhlo();
+        for (int i = 1; i <= 3; i++) {
+            send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
+            int before = replies.size();
+            answer(SmtpReplies.AUTH_INVALID);
+            assertThat(replies).hasSize(before); // nothing yet: the 535 waits for the timer
+            assertThat(session.busy()).isTrue();
+            assertThat(session.awaitingDecision()).isFalse();
+            fireTimers();
+            assertThat(replies.get(replies.size() - 1)).isEqualTo(SmtpReplies.AUTH_INVALID);
+            assertThat(session.busy()).isFalse();
+        }
+        assertThat(delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3));
+        assertThat(closed).isFalse();
+    }
+
+    @Test
+    void aTemporaryFailureIsAnsweredAtOnce() {
+        tlsAndEhlo();
+        send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
+        assertThat(answer(SmtpReplies.AUTH_TEMPORARY_FAILURE).toWire()).isEqualTo("454 4.7.0 Temporary authentication failure\r\n");
+        assertThat(timers).isEmpty();
+        assertThat(send("EHLO client.test").lines()).contains("AUTH PLAIN LOGIN");
+    }
+
+    @Test
+    void maxFailuresEndTheSessionWith421() {
+        tlsAndEhlo();
+        for (int i = 1; i <= 2; i++) {
+            send("AUTH LOGIN " + b64("alice@example.test"));
+            send(b64("wrong"));
+            answer(SmtpReplies.AUTH_INVALID);
+            fireTimers();
+            assertThat(replies.get(replies.size() - 1).code()).isEqualTo(535);
+        }
+        send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
+        answer(SmtpReplies.AUTH_INVALID);
+        assertThat(closed).isFalse(); // still the delay
+        fireTimers();
+        assertThat(replies.get(replies.size() - 1).toWire())
+                .isEqualTo("421 4.7.0 Error: too many failed authentication attempts\r\n");
+        assertThat(closed).isTrue();
+        assertThat(session.isClosed()).isTrue();
+    }
+
+    @Test
+    void zeroDelayAnswersAtOnce() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withAuth(
+                new SmtpServerConfig.Auth(false, 3, Duration.ZERO, Duration.ZERO)));
+        tlsAndEhlo();
+        send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
+        assertThat(answer(SmtpReplies.AUTH_INVALID)).isEqualTo(SmtpReplies.AUTH_INVALID);
+        assertThat(timers).isEmpty();
+    }
+
+    @Test
+    void aDelayedRefusalAfterDisconnectSaysNothing() {
+        tlsAndEhlo();
+        send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
+        answer(SmtpReplies.AUTH_INVALID);
+        int before = replies.size();
+        session.onDisconnect();
+        fireTimers();
+        assertThat(replies).hasSize(before);
+    }
+
+    @Test
+    void submissionRequiresAuthBeforeMail() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withAuthRequired(true));
+        send("EHLO client.test");
+        assertThat(wire("MAIL FROM:<alice@example.test>")).isEqualTo("530 5.7.0 Authentication required\r\n");
+        tlsAndEhlo();
+        assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("530 5.7.0");
+        send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
+        answer(SmtpReplies.AUTH_INVALID);
+        fireTimers();
+        assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("530 5.7.0");
+        send("AUTH PLAIN " + b64("\0alice@example.test\0right"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("250 2.1.0");
+    }
+
+    @Test
+    void withoutTheSubmissionFlagMailNeedsNoAuth() {
+        send("EHLO client.test");
+        assertThat(code("MAIL FROM:<a@client.test>")).isEqualTo("250 2.1.0");
+    }
+
+    @Test
+    void authParameterOnMail() throws Exception {
+        tlsAndEhlo();
+        assertThat(code("MAIL FROM:<a@client.test> AUTH=<>")).isEqualTo("250 2.1.0");
+        send("RSET");
+        assertThat(code("MAIL FROM:<a@client.test> AUTH=bad")).isEqualTo("501 5.5.4");
+        assertThat(code("MAIL FROM:<a@client.test> AUTH=a+2Bb@client.test+")).isEqualTo("501 5.5.4");
+        assertThat(code("MAIL FROM:<a@client.test> AUTH=<a@client.test>")).isEqualTo("501 5.5.4");
+        // Not authenticated: taken as AUTH=<> (RFC 4954 §5).
+        assertThat(code("MAIL FROM:<a@client.test> AUTH=e+2Bf@client.test")).isEqualTo("250 2.1.0");
+        assertThat(messageParams().get("AUTH")).isEqualTo("<>");
+
+        send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        assertThat(code("MAIL FROM:<alice@example.test> AUTH=alice+2Btag@example.test")).isEqualTo("250 2.1.0");
+        assertThat(messageParams().get("AUTH")).isEqualTo("alice+2Btag@example.test");
+    }
+
+    /** Finishes the open transaction and returns the MAIL parameters the route saw. */
+    private java.util.Map<String, String> messageParams() throws Exception {
+        send("RCPT TO:<x@example.test>");
+        answer(SmtpReplies.RECIPIENT_OK);
+        send("DATA");
+        send("Subject: t");
+        send("");
+        send(".");
+        MessageRequest m = (MessageRequest) requests.get(requests.size() - 1);
+        answer(SmtpReplies.QUEUED);
+        return m.mailParams();
+    }
+
+    @Test
+    void receivedHeaderSaysEsmtpsaWhenAuthenticatedUnderTls() throws Exception {
+        tlsAndEhlo();
+        send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        assertThat(receivedProtocol("MAIL FROM:<alice@example.test>")).isEqualTo("ESMTPSA");
+        assertThat(receivedProtocol("MAIL FROM:<alice@example.test> SMTPUTF8")).isEqualTo("UTF8SMTPSA");
+    }
+
+    @Test
+    void receivedHeaderSaysEsmtpsUnderTlsWithoutAuthAndEsmtpWithout() throws Exception {
+        send("EHLO client.test");
+        assertThat(receivedProtocol("MAIL FROM:<a@client.test>")).isEqualTo("ESMTP");
+        tlsAndEhlo();
+        assertThat(receivedProtocol("MAIL FROM:<a@client.test>")).isEqualTo("ESMTPS");
+    }
+
+    private String receivedProtocol(String mail) throws Exception {
+        send(mail);
+        send("RCPT TO:<x@example.test>");
+        answer(SmtpReplies.RECIPIENT_OK);
+        send("DATA");
+        send(".");
+        MessageRequest m = (MessageRequest) requests.get(requests.size() - 1);
+        String content = Files.readString(m.content(), StandardCharsets.UTF_8);
+        answer(SmtpReplies.QUEUED);
+        java.util.regex.Matcher p = java.util.regex.Pattern.compile(" with (\\S+) id ").matcher(content);
+        assertThat(p.find()).as(content).isTrue();
+        return p.group(1);
+    }
+}
