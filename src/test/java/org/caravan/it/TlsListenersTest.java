@@ -113,6 +113,17 @@ class TlsListenersTest {
     }
 
     @Test
+    void authIsOfferedOnlyAfterStartTls() throws Exception {
+        try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", router.submissionPort())) {
+            t.expect("220");
+            assertThat(t.send("EHLO client.test").expect("250")).contains("STARTTLS").doesNotContain("AUTH");
+            t.send("STARTTLS").expect("220 2.0.0");
+            t.startTls(trustRouter);
+            assertThat(t.send("EHLO client.test").expect("250")).contains("AUTH PLAIN LOGIN").doesNotContain("STARTTLS");
+        }
+    }
+
+    @Test
     void theDevelopmentCertificateIsKeptInTheDataDirectory() {
         Path tls = router.dataDir().resolve("tls");
         assertThat(CertificateFiles.load(tls.resolve("cert.pem"), tls.resolve("key.pem")).leaf())

@@ -145,6 +145,27 @@ class StartTlsTranscriptTest {
     }
 
     @Test
+    void injectedDataAndBdatAreDiscardedWhateverTheirFraming() throws Exception {
+        // DATA makes the decoder stop for the verdict; BDAT makes it read a chunk. Neither may
+        // survive into the TLS session.
+        for (String injected : java.util.List.of("MAIL FROM:<evil@x.test>\r\nRCPT TO:<x@mx.test>\r\nDATA\r\n"
+                + "Subject: injected\r\n\r\n.\r\n", "MAIL FROM:<evil@x.test>\r\nRCPT TO:<x@mx.test>\r\n"
+                + "BDAT 7 LAST\r\ninjectQUIT\r\n")) {
+            requests.clear();
+            try (SmtpTranscript t = plain()) {
+                t.send("EHLO client.test").expect("250");
+                t.sendRaw("STARTTLS\r\n" + injected);
+                t.expect("220 2.0.0");
+                t.startTls(client);
+                t.send("RCPT TO:<x@mx.test>").expect("503 5.5.1"); // no EHLO, no MAIL survived
+                t.send("EHLO client.test").expect("250");
+                t.send("QUIT").expect("221");
+            }
+            assertThat(requests).as(injected).isEmpty(); // the route never saw the injected RCPT
+        }
+    }
+
+    @Test
     void startTlsArgumentAndSequenceErrors() throws Exception {
         try (SmtpTranscript t = plain()) {
             t.send("STARTTLS please").expect("501 5.5.4");
