@@ -206,6 +206,16 @@ public final class SmtpSession {
         Pending answered = pending;
         pending = Pending.NONE;
         timeoutsWhilePending = 0;
+        if (state == State.CLOSED && answered != Pending.NONE) {
+            // Closed while the route worked (421 after the second idle timeout, or the client left):
+            // nobody to answer, the session must not reopen, and the spool file goes with it.
+            if (content != null) {
+                content.discard();
+                content = null;
+            }
+            data = null;
+            return;
+        }
         switch (answered) {
             case RCPT:
                 if (reply.isPositive()) {
