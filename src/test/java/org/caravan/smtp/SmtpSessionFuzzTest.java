@@ -88,7 +88,8 @@ class SmtpSessionFuzzTest {
         }
         if ((knobs & 8) != 0) {
             c = new SmtpServerConfig(c.hostname(), c.maxMessageSize(), c.maxRecipients(), 512, 1000,
-                    Duration.ofMinutes(5), c.spoolDir(), c.maxErrors(), c.bareLineEndings(), c.auth()); // the RFC 5321 minimums
+                    Duration.ofMinutes(5), c.spoolDir(), c.maxErrors(), c.bareLineEndings(), c.auth(),
+                    c.listener()); // the RFC 5321 minimums
         }
         return c;
     }
