@@ -38,8 +38,10 @@ import org.caravan.routing.Forwarder;
 import org.caravan.routing.RecipientRouter;
 import org.caravan.smtp.ConnectionLimiter;
 import org.caravan.smtp.SmtpServerConfig;
+import org.caravan.smtp.SmtpServerConfig.Listener;
 import org.caravan.smtp.SmtpServerInitializerFactory;
 import org.caravan.srs.SrsRewriter;
+import org.caravan.tls.ServerTls;
 
 /**
  * The beans the route files call, by the names they use ({@code #smtpServer}, {@code recipientPolicy},
@@ -66,7 +68,7 @@ final class Beans {
         SmtpServerConfig smtp = new SmtpServerConfig(settings.hostname(), limits.maxMessageSize(),
                 limits.maxRecipients(), limits.maxCommandLine(), limits.maxTextLine(), limits.commandTimeout(),
                 limits.dataTimeout(), settings.spoolDir(), limits.maxErrors(), settings.bareLineEndings(),
-                settings.auth());
+                settings.auth(), SmtpServerConfig.Listener.MTA);
         ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
         // One counter for every SMTP listener: the limits hold for the router, not per port.
         ConnectionLimiter connections = new ConnectionLimiter(limits.maxConnections(),
@@ -79,8 +81,17 @@ final class Beans {
         named.put("directory", directory);
         named.put("srsRewriter", srs);
         named.put("forwarder", new Forwarder(srs));
-        named.put("smtpConnections", connections); // every further SMTP listener takes this one
-        named.put("smtpServer", new SmtpServerInitializerFactory(smtp, connections));
+        named.put("smtpConnections", connections);
+        // One TLS context for every listener: STARTTLS on smtp and submission, implicit on submissions.
+        ServerTls tls = ServerTls.configure(settings.tlsCertFile(), settings.tlsKeyFile(), settings.tlsDir(),
+                settings.hostname());
+        named.put("serverTls", tls);
+        named.put("smtpServer", new SmtpServerInitializerFactory(smtp, connections, tls.context()));
+        // Submission (RFC 6409 §4.3, RFC 8314): MAIL only after AUTH, which is offered only under TLS.
+        named.put("submissionServer", new SmtpServerInitializerFactory(
+                smtp.withListener(Listener.SUBMISSION).withAuthRequired(true), connections, tls.context()));
+        named.put("submissionsServer", new SmtpServerInitializerFactory(
+                smtp.withListener(Listener.SUBMISSIONS).withAuthRequired(true), connections, tls.context()));
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));

@@ -22,8 +22,10 @@ public final class CaravanConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
-        LOG.info("Caravan {} on {}:{}, data in {}", settings.hostname(), settings.smtpBind(), settings.smtpPort(),
-                settings.dataDir());
+        LOG.info("Caravan {} on {}: smtp {}, submission {}, submissions {}; data in {}", settings.hostname(),
+                settings.smtpBind(), listener(settings.smtpEnabled(), settings.smtpPort()),
+                listener(settings.submissionEnabled(), settings.submissionPort()),
+                listener(settings.submissionsEnabled(), settings.submissionsPort()), settings.dataDir());
 
         Beans beans = new Beans(settings);
 
@@ -49,6 +51,10 @@ public final class CaravanConfiguration implements CamelConfiguration {
         });
 
         beans.bindTo(context);
+    }
+
+    private static String listener(boolean enabled, int port) {
+        return enabled ? String.valueOf(port) : "off";
     }
 
     private static JmsComponent jmsComponent(CamelContext context, ActiveMQConnectionFactory artemis) throws Exception {

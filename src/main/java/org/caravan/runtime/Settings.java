@@ -51,7 +51,14 @@ public record Settings(
         TlsPolicy relayTls,
         String relayTlsCaFile,
         SmtpServerConfig.Auth auth,
-        ClientAuthFailures.Limits authClients) {
+        ClientAuthFailures.Limits authClients,
+        boolean smtpEnabled,
+        boolean submissionEnabled,
+        int submissionPort,
+        boolean submissionsEnabled,
+        int submissionsPort,
+        String tlsCertFile,
+        String tlsKeyFile) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -106,7 +113,14 @@ public record Settings(
                 new ClientAuthFailures.Limits(
                         r.integer("caravan.auth.client-max-failures", ClientAuthFailures.Limits.DEFAULTS.maxFailures()),
                         r.duration("caravan.auth.client-window", "10m"),
-                        r.duration("caravan.auth.client-penalty", "10m")));
+                        r.duration("caravan.auth.client-penalty", "10m")),
+                r.bool("caravan.smtp.enabled", true),
+                r.bool("caravan.submission.enabled", true),
+                r.integer("caravan.submission.port", 587),
+                r.bool("caravan.submissions.enabled", true),
+                r.integer("caravan.submissions.port", 465),
+                r.get("caravan.tls.cert-file", ""),
+                r.get("caravan.tls.key-file", ""));
     }
 
     private static SmtpLimits smtpLimits(Reader r) {
@@ -140,6 +154,11 @@ public record Settings(
     /** Where the generated SRS secret is kept when caravan.srs.secret is not set. */
     public Path srsSecretFile() {
         return dataDir.resolve("srs.secret");
+    }
+
+    /** Where the self-signed development certificate is made when no TLS files are configured. */
+    public Path tlsDir() {
+        return dataDir.resolve("tls");
     }
 
     public Path brokerDataDir() {
@@ -187,6 +206,14 @@ public record Settings(
                         + java.util.Arrays.toString(dflt.getDeclaringClass().getEnumConstants()).toLowerCase(
                                 java.util.Locale.ROOT) + ", got '" + v + "'");
             }
+        }
+
+        boolean bool(String key, boolean dflt) {
+            String v = get(key, String.valueOf(dflt)).toLowerCase(java.util.Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new IllegalArgumentException("setting " + key + " must be true or false, got '" + v + "'");
+            }
+            return Boolean.parseBoolean(v);
         }
 
         Duration duration(String key, String dflt) {

@@ -20,7 +20,7 @@ public final class ReceivedHeader {
     }
 
     /**
-     * @param protocol  "SMTP", "ESMTP" or "UTF8SMTP" (RFC 3848, RFC 6531 §3.7.3)
+     * @param protocol  "SMTP", "ESMTP", "ESMTPS", "UTF8SMTP" or "UTF8SMTPS" (RFC 3848, RFC 6531 §3.7.3)
      * @param recipient named in "for" only when the message has exactly one recipient, else null
      */
     public static String build(String helo, InetSocketAddress client, String hostname, String protocol,

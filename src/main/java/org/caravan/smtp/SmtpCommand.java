@@ -11,8 +11,9 @@ public record SmtpCommand(Verb verb, String argument) {
     /** The commands we know; {@code implemented == false} ones are answered 502. */
     public enum Verb {
         HELO, EHLO, MAIL, RCPT, DATA, BDAT, RSET, NOOP, QUIT, HELP, VRFY, EXPN, AUTH,
+        STARTTLS, // RFC 3207; 502 where no TLS context is configured
         // RFC 5321 §4.2.4: known but not implemented here (yet) → 502.
-        TURN(false), ETRN(false), ATRN(false), STARTTLS(false),
+        TURN(false), ETRN(false), ATRN(false),
         UNKNOWN(false);
 
         private final boolean implemented;

@@ -240,6 +240,21 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
         scanned = 0;
     }
 
+    /**
+     * Drops every octet received but not yet decoded (STARTTLS: they came in plaintext and must not
+     * be read as part of the TLS stream, CVE-2011-0411). Removing the decoder afterwards then hands
+     * nothing on down the pipeline.
+     */
+    public void discardBuffered() {
+        ByteBuf b = internalBuffer();
+        b.skipBytes(b.readableBytes());
+        mode = Mode.COMMAND;
+        stoppedAt = null;
+        chunkRemaining = 0;
+        discarding = false;
+        scanned = 0;
+    }
+
     /** Octets held in the cumulation buffer (for tests that the decoder does not buffer). */
     int bufferedBytes() {
         ByteBuf b = internalBuffer();

@@ -51,6 +51,8 @@ public final class SmtpReplies {
             "Commands: HELO EHLO MAIL RCPT DATA BDAT",
             "RSET NOOP QUIT HELP VRFY EXPN AUTH",
             "See RFC 5321"));
+    /** RFC 3207 §4 220 after STARTTLS: the client starts the TLS handshake next; RFC 3463 X.0.0. */
+    public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
     /** RFC 4954 §6 235, RFC 5248 X.7.0: the AUTH exchange succeeded. */
     public static final SmtpReply AUTH_SUCCESSFUL = SmtpReply.of(235, "2.7.0", "Authentication successful");
     /** RFC 5321 §4.2.2 354 start mail input. */
@@ -61,7 +63,7 @@ public final class SmtpReplies {
      * status code here (RFC 2034 §3), it would corrupt the keywords. Only what is implemented is
      * advertised: PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
      * DSN (RFC 3461 §4), ENHANCEDSTATUSCODES (RFC 2034), SMTPUTF8 (RFC 6531), CHUNKING (RFC 3030),
-     * and AUTH (RFC 4954) under TLS until the client has authenticated.
+     * STARTTLS (RFC 3207) before TLS, and AUTH (RFC 4954) under TLS until the client has authenticated.
      */
     public static SmtpReply ehlo(String hostname, java.util.List<String> keywords) {
         java.util.List<String> lines = new java.util.ArrayList<>(keywords.size() + 1);
@@ -91,6 +93,9 @@ public final class SmtpReplies {
     public static final SmtpReply TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded");
     /** RFC 5321 §3.8 421 closing channel after too many bad commands; RFC 3463 §3.8 X.7.0 security policy. */
     public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors");
+    /** RFC 3207 §4 454 TLS not available due to temporary reason; RFC 3463 §3.8 X.7.0 security. */
+    public static final SmtpReply TLS_NOT_AVAILABLE =
+            SmtpReply.of(454, "4.7.0", "TLS not available due to temporary reason");
     /**
      * RFC 4954 §6 454 4.7.0 temporary authentication failure: the credentials could not be checked
      * now (or this client is held off for a while); the client may try again later.
@@ -137,6 +142,17 @@ public final class SmtpReplies {
     public static final SmtpReply COMMAND_NOT_IMPLEMENTED = SmtpReply.of(502, "5.5.1", "Command not implemented");
     /** RFC 5321 §4.2.2 503 bad sequence of commands; RFC 3463 X.5.1. */
     public static final SmtpReply BAD_SEQUENCE = SmtpReply.of(503, "5.5.1", "Bad sequence of commands");
+    /** RFC 3207 §4 501: STARTTLS takes no parameters; RFC 3463 X.5.4. */
+    public static final SmtpReply STARTTLS_NO_PARAMETERS =
+            SmtpReply.of(501, "5.5.4", "Syntax error (no parameters allowed)");
+    /** RFC 3207 §4.2 / RFC 5321 §4.2.2 503: STARTTLS on a channel already under TLS; RFC 3463 X.5.1. */
+    public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");
+    /**
+     * RFC 5321 §4.2.2 503: STARTTLS inside a mail transaction; RFC 3463 X.5.1. The handshake would
+     * reset the session (RFC 3207 §4.2), so the client must finish or RSET the transaction first.
+     */
+    public static final SmtpReply TRANSACTION_IN_PROGRESS =
+            SmtpReply.of(503, "5.5.1", "Error: MAIL transaction in progress");
     /** RFC 5321 §4.1.4 503: MAIL/RCPT/DATA before HELO or EHLO; RFC 3463 X.5.1. */
     public static final SmtpReply HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
     /** RFC 5321 §4.1.4 503: MAIL inside a transaction (nested MAIL); RFC 3463 X.5.1. */

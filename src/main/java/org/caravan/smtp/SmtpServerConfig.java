@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param maxErrors       bad commands tolerated before 421 and close
  * @param bareLineEndings a bare CR or LF in DATA or BDAT content refuses the message or is stored as CRLF
  * @param auth            SMTP AUTH (RFC 4954): whether MAIL needs it, and how failures are slowed down
+ * @param listener        which of the three listeners this is (MTA, submission, implicit-TLS submission)
  */
 public record SmtpServerConfig(
         String hostname,
@@ -32,7 +33,29 @@ public record SmtpServerConfig(
         Path spoolDir,
         int maxErrors,
         BareLineEndings bareLineEndings,
-        Auth auth) {
+        Auth auth,
+        Listener listener) {
+
+    /** The listener a session runs on: what the port is for and how TLS starts there. */
+    public enum Listener {
+        /** Relay and final delivery from other MTAs (RFC 5321, port 25): STARTTLS offered, never required. */
+        MTA(false),
+        /** Message submission (RFC 6409, port 587): STARTTLS offered. */
+        SUBMISSION(false),
+        /** Submission over implicit TLS (RFC 8314 §3.3, port 465): TLS from the first byte. */
+        SUBMISSIONS(true);
+
+        private final boolean implicitTls;
+
+        Listener(boolean implicitTls) {
+            this.implicitTls = implicitTls;
+        }
+
+        /** TLS is negotiated at connect, before the greeting (RFC 8314 §3.3). */
+        public boolean implicitTls() {
+            return implicitTls;
+        }
+    }
 
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 104_857_600L;
     public static final int DEFAULT_MAX_RECIPIENTS = 1000;
@@ -56,6 +79,7 @@ public record SmtpServerConfig(
         Objects.requireNonNull(spoolDir, "spoolDir");
         Objects.requireNonNull(bareLineEndings, "bareLineEndings");
         Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(listener, "listener");
         if (maxCommandLine < MIN_MAX_COMMAND_LINE) {
             throw new IllegalArgumentException("maxCommandLine must be at least 512 (RFC 5321 §4.5.3.1.4)");
         }
@@ -73,43 +97,47 @@ public record SmtpServerConfig(
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
                 DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DATA_TIMEOUT,
-                spoolDir, DEFAULT_MAX_ERRORS, BareLineEndings.REJECT, Auth.DEFAULTS);
+                spoolDir, DEFAULT_MAX_ERRORS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxCommandLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxTextLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withCommandTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withDataTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, spoolDir, maxErrors, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, spoolDir, maxErrors, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, v, bareLineEndings, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, v, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, v, auth);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, v, auth, listener);
     }
 
     public SmtpServerConfig withAuth(Auth v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, v);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, v, listener);
+    }
+
+    public SmtpServerConfig withListener(Listener v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, v);
     }
 
     /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */

@@ -2,6 +2,8 @@ package org.caravan.smtp;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.EventExecutorGroup;
 import org.apache.camel.component.netty.NettyConsumer;
 import org.apache.camel.component.netty.ServerInitializerFactory;
@@ -19,22 +21,40 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
 
     private final SmtpServerConfig config;
     private final ConnectionLimiter connections;
+    private final SslContext tls;
     private final NettyConsumer consumer;
 
-    /** A listener without connection limits (tests). */
+    /** A listener without connection limits or TLS (tests): STARTTLS answers 502. */
     public SmtpServerInitializerFactory(SmtpServerConfig config) {
-        this(config, ConnectionLimiter.unlimited());
+        this(config, ConnectionLimiter.unlimited(), null, null);
     }
 
-    /** @param connections the router-wide counter, the same instance for every listener */
+    /** A listener with TLS but without connection limits (tests). */
+    public SmtpServerInitializerFactory(SmtpServerConfig config, SslContext tls) {
+        this(config, ConnectionLimiter.unlimited(), tls, null);
+    }
+
+    /** A listener with connection limits but without TLS (tests). */
     public SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections) {
-        this(config, connections, null);
+        this(config, connections, null, null);
     }
 
-    private SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections,
+    /**
+     * @param connections the router-wide counter, the same instance for every listener
+     * @param tls         the server's TLS context (null for none; required on an implicit-TLS listener)
+     */
+    public SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections, SslContext tls) {
+        this(config, connections, tls, null);
+    }
+
+    private SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections, SslContext tls,
             NettyConsumer consumer) {
+        if (config.listener().implicitTls() && tls == null) {
+            throw new IllegalArgumentException("the " + config.listener() + " listener needs a TLS context");
+        }
         this.config = config;
         this.connections = connections;
+        this.tls = tls;
         this.consumer = consumer;
     }
 
@@ -44,7 +64,7 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
 
     @Override
     public ServerInitializerFactory createPipelineFactory(NettyConsumer consumer) {
-        return new SmtpServerInitializerFactory(config, connections, consumer);
+        return new SmtpServerInitializerFactory(config, connections, tls, consumer);
     }
 
     @Override
@@ -55,8 +75,12 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
         ChannelPipeline p = ch.pipeline();
         // First, so a refused connection costs no decoder, session or TLS handshake.
         p.addLast("smtp-limits", new ConnectionLimitHandler(connections, config.hostname()));
+        if (config.listener().implicitTls()) {
+            // RFC 8314 §3.3: TLS from the first octet; the session greets after the handshake.
+            p.addLast(SmtpSessionHandler.TLS_HANDLER, new SslHandler(tls.newEngine(ch.alloc())));
+        }
         p.addLast("smtp-lines", new SmtpLineDecoder(config.maxLine()));
-        SmtpSessionHandler session = new SmtpSessionHandler(config);
+        SmtpSessionHandler session = new SmtpSessionHandler(config, tls);
         // After the decoder: only whole lines (or chunk pieces) count as progress, not single bytes.
         p.addLast("smtp-timeout", new SmtpTimeoutHandler(config.commandTimeout(), config.dataTimeout(),
                 SmtpTimeoutHandler.DECISION_TIMEOUT, session::waitingFor));

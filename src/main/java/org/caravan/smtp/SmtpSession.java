@@ -32,6 +32,22 @@ public final class SmtpSession {
         /** Close the connection after the replies written so far. */
         void close();
 
+        /** A TLS context is configured, so STARTTLS may be offered (RFC 3207 §4). */
+        default boolean tlsAvailable() {
+            return false;
+        }
+
+        /**
+         * Sends {@code ready} in the clear, then turns the channel to TLS, discarding whatever the
+         * client sent after the STARTTLS line; {@link SmtpSession#onTlsEstablished} follows once
+         * the handshake succeeds.
+         *
+         * @return false when TLS cannot start now (nothing was sent)
+         */
+        default boolean startTls(SmtpReply ready) {
+            return false;
+        }
+
         /**
          * Run {@code task} on the session's thread once {@code delay} has passed, blocking no thread
          * meanwhile; then resume feeding input (the session is {@link SmtpSession#busy()} until then).
@@ -67,6 +83,8 @@ public final class SmtpSession {
     private final BdatChunks chunks = new BdatChunks();
     /** The channel is encrypted (STARTTLS done, or implicit TLS): RFC 3207, RFC 8314. */
     private boolean tls;
+    /** STARTTLS was answered 220 and the handshake has not finished: input now is plaintext injection. */
+    private boolean awaitingHandshake;
     /** The authorization identity after a successful AUTH (RFC 4954), else null. */
     private String authenticatedUser;
     /** The AUTH exchange waiting for the client's next response line, else null. */
@@ -126,6 +144,14 @@ public final class SmtpSession {
         if (state == State.CLOSED) {
             return;
         }
+        if (awaitingHandshake) {
+            // RFC 2920 §3.1 (an extension command such as STARTTLS ends a pipelined group) and
+            // CVE-2011-0411: a line pipelined after STARTTLS arrived in plaintext and must not run
+            // as if it came over TLS. The Netty adapter drops such input too; this is the
+            // protocol's own guarantee.
+            LOG.debug("Session {}: discarding a line sent in plaintext after STARTTLS", sessionId);
+            return;
+        }
         if (chunks.receiving()) {
             throw new IllegalStateException("line fed inside a BDAT chunk");
         }
@@ -155,8 +181,8 @@ public final class SmtpSession {
         if (pending != Pending.NONE) {
             throw new IllegalStateException("chunk fed while a decision is outstanding");
         }
-        if (state == State.CLOSED) {
-            return;
+        if (state == State.CLOSED || awaitingHandshake) {
+            return; // after STARTTLS: a chunk the decoder framed from plaintext, like the lines in onLine
         }
         BdatChunks.Ended ended = chunks.take(piece, content);
         if (ended == null) {
@@ -233,6 +259,7 @@ public final class SmtpSession {
      */
     public void onTlsEstablished() {
         tls = true;
+        awaitingHandshake = false;
         helo = null;
         esmtp = false;
         txn = null;
@@ -439,6 +466,7 @@ public final class SmtpSession {
                 });
                 case HELP -> out.reply(SmtpReplies.HELP);
                 case VRFY, EXPN -> verify(cmd);
+                case STARTTLS -> startTls(cmd);
                 case AUTH -> auth(cmd.argument());
                 case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
                 default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN, AUTH ...
@@ -479,6 +507,9 @@ public final class SmtpSession {
             k.add("CHUNKING");                            // RFC 3030 BDAT
             // Not BINARYMIME (RFC 3030 §3): binary content has bare CR and LF octets, which our
             // store-and-forward path refuses (or normalizes, corrupting it); it would need that off.
+            if (!tls && out.tlsAvailable()) {
+                k.add("STARTTLS");                        // RFC 3207; never again once under TLS (§4.2)
+            }
             if (tls && authenticatedUser == null) {
                 // RFC 4954 §3; PLAIN and LOGIN send the password as it is, so only under TLS (§4)
                 k.add("AUTH " + String.join(" ", SaslExchange.MECHANISMS));
@@ -607,6 +638,28 @@ public final class SmtpSession {
             out.decide(cmd.verb() == SmtpCommand.Verb.VRFY
                     ? new VrfyRequest(info(), cmd.argument()) : new ExpnRequest(info(), cmd.argument()));
         }
+
+        /** RFC 3207 §4: the client asks to turn this connection to TLS. */
+        private void startTls(SmtpCommand cmd) {
+            if (!cmd.argument().isEmpty()) {
+                commandError(SmtpReplies.STARTTLS_NO_PARAMETERS);
+            } else if (tls) {
+                commandError(SmtpReplies.TLS_ALREADY_ACTIVE);
+            } else if (!out.tlsAvailable()) {
+                commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED);
+            } else if (state == State.MAIL || state == State.RCPT) {
+                commandError(SmtpReplies.TRANSACTION_IN_PROGRESS);
+            } else {
+                // Set before the 220 goes out: from then on, input is plaintext injection until
+                // the handshake ends (onTlsEstablished) or fails (the adapter closes).
+                awaitingHandshake = true;
+                if (!out.startTls(SmtpReplies.READY_TO_START_TLS)) {
+                    awaitingHandshake = false;
+                    out.reply(SmtpReplies.TLS_NOT_AVAILABLE);
+                }
+            }
+        }
+
 
         /**
          * RFC 4954 §4: PLAIN and LOGIN, only under TLS, once per session, outside a mail transaction.

@@ -8,7 +8,12 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.FileRegion;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -19,6 +24,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * told once the session has handled that line, and reading pauses meanwhile.
  * Everything runs on the channel's event loop; a delayed reply (a refused AUTH) is a task scheduled
  * on it, so waiting holds no thread.
+ *
+ * <p>TLS: after STARTTLS (RFC 3207) an {@link SslHandler} goes first in the pipeline and the line
+ * decoder is replaced by a fresh one, so octets the client pipelined after STARTTLS in plaintext
+ * are never read (CVE-2011-0411). On an implicit-TLS listener (RFC 8314) the greeting waits for
+ * the handshake.
  */
 public final class SmtpSessionHandler extends ChannelDuplexHandler implements SmtpSession.Output {
 
@@ -41,7 +53,12 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private static final int PAUSE_LINES = 1024;
     private static final long PAUSE_BYTES = 1024 * 1024;
 
+    /** Pipeline name of the TLS handler, first in the pipeline (implicit TLS from connect, else after STARTTLS). */
+    static final String TLS_HANDLER = "tls";
+
     private final SmtpServerConfig config;
+    /** The server's TLS context, or null when this listener offers no TLS. */
+    private final SslContext tls;
     private final ArrayDeque<SmtpInput> queue = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private SmtpSession session;
@@ -51,11 +68,21 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private boolean closed;
     private boolean unflushed;
     private ChannelPromise answerPromise;
+    private boolean handshakeDone;
     private SmtpInput lastFed;
     private ScheduledFuture<?> forcedClose;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
+        this(config, null);
+    }
+
+    /** @param tls the server's TLS context, or null for none (then STARTTLS answers 502) */
+    public SmtpSessionHandler(SmtpServerConfig config, SslContext tls) {
+        if (config.listener().implicitTls() && tls == null) {
+            throw new IllegalArgumentException("an implicit-TLS listener needs a TLS context");
+        }
         this.config = config;
+        this.tls = tls;
     }
 
     @Override
@@ -68,7 +95,9 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         ctx.fireChannelActive(); // let camel-netty register the channel before we talk
         session = new SmtpSession(config, ctx.channel().id().asShortText(), inet(ctx.channel().remoteAddress()),
                 inet(ctx.channel().localAddress()), this, Clock.systemDefaultZone());
-        session.start();
+        if (!config.listener().implicitTls()) {
+            session.start(); // implicit TLS: the greeting goes out once the handshake is done (RFC 8314 §3.3)
+        }
         flushIfNeeded();
     }
 
@@ -128,12 +157,37 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             }
             return;
         }
-        if (evt instanceof SslHandshakeCompletionEvent e && e.isSuccess() && session != null && !closed) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
             // Netty's SslHandler says the channel is encrypted (after STARTTLS, or at connect for
-            // implicit TLS): the session starts over (RFC 3207 §4.2) and may offer AUTH.
-            session.onTlsEstablished();
+            // implicit TLS), or that the handshake failed.
+            onHandshake(ctx, handshake);
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    private void onHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent handshake) {
+        if (!handshake.isSuccess()) {
+            Throwable cause = handshake.cause();
+            if (cause instanceof NotSslRecordException) {
+                LOG.info("TLS handshake with {} failed: not a TLS record", ctx.channel().remoteAddress());
+            } else if (cause instanceof SSLException) {
+                LOG.info("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            } else {
+                LOG.debug("TLS handshake with {} ended: {}", ctx.channel().remoteAddress(), cause.toString());
+            }
+            closed = true;
+            ctx.close();
+            return;
+        }
+        if (handshakeDone || session == null || closed) {
+            return;
+        }
+        handshakeDone = true;
+        session.onTlsEstablished();
+        if (config.listener().implicitTls()) {
+            session.start();
+        }
+        flushIfNeeded();
     }
 
     @Override
@@ -153,6 +207,13 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             LOG.debug("Connection error, closing: {}", cause.toString()); // e.g. reset by peer: not worth a warning
+            ctx.close();
+            return;
+        }
+        if (cause instanceof NotSslRecordException
+                || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            // The handshake failure is logged once, from its completion event.
+            LOG.debug("TLS error from {}, closing: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
             return;
         }
@@ -198,6 +259,42 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         forcedClose = ctx.executor().schedule(() -> {
             ctx.close();
         }, config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public boolean tlsAvailable() {
+        return tls != null;
+    }
+
+    @Override
+    public boolean startTls(SmtpReply ready) {
+        SSLEngine engine;
+        try {
+            engine = tls.newEngine(ctx.alloc());
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot start TLS for session {}: {}", ctx.channel().id().asShortText(), e.toString());
+            return false;
+        }
+        // CVE-2011-0411: what the client pipelined after STARTTLS came in plaintext. Queued lines
+        // go (and the session ignores lines the old decoder still fires), and so do the undecoded
+        // octets: emptied first, because a removed decoder hands what it holds to its successor.
+        queue.clear();
+        queuedBytes = 0;
+        ChannelPipeline p = ctx.pipeline();
+        SmtpLineDecoder old = p.get(SmtpLineDecoder.class);
+        if (old != null) {
+            old.discardBuffered();
+            p.replace(old, p.context(old).name(), new SmtpLineDecoder(config.maxLine()));
+        }
+        // startTls=true: the first write (the 220 below) still goes out in the clear.
+        p.addFirst(TLS_HANDLER, new SslHandler(engine, true));
+        reply(ready);
+        flushIfNeeded();
+        if (readPaused) {
+            readPaused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+        return true;
     }
 
     @Override

@@ -112,6 +112,27 @@ class SettingsTest {
     }
 
     @Test
+    void listenersAndTls() {
+        Settings d = Settings.from(key -> null);
+        assertThat(d.smtpEnabled()).isTrue();
+        assertThat(d.submissionEnabled()).isTrue();
+        assertThat(d.submissionPort()).isEqualTo(587);
+        assertThat(d.submissionsEnabled()).isTrue();
+        assertThat(d.submissionsPort()).isEqualTo(465);
+        assertThat(d.tlsCertFile()).isEmpty();
+        assertThat(d.tlsKeyFile()).isEmpty();
+        assertThat(d.tlsDir()).isEqualTo(d.dataDir().resolve("tls"));
+
+        Settings s = Settings.from(Map.of("caravan.submission.enabled", "FALSE", "caravan.submissions.port", "10465",
+                "caravan.tls.cert-file", "/etc/caravan/tls/fullchain.pem ")::get);
+        assertThat(s.submissionEnabled()).isFalse();
+        assertThat(s.submissionsPort()).isEqualTo(10465);
+        assertThat(s.tlsCertFile()).isEqualTo("/etc/caravan/tls/fullchain.pem");
+        assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.enabled", "yes")::get))
+                .hasMessage("setting caravan.smtp.enabled must be true or false, got 'yes'");
+    }
+
+    @Test
     void theOutboundTlsLevelIsOneOfPostfixs() {
         assertThat(Settings.from(Map.of("caravan.relay.tls", "Encrypt")::get).relayTls())
                 .isEqualTo(org.caravan.relay.TlsPolicy.ENCRYPT);

@@ -17,12 +17,18 @@ public final class MailClient {
     private final Session session;
 
     public MailClient(String host, int port) {
+        this(host, port, java.util.Map.of());
+    }
+
+    /** @param extra further session properties, e.g. mail.smtp.starttls.required, or a socket factory object */
+    public MailClient(String host, int port, java.util.Map<String, Object> extra) {
         Properties props = new Properties();
         props.put("mail.smtp.host", host);
         props.put("mail.smtp.port", String.valueOf(port));
         props.put("mail.smtp.localhost", "client.caravan.test");
         props.put("mail.smtp.connectiontimeout", "10000");
         props.put("mail.smtp.timeout", "60000");
+        props.putAll(extra);
         session = Session.getInstance(props);
     }
 

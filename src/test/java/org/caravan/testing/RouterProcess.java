@@ -22,12 +22,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RouterProcess implements AutoCloseable {
     private final Process process;
+    private final Map<String, String> props;
     private final int smtpPort;
     private final Path log;
 
-    private RouterProcess(Process process, int smtpPort, Path log) {
+    private RouterProcess(Process process, Map<String, String> props, Path log) {
         this.process = process;
-        this.smtpPort = smtpPort;
+        this.props = props;
+        this.smtpPort = Integer.parseInt(props.get("caravan.smtp.port"));
         this.log = log;
     }
 
@@ -46,7 +48,7 @@ public final class RouterProcess implements AutoCloseable {
         Path log = Files.createTempFile(dir, "router-", ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
         Process process = builder.start();
-        RouterProcess router = new RouterProcess(process, Integer.parseInt(props.get("caravan.smtp.port")), log);
+        RouterProcess router = new RouterProcess(process, props, log);
         router.awaitGreeting(Duration.ofSeconds(60));
         return router;
     }
@@ -86,6 +88,16 @@ public final class RouterProcess implements AutoCloseable {
     /** The operating-system process id (for jcmd, or attaching to sample its heap). */
     public long pid() {
         return process.pid();
+    }
+
+    /** The submission listener's port (STARTTLS), whether or not it is enabled. */
+    public int submissionPort() {
+        return Integer.parseInt(props.get("caravan.submission.port"));
+    }
+
+    /** The implicit-TLS submission listener's port, whether or not it is enabled. */
+    public int submissionsPort() {
+        return Integer.parseInt(props.get("caravan.submissions.port"));
     }
 
     public boolean isAlive() {

@@ -25,9 +25,9 @@ import java.time.Duration;
  */
 public final class SmtpTranscript implements AutoCloseable {
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     private final StringBuilder log = new StringBuilder();
 
     private SmtpTranscript(Socket socket) throws IOException {
@@ -63,6 +63,36 @@ public final class SmtpTranscript implements AutoCloseable {
         s.setSoTimeout((int) timeout.toMillis());
         s.setTcpNoDelay(true);
         return new SmtpTranscript(s);
+    }
+
+    /** Connects over implicit TLS (RFC 8314): the handshake is done before the greeting is read. */
+    public static SmtpTranscript connectTls(String host, int port, javax.net.ssl.SSLSocketFactory tls)
+            throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.createSocket();
+        s.connect(new InetSocketAddress(host, port), 5000);
+        s.setSoTimeout(5000);
+        s.setTcpNoDelay(true);
+        s.startHandshake();
+        SmtpTranscript t = new SmtpTranscript(s);
+        t.log.append("-- TLS ").append(s.getSession().getProtocol()).append(" --\n");
+        return t;
+    }
+
+    /**
+     * After the server's 220 to STARTTLS: the TLS handshake on this connection (RFC 3207 §4);
+     * every later line goes over TLS. Octets the server sent in plaintext after its 220 would
+     * break the handshake.
+     */
+    public javax.net.ssl.SSLSession startTls(javax.net.ssl.SSLSocketFactory tls) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.createSocket(socket,
+                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+        s.setUseClientMode(true);
+        s.startHandshake();
+        socket = s;
+        in = new BufferedInputStream(s.getInputStream());
+        out = s.getOutputStream();
+        log.append("-- TLS ").append(s.getSession().getProtocol()).append(" --\n");
+        return s.getSession();
     }
 
     /** The socket's output, for streaming large content without logging it. */

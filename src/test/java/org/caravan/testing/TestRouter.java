@@ -23,8 +23,9 @@ import org.caravan.Caravan;
 
 /**
  * A real router in this JVM: the real route files from {@code routes/}, the real
- * {@code broker/broker.xml} with a persistent journal in a temp directory, an SMTP listener on a
- * free port of 127.0.0.1. Settings are the same {@code caravan.*} properties an operator sets.
+ * {@code broker/broker.xml} with a persistent journal in a temp directory, the three SMTP listeners
+ * (MTA, submission, submissions) on free ports of 127.0.0.1, TLS with the self-signed development
+ * certificate. Settings are the same {@code caravan.*} properties an operator sets.
  */
 public final class TestRouter implements AutoCloseable {
     public static final String HOSTNAME = "mx.caravan.test";
@@ -40,12 +41,12 @@ public final class TestRouter implements AutoCloseable {
 
     private final Main main;
     private final Path dataDir;
-    private final int smtpPort;
+    private final Map<String, String> props;
 
-    private TestRouter(Main main, Path dataDir, int smtpPort) {
+    private TestRouter(Main main, Map<String, String> props) {
         this.main = main;
-        this.dataDir = dataDir;
-        this.smtpPort = smtpPort;
+        this.dataDir = Path.of(props.get("caravan.data.dir"));
+        this.props = props;
     }
 
     /** Starts a router with {@code dir} as its temp root; {@code settings} override the defaults. */
@@ -60,8 +61,7 @@ public final class TestRouter implements AutoCloseable {
                 main.stop(); // a failed start must not leave a broker running in this JVM
                 throw e;
             }
-            return new TestRouter(main, Path.of(props.get("caravan.data.dir")),
-                    Integer.parseInt(props.get("caravan.smtp.port")));
+            return new TestRouter(main, props);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -78,6 +78,8 @@ public final class TestRouter implements AutoCloseable {
         props.put("caravan.hostname", HOSTNAME);
         props.put("caravan.smtp.bind", "127.0.0.1");
         props.put("caravan.smtp.port", String.valueOf(freePort()));
+        props.put("caravan.submission.port", String.valueOf(freePort()));
+        props.put("caravan.submissions.port", String.valueOf(freePort()));
         props.put("caravan.data.dir", dir.resolve("data").toString());
         props.put("caravan.directory.file", directory.toString());
         props.put("caravan.routes.dir", projectPath("routes").toString());
@@ -99,7 +101,22 @@ public final class TestRouter implements AutoCloseable {
     }
 
     public int smtpPort() {
-        return smtpPort;
+        return Integer.parseInt(props.get("caravan.smtp.port"));
+    }
+
+    /** The submission listener's port (RFC 6409, STARTTLS), whether or not it is enabled. */
+    public int submissionPort() {
+        return Integer.parseInt(props.get("caravan.submission.port"));
+    }
+
+    /** The implicit-TLS submission listener's port (RFC 8314), whether or not it is enabled. */
+    public int submissionsPort() {
+        return Integer.parseInt(props.get("caravan.submissions.port"));
+    }
+
+    /** The certificate the listeners present, for clients that must trust it. */
+    public java.security.cert.X509Certificate tlsCertificate() {
+        return camel().getRegistry().lookupByNameAndType("serverTls", org.caravan.tls.ServerTls.class).certificate();
     }
 
     public Path dataDir() {
@@ -117,7 +134,7 @@ public final class TestRouter implements AutoCloseable {
     }
 
     public SmtpTranscript connect() throws IOException {
-        return SmtpTranscript.connect("127.0.0.1", smtpPort);
+        return SmtpTranscript.connect("127.0.0.1", smtpPort());
     }
 
     /** Number of messages waiting in a broker queue, seen through a JMS browser. */

@@ -1,0 +1,153 @@
+package org.caravan.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** STARTTLS in the session state machine (RFC 3207), without Netty. */
+class StartTlsSessionTest {
+
+    @TempDir
+    Path spool;
+
+    private final List<SmtpReply> replies = new ArrayList<>();
+    private final List<SmtpRequest> requests = new ArrayList<>();
+    private final List<SmtpReply> tlsStarts = new ArrayList<>();
+    private boolean tlsAvailable = true;
+    private boolean tlsStartSucceeds = true;
+    private SmtpSession session;
+
+    private final SmtpSession.Output output = new SmtpSession.Output() {
+        @Override
+        public void reply(SmtpReply reply) {
+            replies.add(reply);
+        }
+
+        @Override
+        public void decide(SmtpRequest request) {
+            requests.add(request);
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public void later(java.time.Duration delay, Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public boolean tlsAvailable() {
+            return tlsAvailable;
+        }
+
+        @Override
+        public boolean startTls(SmtpReply ready) {
+            tlsStarts.add(ready);
+            return tlsStartSucceeds;
+        }
+    };
+
+    private void open() {
+        session = new SmtpSession(SmtpServerConfig.defaults("mx.test", spool), "s1",
+                new InetSocketAddress("192.0.2.7", 40000), new InetSocketAddress("192.0.2.1", 25), output,
+                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
+        session.start();
+    }
+
+    private SmtpReply send(String line) {
+        int before = replies.size();
+        session.onLine(SmtpLine.of(line.getBytes(StandardCharsets.UTF_8)));
+        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+    }
+
+    private String code(String line) {
+        SmtpReply r = send(line);
+        return r == null ? "nothing" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+    }
+
+    @Test
+    void ehloOffersStartTlsOnlyWhenTlsIsConfigured() {
+        open();
+        assertThat(send("EHLO client.test").lines()).contains("STARTTLS");
+        tlsAvailable = false;
+        assertThat(send("EHLO client.test").lines()).doesNotContain("STARTTLS");
+        assertThat(code("STARTTLS")).isEqualTo("502 5.5.1");
+        assertThat(tlsStarts).isEmpty();
+    }
+
+    @Test
+    void startTlsAnswers220ThroughTheAdapterAndIgnoresInputUntilTheHandshake() {
+        open();
+        send("EHLO client.test");
+        int before = replies.size();
+        assertThat(send("STARTTLS")).isNull(); // the adapter sends the 220 itself, in the clear
+        assertThat(tlsStarts).containsExactly(SmtpReplies.READY_TO_START_TLS);
+        assertThat(SmtpReplies.READY_TO_START_TLS.toWire()).isEqualTo("220 2.0.0 Ready to start TLS\r\n");
+        // Pipelined in plaintext after STARTTLS (CVE-2011-0411): never executed, never answered.
+        assertThat(send("RSET")).isNull();
+        assertThat(send("MAIL FROM:<a@b.test>")).isNull();
+        assertThat(replies).hasSize(before);
+        assertThat(requests).isEmpty();
+
+        session.onTlsEstablished();
+        assertThat(code("MAIL FROM:<a@b.test>")).isEqualTo("503 5.5.1"); // RFC 3207 §4.2: EHLO again
+        SmtpReply ehlo = send("EHLO client.test");
+        assertThat(ehlo.lines()).contains("PIPELINING").doesNotContain("STARTTLS");
+        assertThat(send("STARTTLS").toWire()).isEqualTo("503 5.5.1 Error: TLS already active\r\n");
+        assertThat(tlsStarts).hasSize(1);
+    }
+
+    @Test
+    void argumentsAndSequenceErrors() {
+        open();
+        assertThat(send("STARTTLS now").toWire()).isEqualTo("501 5.5.4 Syntax error (no parameters allowed)\r\n");
+        send("EHLO client.test");
+        send("MAIL FROM:<a@b.test>");
+        assertThat(send("STARTTLS").toWire()).isEqualTo("503 5.5.1 Error: MAIL transaction in progress\r\n");
+        assertThat(code("RSET")).isEqualTo("250 2.0.0");
+        assertThat(tlsStarts).isEmpty();
+        tlsStartSucceeds = false; // e.g. no engine could be made
+        assertThat(code("STARTTLS")).isEqualTo("454 4.7.0");
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0"); // the session goes on in plaintext
+    }
+
+    @Test
+    void receivedHeaderSaysEsmtpsUnderTls() throws Exception {
+        open();
+        send("EHLO client.test");
+        send("STARTTLS");
+        session.onTlsEstablished();
+        send("EHLO client.test");
+        send("MAIL FROM:<a@b.test>");
+        send("RCPT TO:<x@y.test>");
+        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        assertThat(code("DATA")).isEqualTo("354");
+        send("Subject: hi");
+        send(".");
+        MessageRequest m = (MessageRequest) requests.get(1);
+        assertThat(m.session().tls()).isTrue();
+        assertThat(Files.readString(m.content(), StandardCharsets.UTF_8))
+                .startsWith("Received: from client.test ([192.0.2.7])\r\n\tby mx.test (Caravan) with ESMTPS id ");
+    }
+
+    @Test
+    void implicitTlsSessionNeverOffersOrAcceptsStartTls() {
+        open();
+        session.onTlsEstablished(); // the submissions listener calls this before anything is read
+        assertThat(send("EHLO client.test").lines()).doesNotContain("STARTTLS");
+        assertThat(code("STARTTLS")).isEqualTo("503 5.5.1");
+        assertThat(tlsStarts).isEmpty();
+    }
+}

@@ -1,0 +1,212 @@
+package org.caravan.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocketFactory;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.caravan.smtp.SmtpServerConfig.Listener;
+import org.caravan.testing.SmtpTranscript;
+import org.caravan.testing.TestRouter;
+import org.caravan.testing.TestTls;
+import org.caravan.tls.ServerTls;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * STARTTLS (RFC 3207) and implicit TLS (RFC 8314) on real sockets: camel-netty with our initializer
+ * factory, the development certificate, a client that trusts exactly that certificate.
+ */
+class StartTlsTranscriptTest {
+
+    @TempDir
+    static Path dir;
+
+    private static DefaultCamelContext camel;
+    private static int mtaPort;
+    private static int submissionsPort;
+    private static SSLSocketFactory client;
+    private static final List<SmtpRequest> requests = new CopyOnWriteArrayList<>();
+    private static final Map<String, String> contents = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void startCamel() throws Exception {
+        mtaPort = TestRouter.freePort();
+        submissionsPort = TestRouter.freePort();
+        ServerTls tls = ServerTls.configure("", "", dir.resolve("tls"), "mx.test");
+        client = TestTls.trusting(tls.certificate());
+        SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", Files.createDirectories(dir.resolve("spool")));
+        camel = new DefaultCamelContext();
+        camel.getRegistry().bind("mta", new SmtpServerInitializerFactory(config, tls.context()));
+        camel.getRegistry().bind("submissions",
+                new SmtpServerInitializerFactory(config.withListener(Listener.SUBMISSIONS), tls.context()));
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("netty:tcp://127.0.0.1:" + mtaPort + "?serverInitializerFactory=#mta&sync=true")
+                        .process(StartTlsTranscriptTest::policy);
+                from("netty:tcp://127.0.0.1:" + submissionsPort + "?serverInitializerFactory=#submissions&sync=true")
+                        .process(StartTlsTranscriptTest::policy);
+            }
+        });
+        camel.start();
+    }
+
+    @AfterAll
+    static void stopCamel() {
+        if (camel != null) {
+            camel.stop();
+        }
+    }
+
+    @BeforeEach
+    void clear() {
+        requests.clear();
+        contents.clear();
+    }
+
+    /** Every recipient is fine; a message is kept (its spooled content read) and answered queued. */
+    private static void policy(Exchange exchange) throws IOException {
+        SmtpRequest request = exchange.getIn().getBody(SmtpRequest.class);
+        requests.add(request);
+        SmtpReply reply = SmtpReplies.RECIPIENT_OK;
+        if (request instanceof MessageRequest m) {
+            contents.put(m.queueId(), Files.readString(m.content(), StandardCharsets.UTF_8));
+            reply = SmtpReplies.QUEUED;
+        }
+        exchange.getMessage().setBody(reply);
+    }
+
+    private static SmtpTranscript plain() throws IOException {
+        SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", mtaPort);
+        t.expect("220 mx.test");
+        return t;
+    }
+
+    /** A whole transaction; returns the content as the route saw it. */
+    private static String sendMessage(SmtpTranscript t) throws IOException {
+        t.send("MAIL FROM:<a@client.test>").expect("250 2.1.0");
+        t.send("RCPT TO:<x@mx.test>").expect("250 2.1.5");
+        t.send("DATA").expect("354");
+        t.sendRaw("Subject: over TLS\r\n\r\nhello\r\n.\r\n").expect("250 2.0.0");
+        MessageRequest m = (MessageRequest) requests.get(requests.size() - 1);
+        assertThat(m.session().tls()).isTrue();
+        return contents.get(m.queueId());
+    }
+
+    @Test
+    void commandsPipelinedAfterStartTlsAreDiscarded() throws Exception {
+        try (SmtpTranscript t = plain()) {
+            assertThat(t.send("EHLO client.test").expect("250")).containsPattern("(?m)^250[- ]STARTTLS$");
+            // CVE-2011-0411: a man in the middle appends a command to the client's STARTTLS packet.
+            t.sendRaw("STARTTLS\r\nRSET\r\n");
+            assertThat(t.expect("220 2.0.0")).isEqualTo("220 2.0.0 Ready to start TLS");
+            // A plaintext "250" for RSET after the 220 would break this handshake.
+            SSLSession tls = t.startTls(client);
+            assertThat(tls.getProtocol()).isIn("TLSv1.3", "TLSv1.2");
+            // The first reply under TLS answers MAIL: the injected RSET got none, and the session
+            // forgot the EHLO (RFC 3207 §4.2).
+            t.send("MAIL FROM:<a@client.test>").expect("503 5.5.1");
+            String ehlo = t.send("EHLO client.test").expect("250");
+            assertThat(ehlo).contains("250-PIPELINING").doesNotContain("STARTTLS");
+            t.send("STARTTLS").expect("503 5.5.1");
+            assertThat(sendMessage(t)).contains("\tby mx.test (Caravan) with ESMTPS id ");
+            t.send("QUIT").expect("221");
+        }
+        // The route saw one RCPT and one message, both from the TLS part of the session.
+        assertThat(requests).hasSize(2).allMatch(r -> r.session().tls());
+    }
+
+    @Test
+    void aPartialLineBufferedBeforeTheHandshakeIsDiscardedToo() throws Exception {
+        try (SmtpTranscript t = plain()) {
+            t.send("EHLO client.test").expect("250");
+            // No CRLF after NOOP: it waits in the line decoder. Were it kept, the first line under
+            // TLS would read "NOOP injectedEHLO client.test" and be answered 250 2.0.0 OK.
+            t.sendRaw("STARTTLS\r\nNOOP injected");
+            t.expect("220 2.0.0");
+            t.startTls(client);
+            assertThat(t.send("EHLO client.test").expect("250")).startsWith("250-mx.test").contains("PIPELINING");
+            t.send("QUIT").expect("221");
+        }
+    }
+
+    @Test
+    void injectedDataAndBdatAreDiscardedWhateverTheirFraming() throws Exception {
+        // DATA makes the decoder stop for the verdict; BDAT makes it read a chunk. Neither may
+        // survive into the TLS session.
+        for (String injected : java.util.List.of("MAIL FROM:<evil@x.test>\r\nRCPT TO:<x@mx.test>\r\nDATA\r\n"
+                + "Subject: injected\r\n\r\n.\r\n", "MAIL FROM:<evil@x.test>\r\nRCPT TO:<x@mx.test>\r\n"
+                + "BDAT 7 LAST\r\ninjectQUIT\r\n")) {
+            requests.clear();
+            try (SmtpTranscript t = plain()) {
+                t.send("EHLO client.test").expect("250");
+                t.sendRaw("STARTTLS\r\n" + injected);
+                t.expect("220 2.0.0");
+                t.startTls(client);
+                t.send("RCPT TO:<x@mx.test>").expect("503 5.5.1"); // no EHLO, no MAIL survived
+                t.send("EHLO client.test").expect("250");
+                t.send("QUIT").expect("221");
+            }
+            assertThat(requests).as(injected).isEmpty(); // the route never saw the injected RCPT
+        }
+    }
+
+    @Test
+    void startTlsArgumentAndSequenceErrors() throws Exception {
+        try (SmtpTranscript t = plain()) {
+            t.send("STARTTLS please").expect("501 5.5.4");
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<a@client.test>").expect("250");
+            t.send("STARTTLS").expect("503 5.5.1 Error: MAIL transaction in progress");
+            t.send("RSET").expect("250");
+            t.send("STARTTLS").expect("220 2.0.0");
+            t.startTls(client);
+            t.send("EHLO client.test").expect("250");
+            t.send("STARTTLS").expect("503 5.5.1 Error: TLS already active");
+        }
+    }
+
+    @Test
+    void aFailedHandshakeClosesTheConnection() throws Exception {
+        try (SmtpTranscript t = plain()) {
+            t.send("EHLO client.test").expect("250");
+            t.send("STARTTLS").expect("220 2.0.0");
+            t.sendRaw("EHLO still in plaintext\r\n"); // not a TLS record
+            t.expectClosed();
+        }
+        assertThat(requests).isEmpty();
+    }
+
+    @Test
+    void implicitTlsGreetsAfterTheHandshake() throws Exception {
+        try (SmtpTranscript t = SmtpTranscript.connectTls("127.0.0.1", submissionsPort, client)) {
+            t.expect("220 mx.test ESMTP Caravan");
+            assertThat(t.send("EHLO client.test").expect("250")).doesNotContain("STARTTLS");
+            t.send("STARTTLS").expect("503 5.5.1");
+            assertThat(sendMessage(t)).contains("with ESMTPS id ");
+            t.send("QUIT").expect("221");
+        }
+    }
+
+    @Test
+    void aPlaintextClientOnTheImplicitTlsPortGetsNoGreeting() throws Exception {
+        try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", submissionsPort)) {
+            t.sendRaw("EHLO client.test\r\n");
+            t.expectClosed();
+        }
+    }
+}
