@@ -116,9 +116,9 @@ public record Settings(
                         r.duration("caravan.auth.client-penalty", "10m")),
                 r.bool("caravan.smtp.enabled", true),
                 r.bool("caravan.submission.enabled", true),
-                r.integer("caravan.submission.port", 587),
+                r.integer("caravan.submission.port", 2587),
                 r.bool("caravan.submissions.enabled", true),
-                r.integer("caravan.submissions.port", 465),
+                r.integer("caravan.submissions.port", 2465),
                 r.get("caravan.tls.cert-file", ""),
                 r.get("caravan.tls.key-file", ""));
     }

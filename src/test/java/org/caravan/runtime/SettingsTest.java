@@ -116,9 +116,9 @@ class SettingsTest {
         Settings d = Settings.from(key -> null);
         assertThat(d.smtpEnabled()).isTrue();
         assertThat(d.submissionEnabled()).isTrue();
-        assertThat(d.submissionPort()).isEqualTo(587);
+        assertThat(d.submissionPort()).isEqualTo(2587);
         assertThat(d.submissionsEnabled()).isTrue();
-        assertThat(d.submissionsPort()).isEqualTo(465);
+        assertThat(d.submissionsPort()).isEqualTo(2465);
         assertThat(d.tlsCertFile()).isEmpty();
         assertThat(d.tlsKeyFile()).isEmpty();
         assertThat(d.tlsDir()).isEqualTo(d.dataDir().resolve("tls"));
