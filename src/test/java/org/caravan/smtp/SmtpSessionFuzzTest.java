@@ -492,9 +492,10 @@ class SmtpSessionFuzzTest {
             } else if (request instanceof MessageRequest m) {
                 dataMessage = !feedingChunk;
                 checkMessage(m);
-            } else if (request instanceof AuthRequest a) {
+            } else if (request instanceof AuthRequest) {
+                // RFC 4954 §4: PLAIN and LOGIN only under TLS. (An empty LOGIN user name goes to
+                // policy, which refuses it: see SmtpSessionAuthTest.)
                 assertThat(tls).as("AUTH credentials without TLS").isTrue();
-                assertThat(a.username()).isNotEmpty();
             }
         }
 
