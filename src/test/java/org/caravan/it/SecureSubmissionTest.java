@@ -202,6 +202,26 @@ class SecureSubmissionTest {
     }
 
     @Test
+    void startTlsDuringAndAfterAuthOverTheWire() throws Exception {
+        try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", router.submissionPort())) {
+            t.expect("220");
+            t.send("EHLO client.test").expect("250");
+            t.send("STARTTLS").expect("220 2.0.0");
+            t.startTls(trustRouter);
+            t.send("EHLO client.test").expect("250");
+            // RFC 4954 §4: after 334 the next line is a SASL response, so "STARTTLS" is an
+            // undecodable response (501 5.5.2) and never a command.
+            t.send("AUTH LOGIN").expect("334");
+            t.send("STARTTLS").expect("501 5.5.2");
+            t.send("AUTH PLAIN " + plain(USER, PASSWORD)).expect("235 2.7.0");
+            // After AUTH: 503 5.5.1, as Postfix; the session stays authenticated.
+            t.send("STARTTLS").expect("503 5.5.1");
+            t.send("MAIL FROM:<" + USER + ">").expect("250 2.1.0");
+            t.send("QUIT").expect("221");
+        }
+    }
+
+    @Test
     void strangerOnTheMtaPortRelaysOnlyAfterStartTlsAndAuth() throws Exception {
         try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", router.smtpPort(),
                 InetAddress.getByName("127.0.0.2"))) {
