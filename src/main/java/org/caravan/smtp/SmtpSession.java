@@ -255,17 +255,23 @@ public final class SmtpSession {
 
     /**
      * The TLS handshake finished (after STARTTLS, or at connect for implicit TLS): RFC 3207 §4.2,
-     * the session forgets everything the client said before; EHLO is required again.
+     * the session discards any knowledge obtained from the client before (the EHLO name, a mail
+     * transaction, an AUTH identity or an AUTH exchange in progress); EHLO is required again.
+     * The count of refused AUTH attempts is the server's own and stays.
      */
     public void onTlsEstablished() {
+        boolean closed = state == State.CLOSED;
         tls = true;
         awaitingHandshake = false;
         helo = null;
         esmtp = false;
-        txn = null;
-        if (state != State.CLOSED) {
-            state = State.CONNECTED;
-        }
+        authenticatedUser = null;
+        sasl = null;
+        authCandidate = null;
+        pendingRecipient = null;
+        data = null;
+        resetTransaction();
+        state = closed ? State.CLOSED : State.CONNECTED; // a closed session never reopens
     }
 
     /**
@@ -464,12 +470,12 @@ public final class SmtpSession {
                     out.reply(SmtpReplies.BYE);
                     close();
                 });
-                case HELP -> out.reply(SmtpReplies.HELP);
+                case HELP -> out.reply(SmtpReplies.help(out.tlsAvailable()));
                 case VRFY, EXPN -> verify(cmd);
                 case STARTTLS -> startTls(cmd);
                 case AUTH -> auth(cmd.argument());
                 case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
-                default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN, AUTH ...
+                default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN ...
             }
         }
 
@@ -647,7 +653,8 @@ public final class SmtpSession {
                 commandError(SmtpReplies.TLS_ALREADY_ACTIVE);
             } else if (!out.tlsAvailable()) {
                 commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED);
-            } else if (state == State.MAIL || state == State.RCPT) {
+            } else if (state == State.MAIL || state == State.RCPT || state == State.BDAT) {
+                // BDAT: chunks of this transaction are already stored (RFC 3030 §2)
                 commandError(SmtpReplies.TRANSACTION_IN_PROGRESS);
             } else {
                 // Set before the 220 goes out: from then on, input is plaintext injection until

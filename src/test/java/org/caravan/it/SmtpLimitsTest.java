@@ -1,6 +1,7 @@
 package org.caravan.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -13,8 +14,11 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import javax.net.ssl.SSLSocketFactory;
+
 import org.caravan.smtp.ConnectionLimiter;
 import org.caravan.testing.SmtpTranscript;
+import org.caravan.testing.TestTls;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -210,6 +214,43 @@ class SmtpLimitsTest {
             try (SmtpTranscript d = greeted(); SmtpTranscript e = greeted(); SmtpTranscript f = greeted()) {
                 f.send("NOOP").expect("250");
             }
+        }
+    }
+
+    /**
+     * On the implicit-TLS listener (RFC 8314) a refused connection gets no 421: plaintext would only
+     * garble the client's handshake, so it is closed without a byte. The limit is the router's,
+     * counted over every listener.
+     */
+    @Test
+    void perClientLimitOnTheImplicitTlsListenerClosesWithoutAReply() throws Exception {
+        InetAddress outside = InetAddress.getByName("127.0.0.3"); // its own count, apart from 127.0.0.2
+        SSLSocketFactory trust = TestTls.trusting(router.tlsCertificate());
+        ConnectionLimiter connections = router.camel().getRegistry()
+                .lookupByNameAndType("smtpConnections", ConnectionLimiter.class);
+        try (SmtpTranscript mta = SmtpTranscript.connect("127.0.0.1", router.smtpPort(), outside);
+             SmtpTranscript tls = SmtpTranscript.connectTls("127.0.0.1", router.submissionsPort(), trust, outside)) {
+            mta.expect("220");
+            tls.expect("220 " + TestRouter.HOSTNAME); // one connection on each listener: the limit (2) is reached
+            assertThat(connections.from(outside)).isEqualTo(2);
+
+            // A TLS client over the limit: the handshake never completes.
+            assertThatThrownBy(() -> SmtpTranscript.connectTls("127.0.0.1", router.submissionsPort(), trust, outside))
+                    .isInstanceOf(IOException.class);
+            // Seen as bytes: not one octet before the close, where port 25 says 421.
+            try (SmtpTranscript raw = SmtpTranscript.connect("127.0.0.1", router.submissionsPort(), outside)) {
+                raw.expectClosed();
+            }
+            try (SmtpTranscript plain = SmtpTranscript.connect("127.0.0.1", router.smtpPort(), outside)) {
+                plain.expect("421 4.7.0 " + TestRouter.HOSTNAME + " Error: too many connections from your address");
+            }
+            // The connections within the limit are unaffected.
+            tls.send("NOOP").expect("250");
+            mta.send("NOOP").expect("250");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> connections.from(outside) == 0);
+        try (SmtpTranscript again = SmtpTranscript.connectTls("127.0.0.1", router.submissionsPort(), trust, outside)) {
+            again.expect("220"); // the slot came back
         }
     }
 }

@@ -121,6 +121,54 @@ class SmtpSessionAuthTest {
     }
 
     @Test
+    void startTlsAfterAuthIsRefusedAndTheSessionStaysAuthenticated() {
+        tlsAndEhlo();
+        send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        // AUTH PLAIN/LOGIN happen only under TLS, so a later STARTTLS meets TLS already active:
+        // 503 5.5.1, as Postfix answers STARTTLS after AUTH. Nothing of the session is lost.
+        assertThat(wire("STARTTLS")).isEqualTo("503 5.5.1 Error: TLS already active\r\n");
+        assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("250 2.1.0");
+        send("RCPT TO:<carol@far.test>");
+        assertThat(((RcptRequest) requests.get(requests.size() - 1)).session().authenticatedUser())
+                .isEqualTo("alice@example.test");
+    }
+
+    @Test
+    void startTlsInsideAnAuthExchangeIsTheClientsResponseNotACommand() {
+        tlsAndEhlo();
+        assertThat(code("AUTH LOGIN")).isEqualTo("334");
+        // RFC 4954 §4: the line after 334 is a SASL response. "STARTTLS" is not base64, so the
+        // exchange fails; it is never run as a command.
+        assertThat(code("STARTTLS")).isEqualTo("501 5.5.2");
+        assertThat(requests).isEmpty();
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0"); // back in command state, still unauthenticated
+        assertThat(send("EHLO client.test").lines()).contains("AUTH PLAIN LOGIN");
+    }
+
+    @Test
+    void aNewTlsLayerForgetsAuthenticationAndAnyExchangeInProgress() {
+        SmtpSession submission = newSession(SmtpServerConfig.defaults("mx.test", spool).withAuthRequired(true));
+        session = submission;
+        tlsAndEhlo();
+        send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        assertThat(code("AUTH LOGIN")).isEqualTo("503 5.5.1");
+        // RFC 3207 §4.2: after a TLS handshake the server MUST discard any knowledge obtained from
+        // the client, the AUTH identity included. The session cannot be led here by a client today
+        // (STARTTLS is refused under TLS); this pins the guarantee for the state machine itself.
+        session.onTlsEstablished();
+        assertThat(send("EHLO client.test").lines()).contains("AUTH PLAIN LOGIN");
+        assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("530 5.7.0");
+
+        // The same for an exchange waiting for the client's next line.
+        assertThat(code("AUTH LOGIN")).isEqualTo("334");
+        session.onTlsEstablished();
+        assertThat(code("EHLO client.test")).isEqualTo("250"); // a command again, not a SASL response
+        assertThat(requests.stream().filter(r -> r instanceof AuthRequest)).hasSize(1);
+    }
+
+    @Test
     void withoutTlsAuthIs538AndNoPasswordIsAsked() {
         send("EHLO client.test");
         assertThat(wire("AUTH PLAIN " + b64("\0alice@example.test\0secret")))

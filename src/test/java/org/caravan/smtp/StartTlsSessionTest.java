@@ -143,6 +143,37 @@ class StartTlsSessionTest {
     }
 
     @Test
+    void startTlsBetweenBdatChunksIsATransactionInProgress() throws Exception {
+        open();
+        send("EHLO client.test");
+        send("MAIL FROM:<a@b.test>");
+        send("RCPT TO:<x@y.test>");
+        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        assertThat(send("BDAT 5")).isNull();
+        session.onChunk(new SmtpChunk("12345".getBytes(StandardCharsets.US_ASCII), true));
+        assertThat(replies.get(replies.size() - 1).code()).isEqualTo(250);
+        // RFC 3030 §2 / RFC 3207 §4.2: chunks of this transaction are stored; the handshake would
+        // throw the envelope away under them. Refused like STARTTLS after MAIL.
+        assertThat(send("STARTTLS").toWire()).isEqualTo("503 5.5.1 Error: MAIL transaction in progress\r\n");
+        assertThat(tlsStarts).isEmpty();
+        // The transaction is intact: its last chunk completes the message.
+        assertThat(send("BDAT 0 LAST")).isNull();
+        session.onChunk(new SmtpChunk(new byte[0], true)); // the decoder's empty last piece
+        assertThat(requests).hasSize(2);
+        MessageRequest m = (MessageRequest) requests.get(1);
+        assertThat(Files.readString(m.content(), StandardCharsets.UTF_8)).endsWith("12345");
+    }
+
+    @Test
+    void helpListsStartTlsOnlyWhenItIsImplementedHere() {
+        open();
+        assertThat(String.join("\n", send("HELP").lines())).contains(" STARTTLS").contains(" AUTH");
+        tlsAvailable = false;
+        assertThat(String.join("\n", send("HELP").lines())).doesNotContain("STARTTLS");
+        assertThat(send("HELP").toWire()).startsWith("214-2.0.0 Commands: ");
+    }
+
+    @Test
     void implicitTlsSessionNeverOffersOrAcceptsStartTls() {
         open();
         session.onTlsEstablished(); // the submissions listener calls this before anything is read

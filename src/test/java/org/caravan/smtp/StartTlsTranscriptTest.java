@@ -181,6 +181,23 @@ class StartTlsTranscriptTest {
     }
 
     @Test
+    void startTlsBetweenBdatChunksIsRefusedAndTheMessageCompletesInPlaintext() throws Exception {
+        try (SmtpTranscript t = plain()) {
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<a@client.test>").expect("250");
+            t.send("RCPT TO:<x@mx.test>").expect("250");
+            t.sendRaw("BDAT 20\r\nSubject: chunked\r\n\r\n").expect("250 2.0.0");
+            // RFC 3030 §2: the first chunk is stored; a handshake now would drop the envelope under it.
+            t.send("STARTTLS").expect("503 5.5.1 Error: MAIL transaction in progress");
+            t.sendRaw("BDAT 6 LAST\r\nbody\r\n").expect("250 2.0.0");
+            t.send("QUIT").expect("221");
+        }
+        MessageRequest m = (MessageRequest) requests.get(requests.size() - 1);
+        assertThat(m.session().tls()).isFalse();
+        assertThat(contents.get(m.queueId())).endsWith("\r\nSubject: chunked\r\n\r\nbody\r\n");
+    }
+
+    @Test
     void aFailedHandshakeClosesTheConnection() throws Exception {
         try (SmtpTranscript t = plain()) {
             t.send("EHLO client.test").expect("250");
