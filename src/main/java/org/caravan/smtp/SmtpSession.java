@@ -428,7 +428,7 @@ public final class SmtpSession {
     /** Opens the spool file of this transaction's content, our Received header first; false when it failed. */
     private boolean openContent() {
         if (content != null) {
-            content.discard(); // left by a transaction that ended without RSET (e.g. after STARTTLS)
+            content.discard(); // left by a transaction that ended without RSET
             content = null;
         }
         String queueId = QueueIds.next();
