@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,13 +44,9 @@ class BdatTranscriptTest {
 
     @BeforeAll
     static void start() throws Exception {
-        StringBuilder directory = new StringBuilder("domains: [example.test]\nmailboxes:\n");
-        for (String box : List.of("chunks", "zero", "seq", "mixed", "smuggle", "victim", "split", "big", "loop",
-                "pipelined", "angus")) {
-            directory.append("  - address: ").append(box).append("@example.test\n");
-        }
-        Files.writeString(dir.resolve("directory.yaml"), directory, StandardCharsets.UTF_8);
-        router = TestRouter.start(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)));
+        router = TestRouter.startWithMailboxes(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)),
+                Stream.of("chunks", "zero", "seq", "mixed", "smuggle", "victim", "split", "big", "loop", "pipelined",
+                        "angus").map(box -> box + "@example.test").toArray(String[]::new));
     }
 
     @AfterAll
@@ -61,20 +56,10 @@ class BdatTranscriptTest {
         }
     }
 
-    static List<Path> newMail(TestRouter router, String mailbox) throws Exception {
-        Path folder = router.maildir(mailbox).resolve("new");
-        if (!Files.isDirectory(folder)) {
-            return List.of();
-        }
-        try (Stream<Path> list = Files.list(folder)) {
-            return list.toList();
-        }
-    }
-
     /** The one message delivered to {@code mailbox}, waiting for it. */
     static byte[] delivered(TestRouter router, String mailbox) throws Exception {
-        await().atMost(WAIT).until(() -> newMail(router, mailbox).size() == 1);
-        return Files.readAllBytes(newMail(router, mailbox).get(0));
+        await().atMost(WAIT).until(() -> router.newMail(mailbox).size() == 1);
+        return Files.readAllBytes(router.newMail(mailbox).get(0));
     }
 
     /**
@@ -94,8 +79,7 @@ class BdatTranscriptTest {
     }
 
     static SmtpTranscript hello(TestRouter router) throws Exception {
-        SmtpTranscript t = router.connect();
-        t.expect("220");
+        SmtpTranscript t = router.greeted();
         String ehlo = t.send("EHLO client.test").expect("250 ");
         assertThat(ehlo.split("\n")).extracting(line -> line.substring(4)).contains("CHUNKING").doesNotContain("BINARYMIME");
         return t;
@@ -125,7 +109,7 @@ class BdatTranscriptTest {
     private static void assertNothingDelivered(String... mailboxes) throws Exception {
         await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).until(() -> {
             for (String mailbox : mailboxes) {
-                if (!newMail(router, mailbox).isEmpty()) {
+                if (!router.newMail(mailbox).isEmpty()) {
                     return false;
                 }
             }

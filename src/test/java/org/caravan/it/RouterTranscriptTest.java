@@ -7,11 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
@@ -38,18 +36,9 @@ class RouterTranscriptTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Files.writeString(dir.resolve("directory.yaml"), """
-                domains: [example.test]
-                mailboxes:
-                  - address: alice@example.test
-                  - address: loop@example.test
-                  - address: hops@example.test
-                  - address: big@example.test
-                  - address: smuggle@example.test
-                  - address: victim@example.test
-                  - address: dsn@example.test
-                """, StandardCharsets.UTF_8);
-        router = TestRouter.start(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)));
+        router = TestRouter.startWithMailboxes(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)),
+                "alice@example.test", "loop@example.test", "hops@example.test", "big@example.test",
+                "smuggle@example.test", "victim@example.test", "dsn@example.test");
     }
 
     @AfterAll
@@ -59,19 +48,8 @@ class RouterTranscriptTest {
         }
     }
 
-    private static List<Path> newMail(String mailbox) throws Exception {
-        Path folder = router.maildir(mailbox).resolve("new");
-        if (!Files.isDirectory(folder)) {
-            return List.of();
-        }
-        try (Stream<Path> list = Files.list(folder)) {
-            return list.toList();
-        }
-    }
-
     private static SmtpTranscript hello() throws Exception {
-        SmtpTranscript t = router.connect();
-        t.expect("220");
+        SmtpTranscript t = router.greeted();
         t.send("EHLO client.test").expect("250");
         return t;
     }
@@ -86,7 +64,7 @@ class RouterTranscriptTest {
     private static void assertNothingDelivered(String... mailboxes) throws Exception {
         await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).until(() -> {
             for (String mailbox : mailboxes) {
-                if (!newMail(mailbox).isEmpty()) {
+                if (!router.newMail(mailbox).isEmpty()) {
                     return false;
                 }
             }
@@ -129,8 +107,8 @@ class RouterTranscriptTest {
             id = queueId(t.expect("250 2.0.0"));
             t.send("QUIT").expect("221");
         }
-        await().atMost(WAIT).until(() -> newMail("alice@example.test").size() == 1);
-        String delivered = Files.readString(newMail("alice@example.test").get(0), StandardCharsets.UTF_8);
+        await().atMost(WAIT).until(() -> router.newMail("alice@example.test").size() == 1);
+        String delivered = Files.readString(router.newMail("alice@example.test").get(0), StandardCharsets.UTF_8);
         assertThat(delivered).contains("with ESMTP id " + id).endsWith("Subject: pipelined\r\n\r\nhello Alice\r\n");
     }
 
@@ -148,7 +126,7 @@ class RouterTranscriptTest {
             queueId(t.expect("250 2.0.0"));
             t.send("QUIT").expect("221");
         }
-        await().atMost(WAIT).until(() -> newMail("dsn@example.test").size() == 1);
+        await().atMost(WAIT).until(() -> router.newMail("dsn@example.test").size() == 1);
     }
 
     @Test
@@ -178,7 +156,7 @@ class RouterTranscriptTest {
             t.sendRaw(withReceivedHeaders(100));
             queueId(t.expect("250 2.0.0"));
         }
-        await().atMost(WAIT).until(() -> newMail("hops@example.test").size() == 1);
+        await().atMost(WAIT).until(() -> router.newMail("hops@example.test").size() == 1);
     }
 
     /** SMTP smuggling: only CRLF.CRLF ends DATA; what follows a fake end must never run as commands. */

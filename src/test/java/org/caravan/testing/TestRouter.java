@@ -67,6 +67,18 @@ public final class TestRouter implements AutoCloseable {
         }
     }
 
+    /** Starts a router whose directory is example.test with exactly {@code mailboxes}; {@code settings} as in {@link #start}. */
+    public static TestRouter startWithMailboxes(Path dir, Map<String, String> settings, String... mailboxes)
+            throws IOException {
+        StringBuilder directory = new StringBuilder("domains: [example.test]\nmailboxes:\n");
+        for (String mailbox : mailboxes) {
+            directory.append("  - address: ").append(mailbox).append('\n');
+        }
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("directory.yaml"), directory, StandardCharsets.UTF_8);
+        return start(dir, settings);
+    }
+
     /** The settings a test router starts with: everything under {@code dir}, loopback only. */
     public static Map<String, String> defaults(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -135,6 +147,24 @@ public final class TestRouter implements AutoCloseable {
 
     public SmtpTranscript connect() throws IOException {
         return SmtpTranscript.connect("127.0.0.1", smtpPort());
+    }
+
+    /** A connection to the SMTP port that has read the 220 greeting. */
+    public SmtpTranscript greeted() throws IOException {
+        SmtpTranscript t = connect();
+        t.expect("220");
+        return t;
+    }
+
+    /** The files in {@code mailbox}'s Maildir new/, none while that folder does not exist yet. */
+    public java.util.List<Path> newMail(String mailbox) throws IOException {
+        Path folder = maildir(mailbox).resolve("new");
+        if (!Files.isDirectory(folder)) {
+            return java.util.List.of();
+        }
+        try (java.util.stream.Stream<Path> list = Files.list(folder)) {
+            return list.toList();
+        }
     }
 
     /** Number of messages waiting in a broker queue, seen through a JMS browser. */
