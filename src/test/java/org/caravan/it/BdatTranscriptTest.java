@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import jakarta.mail.Address;
@@ -36,7 +34,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BdatTranscriptTest {
     static final Duration WAIT = Duration.ofSeconds(20);
     private static final int MAX_SIZE = 20_000;
-    private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Queued as (\\S+)$");
 
     @TempDir
     static Path dir;
@@ -100,22 +97,6 @@ class BdatTranscriptTest {
         return bdat(chunk.getBytes(StandardCharsets.ISO_8859_1), last);
     }
 
-    static String queueId(String reply) {
-        Matcher m = QUEUED.matcher(reply);
-        assertThat(m.matches()).as(reply).isTrue();
-        return m.group(1);
-    }
-
-    private static void assertNothingDelivered(String... mailboxes) throws Exception {
-        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).until(() -> {
-            for (String mailbox : mailboxes) {
-                if (!router.newMail(mailbox).isEmpty()) {
-                    return false;
-                }
-            }
-            return router.queueDepth("caravan.inbound") == 0;
-        });
-    }
 
     private static void envelope(SmtpTranscript t, String mailbox) throws Exception {
         t.send("MAIL FROM:<sender@client.test>").expect("250 2.1.0");
@@ -133,7 +114,7 @@ class BdatTranscriptTest {
         try (SmtpTranscript t = hello()) {
             envelope(t, "chunks@example.test");
             t.sendRaw(bdat(c1, false)).expect("250 2.0.0 " + c1.length + " octets received");
-            queueId(t.sendRaw(bdat(c2, true)).expect("250 2.0.0 Queued as "));
+            TestRouter.queueId(t.sendRaw(bdat(c2, true)).expect("250 2.0.0 Queued as "));
             t.send("RCPT TO:<victim@example.test>").expect("503 5.5.1"); // no smuggled transaction is open
             t.send("QUIT").expect("221");
         }
@@ -141,7 +122,7 @@ class BdatTranscriptTest {
         content.writeBytes(c1);
         content.writeBytes(c2);
         assertDeliveredExactly(delivered(router, "chunks@example.test"), content.toByteArray());
-        assertNothingDelivered("victim@example.test");
+        router.assertNothingDelivered("victim@example.test");
     }
 
     @Test
@@ -192,7 +173,7 @@ class BdatTranscriptTest {
             t.send("QUIT").expect("221");
         }
         delivered(router, "seq@example.test");
-        assertNothingDelivered("victim@example.test");
+        router.assertNothingDelivered("victim@example.test");
     }
 
     @Test
@@ -221,7 +202,7 @@ class BdatTranscriptTest {
             t.sendRaw(bdat(smuggled, true)).expect("554 5.6.0");
             t.send("RCPT TO:<victim@example.test>").expect("503 5.5.1");
         }
-        assertNothingDelivered("smuggle@example.test", "victim@example.test");
+        router.assertNothingDelivered("smuggle@example.test", "victim@example.test");
     }
 
     @Test
@@ -276,7 +257,7 @@ class BdatTranscriptTest {
                 t.sendRaw(bdat(part, last)).expect(last ? "554 5.4.6" : "250 2.0.0");
             }
         }
-        assertNothingDelivered("loop@example.test");
+        router.assertNothingDelivered("loop@example.test");
     }
 
     /** A real client: Angus Mail sends BDAT when the server offers CHUNKING and mail.smtp.chunksize is set. */

@@ -39,6 +39,9 @@ public final class TestRouter implements AutoCloseable {
               - address: postmaster@example.test
             """;
 
+    private static final java.util.regex.Pattern QUEUED =
+            java.util.regex.Pattern.compile("^250 2\\.0\\.0 Queued as (\\S+)$");
+
     private final Main main;
     private final Path dataDir;
     private final Map<String, String> props;
@@ -165,6 +168,26 @@ public final class TestRouter implements AutoCloseable {
         try (java.util.stream.Stream<Path> list = Files.list(folder)) {
             return list.toList();
         }
+    }
+
+    /** A refused message left no trace: nothing on the inbound queue, no Maildir file, now or shortly after. */
+    public void assertNothingDelivered(String... mailboxes) {
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(700))
+                .atMost(java.time.Duration.ofSeconds(3)).until(() -> {
+                    for (String mailbox : mailboxes) {
+                        if (!newMail(mailbox).isEmpty()) {
+                            return false;
+                        }
+                    }
+                    return queueDepth("caravan.inbound") == 0;
+                });
+    }
+
+    /** The queue id in a "250 2.0.0 Queued as ID" reply, asserting the reply has that form. */
+    public static String queueId(String reply) {
+        java.util.regex.Matcher m = QUEUED.matcher(reply);
+        org.assertj.core.api.Assertions.assertThat(m.matches()).as(reply).isTrue();
+        return m.group(1);
     }
 
     /** Number of messages waiting in a broker queue, seen through a JMS browser. */
