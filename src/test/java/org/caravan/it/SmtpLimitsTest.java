@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -39,14 +37,7 @@ class SmtpLimitsTest {
 
     @BeforeAll
     static void start() throws IOException {
-        StringBuilder directory = new StringBuilder("domains: [example.test]\nmailboxes:\n");
-        for (int i = 0; i <= MAX_RECIPIENTS; i++) {
-            directory.append("  - address: u").append(i).append("@example.test\n");
-        }
-        directory.append("  - address: alice@example.test\n  - address: postmaster@example.test\n");
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("directory.yaml"), directory, StandardCharsets.UTF_8);
-        router = TestRouter.start(dir, Map.ofEntries(
+        router = TestRouter.startWithMailboxes(dir, Map.ofEntries(
                 Map.entry("caravan.mynetworks", "127.0.0.1/32"),
                 Map.entry("caravan.smtp.max-recipients", String.valueOf(MAX_RECIPIENTS)),
                 Map.entry("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)),
@@ -56,7 +47,9 @@ class SmtpLimitsTest {
                 Map.entry("caravan.smtp.data-timeout", "1s"),
                 Map.entry("caravan.smtp.max-errors", "3"),
                 Map.entry("caravan.smtp.max-connections", "50"),
-                Map.entry("caravan.smtp.max-connections-per-client", "2")));
+                Map.entry("caravan.smtp.max-connections-per-client", "2")),
+                Stream.concat(IntStream.rangeClosed(0, MAX_RECIPIENTS).mapToObj(i -> "u" + i + "@example.test"),
+                        Stream.of("alice@example.test", "postmaster@example.test")).toArray(String[]::new));
     }
 
     @AfterAll
@@ -74,13 +67,7 @@ class SmtpLimitsTest {
     }
 
     private static long delivered(String mailbox) throws IOException {
-        Path fresh = router.maildir(mailbox).resolve("new");
-        if (!Files.isDirectory(fresh)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(fresh)) {
-            return files.count();
-        }
+        return router.newMail(mailbox).size();
     }
 
     @Test

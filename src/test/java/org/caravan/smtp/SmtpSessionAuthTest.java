@@ -2,15 +2,10 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,36 +18,13 @@ class SmtpSessionAuthTest {
     @TempDir
     Path spool;
 
-    private final List<SmtpReply> replies = new ArrayList<>();
-    private final List<SmtpRequest> requests = new ArrayList<>();
+    private final RecordingOutput output = RecordingOutput.holdingTimers();
+    private final List<SmtpReply> replies = output.replies;
+    private final List<SmtpRequest> requests = output.requests;
     /** Tasks the session scheduled with {@link SmtpSession.Output#later}, not yet run. */
-    private final List<Runnable> timers = new ArrayList<>();
-    private final List<Duration> delays = new ArrayList<>();
-    private boolean closed;
+    private final List<Runnable> timers = output.timers;
+    private final List<Duration> delays = output.delays;
     private SmtpSession session;
-
-    private final SmtpSession.Output output = new SmtpSession.Output() {
-        @Override
-        public void reply(SmtpReply reply) {
-            replies.add(reply);
-        }
-
-        @Override
-        public void decide(SmtpRequest request) {
-            requests.add(request);
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-
-        @Override
-        public void later(Duration delay, Runnable task) {
-            delays.add(delay);
-            timers.add(task);
-        }
-    };
 
     @BeforeEach
     void start() {
@@ -61,11 +33,7 @@ class SmtpSessionAuthTest {
 
     private SmtpSession newSession(SmtpServerConfig config) {
         replies.clear();
-        SmtpSession s = new SmtpSession(config, "s1", new InetSocketAddress("192.0.2.7", 40000),
-                new InetSocketAddress("192.0.2.1", 25), output,
-                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
-        s.start();
-        return s;
+        return output.open(config);
     }
 
     /** A session over TLS (the handshake is simulated) that has said EHLO. */
@@ -75,14 +43,11 @@ class SmtpSessionAuthTest {
     }
 
     private SmtpReply send(String line) {
-        int before = replies.size();
-        session.onLine(SmtpLine.of(line.getBytes(StandardCharsets.UTF_8)));
-        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+        return output.send(session, line);
     }
 
     private String code(String line) {
-        SmtpReply r = send(line);
-        return r == null ? "decision" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+        return RecordingOutput.code(send(line), "decision");
     }
 
     private String wire(String line) {
@@ -101,13 +66,11 @@ class SmtpSessionAuthTest {
     private SmtpReply answer(SmtpReply reply) {
         int before = replies.size();
         session.onDecision(reply);
-        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+        return output.lastSince(before);
     }
 
     private void fireTimers() {
-        List<Runnable> due = new ArrayList<>(timers);
-        timers.clear();
-        due.forEach(Runnable::run);
+        output.fireTimers();
     }
 
     @Test
@@ -269,7 +232,7 @@ class SmtpSessionAuthTest {
         tlsAndEhlo();
         send("AUTH LOGIN");
         assertThat(wire("QUIT now")).isEqualTo("501 5.5.2 Cannot decode authentication response\r\n");
-        assertThat(closed).isFalse();
+        assertThat(output.closed).isFalse();
         assertThat(code("AUTH PLAIN not*base64")).isEqualTo("501 5.5.2");
         send("AUTH PLAIN");
         assertThat(code(Base64.getEncoder().encodeToString(new byte[] {0, 'a', 0, (byte) 0xff}))).isEqualTo("501 5.5.2");
@@ -336,7 +299,7 @@ class SmtpSessionAuthTest {
             assertThat(session.busy()).isFalse();
         }
         assertThat(delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3));
-        assertThat(closed).isFalse();
+        assertThat(output.closed).isFalse();
     }
 
     @Test
@@ -360,11 +323,11 @@ class SmtpSessionAuthTest {
         }
         send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
         answer(SmtpReplies.AUTH_INVALID);
-        assertThat(closed).isFalse(); // still the delay
+        assertThat(output.closed).isFalse(); // still the delay
         fireTimers();
         assertThat(replies.get(replies.size() - 1).toWire())
                 .isEqualTo("421 4.7.0 Error: too many failed authentication attempts\r\n");
-        assertThat(closed).isTrue();
+        assertThat(output.closed).isTrue();
         assertThat(session.isClosed()).isTrue();
     }
 

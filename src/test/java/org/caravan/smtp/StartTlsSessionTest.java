@@ -2,14 +2,9 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,68 +15,34 @@ class StartTlsSessionTest {
     @TempDir
     Path spool;
 
-    private final List<SmtpReply> replies = new ArrayList<>();
-    private final List<SmtpRequest> requests = new ArrayList<>();
-    private final List<SmtpReply> tlsStarts = new ArrayList<>();
-    private boolean tlsAvailable = true;
-    private boolean tlsStartSucceeds = true;
+    private final RecordingOutput output = RecordingOutput.runningTimers();
+    private final List<SmtpReply> replies = output.replies;
+    private final List<SmtpRequest> requests = output.requests;
+    private final List<SmtpReply> tlsStarts = output.tlsStarts;
     private SmtpSession session;
 
-    private final SmtpSession.Output output = new SmtpSession.Output() {
-        @Override
-        public void reply(SmtpReply reply) {
-            replies.add(reply);
-        }
-
-        @Override
-        public void decide(SmtpRequest request) {
-            requests.add(request);
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public void later(java.time.Duration delay, Runnable task) {
-            task.run();
-        }
-
-        @Override
-        public boolean tlsAvailable() {
-            return tlsAvailable;
-        }
-
-        @Override
-        public boolean startTls(SmtpReply ready) {
-            tlsStarts.add(ready);
-            return tlsStartSucceeds;
-        }
-    };
+    {
+        output.tlsAvailable = true;
+        output.tlsStartSucceeds = true;
+    }
 
     private void open() {
-        session = new SmtpSession(SmtpServerConfig.defaults("mx.test", spool), "s1",
-                new InetSocketAddress("192.0.2.7", 40000), new InetSocketAddress("192.0.2.1", 25), output,
-                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
-        session.start();
+        session = output.open(SmtpServerConfig.defaults("mx.test", spool));
     }
 
     private SmtpReply send(String line) {
-        int before = replies.size();
-        session.onLine(SmtpLine.of(line.getBytes(StandardCharsets.UTF_8)));
-        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+        return output.send(session, line);
     }
 
     private String code(String line) {
-        SmtpReply r = send(line);
-        return r == null ? "nothing" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+        return RecordingOutput.code(send(line), "nothing");
     }
 
     @Test
     void ehloOffersStartTlsOnlyWhenTlsIsConfigured() {
         open();
         assertThat(send("EHLO client.test").lines()).contains("STARTTLS");
-        tlsAvailable = false;
+        output.tlsAvailable = false;
         assertThat(send("EHLO client.test").lines()).doesNotContain("STARTTLS");
         assertThat(code("STARTTLS")).isEqualTo("502 5.5.1");
         assertThat(tlsStarts).isEmpty();
@@ -118,7 +79,7 @@ class StartTlsSessionTest {
         assertThat(send("STARTTLS").toWire()).isEqualTo("503 5.5.1 Error: MAIL transaction in progress\r\n");
         assertThat(code("RSET")).isEqualTo("250 2.0.0");
         assertThat(tlsStarts).isEmpty();
-        tlsStartSucceeds = false; // e.g. no engine could be made
+        output.tlsStartSucceeds = false; // e.g. no engine could be made
         assertThat(code("STARTTLS")).isEqualTo("454 4.7.0");
         assertThat(code("NOOP")).isEqualTo("250 2.0.0"); // the session goes on in plaintext
     }
@@ -168,7 +129,7 @@ class StartTlsSessionTest {
     void helpListsStartTlsOnlyWhenItIsImplementedHere() {
         open();
         assertThat(String.join("\n", send("HELP").lines())).contains(" STARTTLS").contains(" AUTH");
-        tlsAvailable = false;
+        output.tlsAvailable = false;
         assertThat(String.join("\n", send("HELP").lines())).doesNotContain("STARTTLS");
         assertThat(send("HELP").toWire()).startsWith("214-2.0.0 Commands: ");
     }
