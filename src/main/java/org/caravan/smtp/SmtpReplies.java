@@ -45,12 +45,15 @@ public final class SmtpReplies {
             SmtpReply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
     /**
      * RFC 5321 §4.1.1.8 / §4.2.2 214 help message; RFC 3463 X.0.0. The command list is what we
-     * implement (the 502 ones are left out).
+     * implement (the 502 ones are left out): STARTTLS (RFC 3207) only where a TLS context is
+     * configured, since without one it is answered 502.
      */
-    public static final SmtpReply HELP = new SmtpReply(214, "2.0.0", java.util.List.of(
-            "Commands: HELO EHLO MAIL RCPT DATA BDAT",
-            "RSET NOOP QUIT HELP VRFY EXPN AUTH",
-            "See RFC 5321"));
+    public static SmtpReply help(boolean startTls) {
+        return new SmtpReply(214, "2.0.0", java.util.List.of(
+                "Commands: HELO EHLO MAIL RCPT DATA BDAT",
+                "RSET NOOP QUIT HELP VRFY EXPN AUTH" + (startTls ? " STARTTLS" : ""),
+                "See RFC 5321"));
+    }
     /** RFC 3207 §4 220 after STARTTLS: the client starts the TLS handshake next; RFC 3463 X.0.0. */
     public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
     /** RFC 4954 §6 235, RFC 5248 X.7.0: the AUTH exchange succeeded. */

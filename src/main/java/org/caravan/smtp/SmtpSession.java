@@ -255,17 +255,23 @@ public final class SmtpSession {
 
     /**
      * The TLS handshake finished (after STARTTLS, or at connect for implicit TLS): RFC 3207 §4.2,
-     * the session forgets everything the client said before; EHLO is required again.
+     * the session discards any knowledge obtained from the client before (the EHLO name, a mail
+     * transaction, an AUTH identity or an AUTH exchange in progress); EHLO is required again.
+     * The count of refused AUTH attempts is the server's own and stays.
      */
     public void onTlsEstablished() {
+        boolean closed = state == State.CLOSED;
         tls = true;
         awaitingHandshake = false;
         helo = null;
         esmtp = false;
-        txn = null;
-        if (state != State.CLOSED) {
-            state = State.CONNECTED;
-        }
+        authenticatedUser = null;
+        sasl = null;
+        authCandidate = null;
+        pendingRecipient = null;
+        data = null;
+        resetTransaction();
+        state = closed ? State.CLOSED : State.CONNECTED; // a closed session never reopens
     }
 
     /**
@@ -429,7 +435,7 @@ public final class SmtpSession {
     /** Opens the spool file of this transaction's content, our Received header first; false when it failed. */
     private boolean openContent() {
         if (content != null) {
-            content.discard(); // left by a transaction that ended without RSET (e.g. after STARTTLS)
+            content.discard(); // left by a transaction that ended without RSET
             content = null;
         }
         String queueId = QueueIds.next();
@@ -471,12 +477,12 @@ public final class SmtpSession {
                     out.reply(SmtpReplies.BYE);
                     close();
                 });
-                case HELP -> out.reply(SmtpReplies.HELP);
+                case HELP -> out.reply(SmtpReplies.help(out.tlsAvailable()));
                 case VRFY, EXPN -> verify(cmd);
                 case STARTTLS -> startTls(cmd);
                 case AUTH -> auth(cmd.argument());
                 case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
-                default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN, AUTH ...
+                default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN ...
             }
         }
 
@@ -655,7 +661,7 @@ public final class SmtpSession {
             } else if (!out.tlsAvailable()) {
                 commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED);
             } else if (state == State.MAIL || state == State.RCPT || state == State.BDAT) {
-                // BDAT: between chunks, the spool file of the transaction is open
+                // BDAT: chunks of this transaction are already stored (RFC 3030 §2)
                 commandError(SmtpReplies.TRANSACTION_IN_PROGRESS);
             } else {
                 // Set before the 220 goes out: from then on, input is plaintext injection until

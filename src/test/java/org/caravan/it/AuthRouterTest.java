@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * AUTH through the real router, as far as it goes without TLS: the listener refuses AUTH on a
  * plain connection (538) and does not advertise it; the authenticate route checks credentials
- * against the directory file's bcrypt hashes. The full exchange over STARTTLS / port 465 is
- * tested end to end once TLS has landed.
+ * against the directory file's bcrypt hashes. The full exchange over STARTTLS and implicit TLS
+ * is tested end to end in {@link SecureSubmissionTest}.
  */
 class AuthRouterTest {
 

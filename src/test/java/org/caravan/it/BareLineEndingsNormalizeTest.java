@@ -7,7 +7,6 @@ import static org.caravan.it.BdatTranscriptTest.delivered;
 import static org.caravan.it.BdatTranscriptTest.hello;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -31,14 +30,8 @@ class BareLineEndingsNormalizeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Files.writeString(dir.resolve("directory.yaml"), """
-                domains: [example.test]
-                mailboxes:
-                  - address: data@example.test
-                  - address: chunks@example.test
-                  - address: victim@example.test
-                """, StandardCharsets.UTF_8);
-        router = TestRouter.start(dir, Map.of("caravan.smtp.bare-line-endings", "normalize"));
+        router = TestRouter.startWithMailboxes(dir, Map.of("caravan.smtp.bare-line-endings", "normalize"),
+                "data@example.test", "chunks@example.test", "victim@example.test");
     }
 
     @AfterAll
@@ -63,7 +56,7 @@ class BareLineEndingsNormalizeTest {
         assertDeliveredExactly(delivered(router, "data@example.test"), ("Subject: normalize\r\n\r\nbare lf\r\nbare cr\r\n"
                 + "fake end\r\n.\r\nMAIL FROM:<evil@client.test>\r\nRCPT TO:<victim@example.test>\r\n\r\n.\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
-        assertThat(BdatTranscriptTest.newMail(router, "victim@example.test")).isEmpty();
+        assertThat(router.newMail("victim@example.test")).isEmpty();
     }
 
     @Test

@@ -8,10 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import jakarta.mail.Address;
@@ -37,7 +34,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BdatTranscriptTest {
     static final Duration WAIT = Duration.ofSeconds(20);
     private static final int MAX_SIZE = 20_000;
-    private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Queued as (\\S+)$");
 
     @TempDir
     static Path dir;
@@ -45,13 +41,9 @@ class BdatTranscriptTest {
 
     @BeforeAll
     static void start() throws Exception {
-        StringBuilder directory = new StringBuilder("domains: [example.test]\nmailboxes:\n");
-        for (String box : List.of("chunks", "zero", "seq", "mixed", "smuggle", "victim", "split", "big", "loop",
-                "pipelined", "angus")) {
-            directory.append("  - address: ").append(box).append("@example.test\n");
-        }
-        Files.writeString(dir.resolve("directory.yaml"), directory, StandardCharsets.UTF_8);
-        router = TestRouter.start(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)));
+        router = TestRouter.startWithMailboxes(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)),
+                Stream.of("chunks", "zero", "seq", "mixed", "smuggle", "victim", "split", "big", "loop", "pipelined",
+                        "angus").map(box -> box + "@example.test").toArray(String[]::new));
     }
 
     @AfterAll
@@ -61,20 +53,10 @@ class BdatTranscriptTest {
         }
     }
 
-    static List<Path> newMail(TestRouter router, String mailbox) throws Exception {
-        Path folder = router.maildir(mailbox).resolve("new");
-        if (!Files.isDirectory(folder)) {
-            return List.of();
-        }
-        try (Stream<Path> list = Files.list(folder)) {
-            return list.toList();
-        }
-    }
-
     /** The one message delivered to {@code mailbox}, waiting for it. */
     static byte[] delivered(TestRouter router, String mailbox) throws Exception {
-        await().atMost(WAIT).until(() -> newMail(router, mailbox).size() == 1);
-        return Files.readAllBytes(newMail(router, mailbox).get(0));
+        await().atMost(WAIT).until(() -> router.newMail(mailbox).size() == 1);
+        return Files.readAllBytes(router.newMail(mailbox).get(0));
     }
 
     /**
@@ -94,8 +76,7 @@ class BdatTranscriptTest {
     }
 
     static SmtpTranscript hello(TestRouter router) throws Exception {
-        SmtpTranscript t = router.connect();
-        t.expect("220");
+        SmtpTranscript t = router.greeted();
         String ehlo = t.send("EHLO client.test").expect("250 ");
         assertThat(ehlo.split("\n")).extracting(line -> line.substring(4)).contains("CHUNKING").doesNotContain("BINARYMIME");
         return t;
@@ -116,22 +97,6 @@ class BdatTranscriptTest {
         return bdat(chunk.getBytes(StandardCharsets.ISO_8859_1), last);
     }
 
-    static String queueId(String reply) {
-        Matcher m = QUEUED.matcher(reply);
-        assertThat(m.matches()).as(reply).isTrue();
-        return m.group(1);
-    }
-
-    private static void assertNothingDelivered(String... mailboxes) throws Exception {
-        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).until(() -> {
-            for (String mailbox : mailboxes) {
-                if (!newMail(router, mailbox).isEmpty()) {
-                    return false;
-                }
-            }
-            return router.queueDepth("caravan.inbound") == 0;
-        });
-    }
 
     private static void envelope(SmtpTranscript t, String mailbox) throws Exception {
         t.send("MAIL FROM:<sender@client.test>").expect("250 2.1.0");
@@ -149,7 +114,7 @@ class BdatTranscriptTest {
         try (SmtpTranscript t = hello()) {
             envelope(t, "chunks@example.test");
             t.sendRaw(bdat(c1, false)).expect("250 2.0.0 " + c1.length + " octets received");
-            queueId(t.sendRaw(bdat(c2, true)).expect("250 2.0.0 Queued as "));
+            TestRouter.queueId(t.sendRaw(bdat(c2, true)).expect("250 2.0.0 Queued as "));
             t.send("RCPT TO:<victim@example.test>").expect("503 5.5.1"); // no smuggled transaction is open
             t.send("QUIT").expect("221");
         }
@@ -157,7 +122,7 @@ class BdatTranscriptTest {
         content.writeBytes(c1);
         content.writeBytes(c2);
         assertDeliveredExactly(delivered(router, "chunks@example.test"), content.toByteArray());
-        assertNothingDelivered("victim@example.test");
+        router.assertNothingDelivered("victim@example.test");
     }
 
     @Test
@@ -208,7 +173,7 @@ class BdatTranscriptTest {
             t.send("QUIT").expect("221");
         }
         delivered(router, "seq@example.test");
-        assertNothingDelivered("victim@example.test");
+        router.assertNothingDelivered("victim@example.test");
     }
 
     @Test
@@ -237,7 +202,7 @@ class BdatTranscriptTest {
             t.sendRaw(bdat(smuggled, true)).expect("554 5.6.0");
             t.send("RCPT TO:<victim@example.test>").expect("503 5.5.1");
         }
-        assertNothingDelivered("smuggle@example.test", "victim@example.test");
+        router.assertNothingDelivered("smuggle@example.test", "victim@example.test");
     }
 
     @Test
@@ -292,7 +257,7 @@ class BdatTranscriptTest {
                 t.sendRaw(bdat(part, last)).expect(last ? "554 5.4.6" : "250 2.0.0");
             }
         }
-        assertNothingDelivered("loop@example.test");
+        router.assertNothingDelivered("loop@example.test");
     }
 
     /** A real client: Angus Mail sends BDAT when the server offers CHUNKING and mail.smtp.chunksize is set. */

@@ -7,11 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
@@ -30,7 +26,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RouterTranscriptTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final int MAX_SIZE = 10_000;
-    private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Queued as (\\S+)$");
 
     @TempDir
     static Path dir;
@@ -38,18 +33,9 @@ class RouterTranscriptTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Files.writeString(dir.resolve("directory.yaml"), """
-                domains: [example.test]
-                mailboxes:
-                  - address: alice@example.test
-                  - address: loop@example.test
-                  - address: hops@example.test
-                  - address: big@example.test
-                  - address: smuggle@example.test
-                  - address: victim@example.test
-                  - address: dsn@example.test
-                """, StandardCharsets.UTF_8);
-        router = TestRouter.start(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)));
+        router = TestRouter.startWithMailboxes(dir, Map.of("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)),
+                "alice@example.test", "loop@example.test", "hops@example.test", "big@example.test",
+                "smuggle@example.test", "victim@example.test", "dsn@example.test");
     }
 
     @AfterAll
@@ -59,40 +45,12 @@ class RouterTranscriptTest {
         }
     }
 
-    private static List<Path> newMail(String mailbox) throws Exception {
-        Path folder = router.maildir(mailbox).resolve("new");
-        if (!Files.isDirectory(folder)) {
-            return List.of();
-        }
-        try (Stream<Path> list = Files.list(folder)) {
-            return list.toList();
-        }
-    }
-
     private static SmtpTranscript hello() throws Exception {
-        SmtpTranscript t = router.connect();
-        t.expect("220");
+        SmtpTranscript t = router.greeted();
         t.send("EHLO client.test").expect("250");
         return t;
     }
 
-    private static String queueId(String reply) {
-        Matcher m = QUEUED.matcher(reply);
-        assertThat(m.matches()).as(reply).isTrue();
-        return m.group(1);
-    }
-
-    /** A refused message left no trace: nothing on the inbound queue, no Maildir file, now or shortly after. */
-    private static void assertNothingDelivered(String... mailboxes) throws Exception {
-        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).until(() -> {
-            for (String mailbox : mailboxes) {
-                if (!newMail(mailbox).isEmpty()) {
-                    return false;
-                }
-            }
-            return router.queueDepth("caravan.inbound") == 0;
-        });
-    }
 
     private static String withReceivedHeaders(int count) {
         StringBuilder sb = new StringBuilder();
@@ -126,11 +84,11 @@ class RouterTranscriptTest {
             t.expect("550 5.1.1");
             t.expect("354");
             t.sendRaw("Subject: pipelined\r\n\r\nhello Alice\r\n.\r\n");
-            id = queueId(t.expect("250 2.0.0"));
+            id = TestRouter.queueId(t.expect("250 2.0.0"));
             t.send("QUIT").expect("221");
         }
-        await().atMost(WAIT).until(() -> newMail("alice@example.test").size() == 1);
-        String delivered = Files.readString(newMail("alice@example.test").get(0), StandardCharsets.UTF_8);
+        await().atMost(WAIT).until(() -> router.newMail("alice@example.test").size() == 1);
+        String delivered = Files.readString(router.newMail("alice@example.test").get(0), StandardCharsets.UTF_8);
         assertThat(delivered).contains("with ESMTP id " + id).endsWith("Subject: pipelined\r\n\r\nhello Alice\r\n");
     }
 
@@ -145,10 +103,10 @@ class RouterTranscriptTest {
             t.send("RCPT TO:<dsn@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c+2Bx@d.test").expect("250 2.1.5");
             t.send("DATA").expect("354");
             t.sendRaw("Subject: dsn\r\n\r\nwith DSN parameters\r\n.\r\n");
-            queueId(t.expect("250 2.0.0"));
+            TestRouter.queueId(t.expect("250 2.0.0"));
             t.send("QUIT").expect("221");
         }
-        await().atMost(WAIT).until(() -> newMail("dsn@example.test").size() == 1);
+        await().atMost(WAIT).until(() -> router.newMail("dsn@example.test").size() == 1);
     }
 
     @Test
@@ -169,16 +127,16 @@ class RouterTranscriptTest {
             t.sendRaw(withReceivedHeaders(101));
             t.expect("554 5.4.6");
         }
-        assertNothingDelivered("loop@example.test");
+        router.assertNothingDelivered("loop@example.test");
 
         try (SmtpTranscript t = hello()) {
             t.send("MAIL FROM:<sender@client.test>").expect("250");
             t.send("RCPT TO:<hops@example.test>").expect("250");
             t.send("DATA").expect("354");
             t.sendRaw(withReceivedHeaders(100));
-            queueId(t.expect("250 2.0.0"));
+            TestRouter.queueId(t.expect("250 2.0.0"));
         }
-        await().atMost(WAIT).until(() -> newMail("hops@example.test").size() == 1);
+        await().atMost(WAIT).until(() -> router.newMail("hops@example.test").size() == 1);
     }
 
     /** SMTP smuggling: only CRLF.CRLF ends DATA; what follows a fake end must never run as commands. */
@@ -196,7 +154,7 @@ class RouterTranscriptTest {
             // Had the smuggled MAIL run, a transaction would be open and RCPT would be accepted.
             t.send("RCPT TO:<victim@example.test>").expect("503 5.5.1");
         }
-        assertNothingDelivered("smuggle@example.test", "victim@example.test");
+        router.assertNothingDelivered("smuggle@example.test", "victim@example.test");
     }
 
     @Test
@@ -213,6 +171,6 @@ class RouterTranscriptTest {
             t.send("MAIL FROM:<sender@client.test> SIZE=" + MAX_SIZE).expect("250 2.1.0");
             t.send("RSET").expect("250");
         }
-        assertNothingDelivered("big@example.test");
+        router.assertNothingDelivered("big@example.test");
     }
 }

@@ -1,20 +1,22 @@
 package org.caravan.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import javax.net.ssl.SSLSocketFactory;
+
 import org.caravan.smtp.ConnectionLimiter;
 import org.caravan.testing.SmtpTranscript;
+import org.caravan.testing.TestTls;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,14 +37,7 @@ class SmtpLimitsTest {
 
     @BeforeAll
     static void start() throws IOException {
-        StringBuilder directory = new StringBuilder("domains: [example.test]\nmailboxes:\n");
-        for (int i = 0; i <= MAX_RECIPIENTS; i++) {
-            directory.append("  - address: u").append(i).append("@example.test\n");
-        }
-        directory.append("  - address: alice@example.test\n  - address: postmaster@example.test\n");
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("directory.yaml"), directory, StandardCharsets.UTF_8);
-        router = TestRouter.start(dir, Map.ofEntries(
+        router = TestRouter.startWithMailboxes(dir, Map.ofEntries(
                 Map.entry("caravan.mynetworks", "127.0.0.1/32"),
                 Map.entry("caravan.smtp.max-recipients", String.valueOf(MAX_RECIPIENTS)),
                 Map.entry("caravan.smtp.max-message-size", String.valueOf(MAX_SIZE)),
@@ -52,7 +47,9 @@ class SmtpLimitsTest {
                 Map.entry("caravan.smtp.data-timeout", "1s"),
                 Map.entry("caravan.smtp.max-errors", "3"),
                 Map.entry("caravan.smtp.max-connections", "50"),
-                Map.entry("caravan.smtp.max-connections-per-client", "2")));
+                Map.entry("caravan.smtp.max-connections-per-client", "2")),
+                Stream.concat(IntStream.rangeClosed(0, MAX_RECIPIENTS).mapToObj(i -> "u" + i + "@example.test"),
+                        Stream.of("alice@example.test", "postmaster@example.test")).toArray(String[]::new));
     }
 
     @AfterAll
@@ -70,13 +67,7 @@ class SmtpLimitsTest {
     }
 
     private static long delivered(String mailbox) throws IOException {
-        Path fresh = router.maildir(mailbox).resolve("new");
-        if (!Files.isDirectory(fresh)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(fresh)) {
-            return files.count();
-        }
+        return router.newMail(mailbox).size();
     }
 
     @Test
@@ -210,6 +201,43 @@ class SmtpLimitsTest {
             try (SmtpTranscript d = greeted(); SmtpTranscript e = greeted(); SmtpTranscript f = greeted()) {
                 f.send("NOOP").expect("250");
             }
+        }
+    }
+
+    /**
+     * On the implicit-TLS listener (RFC 8314) a refused connection gets no 421: plaintext would only
+     * garble the client's handshake, so it is closed without a byte. The limit is the router's,
+     * counted over every listener.
+     */
+    @Test
+    void perClientLimitOnTheImplicitTlsListenerClosesWithoutAReply() throws Exception {
+        InetAddress outside = InetAddress.getByName("127.0.0.3"); // its own count, apart from 127.0.0.2
+        SSLSocketFactory trust = TestTls.trusting(router.tlsCertificate());
+        ConnectionLimiter connections = router.camel().getRegistry()
+                .lookupByNameAndType("smtpConnections", ConnectionLimiter.class);
+        try (SmtpTranscript mta = SmtpTranscript.connect("127.0.0.1", router.smtpPort(), outside);
+             SmtpTranscript tls = SmtpTranscript.connectTls("127.0.0.1", router.submissionsPort(), trust, outside)) {
+            mta.expect("220");
+            tls.expect("220 " + TestRouter.HOSTNAME); // one connection on each listener: the limit (2) is reached
+            assertThat(connections.from(outside)).isEqualTo(2);
+
+            // A TLS client over the limit: the handshake never completes.
+            assertThatThrownBy(() -> SmtpTranscript.connectTls("127.0.0.1", router.submissionsPort(), trust, outside))
+                    .isInstanceOf(IOException.class);
+            // Seen as bytes: not one octet before the close, where port 25 says 421.
+            try (SmtpTranscript raw = SmtpTranscript.connect("127.0.0.1", router.submissionsPort(), outside)) {
+                raw.expectClosed();
+            }
+            try (SmtpTranscript plain = SmtpTranscript.connect("127.0.0.1", router.smtpPort(), outside)) {
+                plain.expect("421 4.7.0 " + TestRouter.HOSTNAME + " Error: too many connections from your address");
+            }
+            // The connections within the limit are unaffected.
+            tls.send("NOOP").expect("250");
+            mta.send("NOOP").expect("250");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> connections.from(outside) == 0);
+        try (SmtpTranscript again = SmtpTranscript.connectTls("127.0.0.1", router.submissionsPort(), trust, outside)) {
+            again.expect("220"); // the slot came back
         }
     }
 }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,9 @@ import java.util.stream.Stream;
 
 import javax.net.ssl.SSLSocketFactory;
 
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.caravan.testing.MailClient;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
@@ -32,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The three listeners of the real router (routes/receive.camel.yaml) with TLS: Angus Mail sends
  * over STARTTLS and over implicit TLS, trusting only the router's certificate, and the message
- * reaches a local Maildir. Submission will require AUTH later; these clients send from
- * 127.0.0.1 (mynetworks) to a local recipient, which is what the AUTH work extends.
+ * reaches a local Maildir. The submission listeners require AUTH before MAIL (RFC 6409 §4.3,
+ * RFC 4954 §6), so their clients authenticate as a directory mailbox with a bcrypt password.
  */
 class TlsListenersTest {
 
@@ -42,9 +46,23 @@ class TlsListenersTest {
     static TestRouter router;
     static SSLSocketFactory trustRouter;
 
+    static final String USER = "alice@example.test";
+    static final String PASSWORD = "correct horse battery staple";
+
     @BeforeAll
-    static void start() {
-        router = TestRouter.start(dir.resolve("router"), Map.of());
+    static void start() throws IOException {
+        Path root = dir.resolve("router");
+        Files.createDirectories(root);
+        // TestRouter keeps a directory file it finds; cost 4 (bcrypt's minimum) keeps the test fast.
+        Files.writeString(root.resolve("directory.yaml"), """
+                domains: [example.test]
+                mailboxes:
+                  - address: %s
+                    password: "%s"
+                  - address: postmaster@example.test
+                """.formatted(USER, OpenBSDBCrypt.generate("2b", PASSWORD.toCharArray(), salt(), 4)),
+                StandardCharsets.UTF_8);
+        router = TestRouter.start(root, Map.of());
         trustRouter = TestTls.trusting(router.tlsCertificate());
     }
 
@@ -55,13 +73,28 @@ class TlsListenersTest {
         }
     }
 
+    private static byte[] salt() {
+        byte[] salt = new byte[16];
+        new SecureRandom().nextBytes(salt);
+        return salt;
+    }
+
     /** Angus over TLS; the client checks the certificate chain, not the name (it dials 127.0.0.1). */
     private static MailClient client(int port, String tlsMode) {
+        return new MailClient("127.0.0.1", port, tlsProps(tlsMode));
+    }
+
+    /** As {@link #client}, and authenticating (RFC 4954) as the directory's mailbox. */
+    private static MailClient authenticatingClient(int port, String tlsMode) {
+        return MailClient.authenticating("127.0.0.1", port, tlsProps(tlsMode), USER, PASSWORD);
+    }
+
+    private static Map<String, Object> tlsProps(String tlsMode) {
         Map<String, Object> props = new HashMap<>();
         props.put(tlsMode, "true");
         props.put("mail.smtp.ssl.socketFactory", trustRouter);
         props.put("mail.smtp.ssl.checkserveridentity", "false");
-        return new MailClient("127.0.0.1", port, props);
+        return props;
     }
 
     private static String deliveredWithSubject(String subject) throws IOException {
@@ -99,17 +132,45 @@ class TlsListenersTest {
     }
 
     @Test
-    void angusWithStartTlsOnTheSubmissionPort() throws Exception {
-        client(router.submissionPort(), "mail.smtp.starttls.required")
-                .send("someone@far.test", List.of("alice@example.test"), message("starttls on 587"));
-        assertThat(deliveredWithSubject("starttls on 587")).contains(" with ESMTPS id ");
+    void angusWithStartTlsAndAuthOnTheSubmissionPort() throws Exception {
+        authenticatingClient(router.submissionPort(), "mail.smtp.starttls.required")
+                .send(USER, List.of("alice@example.test"), message("starttls on 587"));
+        assertThat(deliveredWithSubject("starttls on 587")).contains(" with ESMTPSA id ");
     }
 
     @Test
-    void angusOverImplicitTlsOnTheSubmissionsPort() throws Exception {
-        client(router.submissionsPort(), "mail.smtp.ssl.enable")
-                .send("someone@far.test", List.of("alice@example.test"), message("implicit tls on 465"));
-        assertThat(deliveredWithSubject("implicit tls on 465")).contains(" with ESMTPS id ");
+    void angusOverImplicitTlsWithAuthOnTheSubmissionsPort() throws Exception {
+        authenticatingClient(router.submissionsPort(), "mail.smtp.ssl.enable")
+                .send(USER, List.of("alice@example.test"), message("implicit tls on 465"));
+        assertThat(deliveredWithSubject("implicit tls on 465")).contains(" with ESMTPSA id ");
+    }
+
+    @Test
+    void angusWithoutAuthIsRefusedAtMailOnBothSubmissionListeners() {
+        // RFC 4954 §6 / RFC 6409 §4.3: 530 5.7.0, even from mynetworks and to a local mailbox.
+        assertThatThrownBy(() -> client(router.submissionPort(), "mail.smtp.starttls.required")
+                .send("someone@far.test", List.of("alice@example.test"), message("no auth on 587")))
+                .isInstanceOf(SMTPSendFailedException.class)
+                .hasMessageContaining("530 5.7.0");
+        assertThatThrownBy(() -> client(router.submissionsPort(), "mail.smtp.ssl.enable")
+                .send("someone@far.test", List.of("alice@example.test"), message("no auth on 465")))
+                .isInstanceOf(SMTPSendFailedException.class)
+                .hasMessageContaining("530 5.7.0");
+    }
+
+    @Test
+    void submissionAnswersMailWithoutAuthWith530() throws Exception {
+        try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", router.submissionPort())) {
+            t.expect("220");
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<someone@far.test>").expect("530 5.7.0"); // in the clear
+            t.send("STARTTLS").expect("220 2.0.0");
+            t.startTls(trustRouter);
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<someone@far.test>").expect("530 5.7.0 Authentication required"); // under TLS
+            t.send("RCPT TO:<alice@example.test>").expect("503 5.5.1"); // no transaction was started
+            t.send("QUIT").expect("221");
+        }
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,9 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.camel.Exchange;
-import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.caravan.testing.SmtpTranscript;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,7 +34,7 @@ class SmtpResourceLimitsTest {
     @TempDir
     static Path spool;
 
-    private static DefaultCamelContext camel;
+    private static StubSmtpListeners listeners;
     private static final ConnectionLimiter limiter =
             new ConnectionLimiter(4, 2, a -> a.getHostAddress().equals("127.0.0.1"));
     private static int limitedPort;
@@ -47,35 +43,21 @@ class SmtpResourceLimitsTest {
 
     @BeforeAll
     static void startCamel() throws Exception {
-        limitedPort = freePort();
-        otherLimitedPort = freePort();
-        port = freePort();
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool)
                 .withCommandTimeout(COMMAND_TIMEOUT).withDataTimeout(DATA_TIMEOUT)
                 .withMaxCommandLine(512).withMaxTextLine(1000);
-        camel = new DefaultCamelContext();
+        listeners = new StubSmtpListeners(SmtpResourceLimitsTest::acceptAll);
         // Two listeners, one counter: the limits hold for the router, not per port.
-        camel.getRegistry().bind("limited", new SmtpServerInitializerFactory(config, limiter));
-        camel.getRegistry().bind("otherLimited", new SmtpServerInitializerFactory(config, limiter));
-        camel.getRegistry().bind("smtp", new SmtpServerInitializerFactory(config));
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("netty:tcp://127.0.0.1:" + limitedPort + "?serverInitializerFactory=#limited&sync=true")
-                        .process(SmtpResourceLimitsTest::acceptAll);
-                from("netty:tcp://127.0.0.1:" + otherLimitedPort + "?serverInitializerFactory=#otherLimited&sync=true")
-                        .process(SmtpResourceLimitsTest::acceptAll);
-                from("netty:tcp://127.0.0.1:" + port + "?serverInitializerFactory=#smtp&sync=true")
-                        .process(SmtpResourceLimitsTest::acceptAll);
-            }
-        });
-        camel.start();
+        limitedPort = listeners.listen("limited", new SmtpServerInitializerFactory(config, limiter));
+        otherLimitedPort = listeners.listen("otherLimited", new SmtpServerInitializerFactory(config, limiter));
+        port = listeners.listen("smtp", new SmtpServerInitializerFactory(config));
+        listeners.start();
     }
 
     @AfterAll
     static void stopCamel() {
-        if (camel != null) {
-            camel.stop();
+        if (listeners != null) {
+            listeners.close();
         }
     }
 
@@ -84,18 +66,11 @@ class SmtpResourceLimitsTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> limiter.total() == 0);
     }
 
-    private static void acceptAll(Exchange exchange) throws InterruptedException {
-        Object request = exchange.getIn().getBody();
+    private static SmtpReply acceptAll(SmtpRequest request) throws InterruptedException {
         if (request instanceof RcptRequest r && r.recipient().startsWith("slow@")) {
             Thread.sleep(COMMAND_TIMEOUT.toMillis() * 7 / 4); // a route outliving one command timeout
         }
-        exchange.getMessage().setBody(request instanceof MessageRequest ? SmtpReplies.QUEUED : SmtpReplies.RECIPIENT_OK);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return request instanceof MessageRequest ? SmtpReplies.QUEUED : SmtpReplies.RECIPIENT_OK;
     }
 
     private static SmtpTranscript from(String source, int port) throws IOException {

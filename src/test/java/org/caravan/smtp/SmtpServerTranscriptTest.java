@@ -3,18 +3,12 @@ package org.caravan.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.camel.Exchange;
-import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.caravan.testing.SmtpTranscript;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,50 +29,38 @@ class SmtpServerTranscriptTest {
     @TempDir
     static Path spool;
 
-    private static DefaultCamelContext camel;
+    private static StubSmtpListeners listeners;
     private static int port;
     private static int idlePort;
-    private static final List<SmtpRequest> requests = new CopyOnWriteArrayList<>();
-    private static final Map<String, String> contents = new ConcurrentHashMap<>();
+    private static List<SmtpRequest> requests;
+    private static Map<String, String> contents;
 
     @BeforeAll
     static void startCamel() throws Exception {
-        port = freePort();
-        idlePort = freePort();
-        camel = new DefaultCamelContext();
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool).withMaxMessageSize(MAX_SIZE);
-        camel.getRegistry().bind("smtp", new SmtpServerInitializerFactory(config));
-        camel.getRegistry().bind("smtpIdle",
+        listeners = new StubSmtpListeners(SmtpServerTranscriptTest::policy).recordingContents();
+        requests = listeners.requests;
+        contents = listeners.contents;
+        port = listeners.listen("smtp", new SmtpServerInitializerFactory(config));
+        idlePort = listeners.listen("smtpIdle",
                 new SmtpServerInitializerFactory(config.withCommandTimeout(Duration.ofSeconds(1))));
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("netty:tcp://127.0.0.1:" + port + "?serverInitializerFactory=#smtp&sync=true")
-                        .routeId("smtp-test-policy").process(SmtpServerTranscriptTest::policy);
-                from("netty:tcp://127.0.0.1:" + idlePort + "?serverInitializerFactory=#smtpIdle&sync=true")
-                        .routeId("smtp-test-idle").process(SmtpServerTranscriptTest::policy);
-            }
-        });
-        camel.start();
+        listeners.start();
     }
 
     @AfterAll
     static void stopCamel() {
-        if (camel != null) {
-            camel.stop();
+        if (listeners != null) {
+            listeners.close();
         }
     }
 
     @BeforeEach
     void clear() {
-        requests.clear();
-        contents.clear();
+        listeners.clear();
     }
 
     /** Test policy: *@example.test exists except unknown@, boom@ makes the route fail, all else is relay. */
-    private static void policy(Exchange exchange) throws IOException {
-        SmtpRequest request = exchange.getIn().getBody(SmtpRequest.class);
-        requests.add(request);
+    private static SmtpReply policy(SmtpRequest request) {
         SmtpReply reply;
         if (request instanceof RcptRequest r) {
             if (r.recipient().equals("boom@example.test")) {
@@ -88,20 +70,13 @@ class SmtpServerTranscriptTest {
                     : r.recipient().endsWith("@example.test") || r.recipient().equals("postmaster")
                     ? SmtpReplies.RECIPIENT_OK : SmtpReplies.RELAY_DENIED;
         } else if (request instanceof MessageRequest m) {
-            contents.put(m.queueId(), Files.readString(m.content(), StandardCharsets.UTF_8));
             reply = SmtpReplies.QUEUED.withText("Queued as " + m.queueId());
         } else if (request instanceof VrfyRequest) {
             reply = SmtpReplies.CANNOT_VRFY;
         } else {
             reply = SmtpReplies.COMMAND_NOT_IMPLEMENTED;
         }
-        exchange.getMessage().setBody(reply);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return reply;
     }
 
     private static SmtpTranscript connect() throws IOException {

@@ -2,15 +2,10 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,36 +18,13 @@ class SmtpSessionAuthTest {
     @TempDir
     Path spool;
 
-    private final List<SmtpReply> replies = new ArrayList<>();
-    private final List<SmtpRequest> requests = new ArrayList<>();
+    private final RecordingOutput output = RecordingOutput.holdingTimers();
+    private final List<SmtpReply> replies = output.replies;
+    private final List<SmtpRequest> requests = output.requests;
     /** Tasks the session scheduled with {@link SmtpSession.Output#later}, not yet run. */
-    private final List<Runnable> timers = new ArrayList<>();
-    private final List<Duration> delays = new ArrayList<>();
-    private boolean closed;
+    private final List<Runnable> timers = output.timers;
+    private final List<Duration> delays = output.delays;
     private SmtpSession session;
-
-    private final SmtpSession.Output output = new SmtpSession.Output() {
-        @Override
-        public void reply(SmtpReply reply) {
-            replies.add(reply);
-        }
-
-        @Override
-        public void decide(SmtpRequest request) {
-            requests.add(request);
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-
-        @Override
-        public void later(Duration delay, Runnable task) {
-            delays.add(delay);
-            timers.add(task);
-        }
-    };
 
     @BeforeEach
     void start() {
@@ -61,11 +33,7 @@ class SmtpSessionAuthTest {
 
     private SmtpSession newSession(SmtpServerConfig config) {
         replies.clear();
-        SmtpSession s = new SmtpSession(config, "s1", new InetSocketAddress("192.0.2.7", 40000),
-                new InetSocketAddress("192.0.2.1", 25), output,
-                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
-        s.start();
-        return s;
+        return output.open(config);
     }
 
     /** A session over TLS (the handshake is simulated) that has said EHLO. */
@@ -75,14 +43,11 @@ class SmtpSessionAuthTest {
     }
 
     private SmtpReply send(String line) {
-        int before = replies.size();
-        session.onLine(SmtpLine.of(line.getBytes(StandardCharsets.UTF_8)));
-        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+        return output.send(session, line);
     }
 
     private String code(String line) {
-        SmtpReply r = send(line);
-        return r == null ? "decision" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+        return RecordingOutput.code(send(line), "decision");
     }
 
     private String wire(String line) {
@@ -101,13 +66,11 @@ class SmtpSessionAuthTest {
     private SmtpReply answer(SmtpReply reply) {
         int before = replies.size();
         session.onDecision(reply);
-        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+        return output.lastSince(before);
     }
 
     private void fireTimers() {
-        List<Runnable> due = new ArrayList<>(timers);
-        timers.clear();
-        due.forEach(Runnable::run);
+        output.fireTimers();
     }
 
     @Test
@@ -118,6 +81,54 @@ class SmtpSessionAuthTest {
         send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
         answer(SmtpReplies.AUTH_SUCCESSFUL);
         assertThat(send("EHLO client.test").lines()).noneMatch(l -> l.startsWith("AUTH"));
+    }
+
+    @Test
+    void startTlsAfterAuthIsRefusedAndTheSessionStaysAuthenticated() {
+        tlsAndEhlo();
+        send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        // AUTH PLAIN/LOGIN happen only under TLS, so a later STARTTLS meets TLS already active:
+        // 503 5.5.1, as Postfix answers STARTTLS after AUTH. Nothing of the session is lost.
+        assertThat(wire("STARTTLS")).isEqualTo("503 5.5.1 Error: TLS already active\r\n");
+        assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("250 2.1.0");
+        send("RCPT TO:<carol@far.test>");
+        assertThat(((RcptRequest) requests.get(requests.size() - 1)).session().authenticatedUser())
+                .isEqualTo("alice@example.test");
+    }
+
+    @Test
+    void startTlsInsideAnAuthExchangeIsTheClientsResponseNotACommand() {
+        tlsAndEhlo();
+        assertThat(code("AUTH LOGIN")).isEqualTo("334");
+        // RFC 4954 §4: the line after 334 is a SASL response. "STARTTLS" is not base64, so the
+        // exchange fails; it is never run as a command.
+        assertThat(code("STARTTLS")).isEqualTo("501 5.5.2");
+        assertThat(requests).isEmpty();
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0"); // back in command state, still unauthenticated
+        assertThat(send("EHLO client.test").lines()).contains("AUTH PLAIN LOGIN");
+    }
+
+    @Test
+    void aNewTlsLayerForgetsAuthenticationAndAnyExchangeInProgress() {
+        SmtpSession submission = newSession(SmtpServerConfig.defaults("mx.test", spool).withAuthRequired(true));
+        session = submission;
+        tlsAndEhlo();
+        send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
+        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        assertThat(code("AUTH LOGIN")).isEqualTo("503 5.5.1");
+        // RFC 3207 §4.2: after a TLS handshake the server MUST discard any knowledge obtained from
+        // the client, the AUTH identity included. The session cannot be led here by a client today
+        // (STARTTLS is refused under TLS); this pins the guarantee for the state machine itself.
+        session.onTlsEstablished();
+        assertThat(send("EHLO client.test").lines()).contains("AUTH PLAIN LOGIN");
+        assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("530 5.7.0");
+
+        // The same for an exchange waiting for the client's next line.
+        assertThat(code("AUTH LOGIN")).isEqualTo("334");
+        session.onTlsEstablished();
+        assertThat(code("EHLO client.test")).isEqualTo("250"); // a command again, not a SASL response
+        assertThat(requests.stream().filter(r -> r instanceof AuthRequest)).hasSize(1);
     }
 
     @Test
@@ -221,7 +232,7 @@ class SmtpSessionAuthTest {
         tlsAndEhlo();
         send("AUTH LOGIN");
         assertThat(wire("QUIT now")).isEqualTo("501 5.5.2 Cannot decode authentication response\r\n");
-        assertThat(closed).isFalse();
+        assertThat(output.closed).isFalse();
         assertThat(code("AUTH PLAIN not*base64")).isEqualTo("501 5.5.2");
         send("AUTH PLAIN");
         assertThat(code(Base64.getEncoder().encodeToString(new byte[] {0, 'a', 0, (byte) 0xff}))).isEqualTo("501 5.5.2");
@@ -288,7 +299,7 @@ class SmtpSessionAuthTest {
             assertThat(session.busy()).isFalse();
         }
         assertThat(delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3));
-        assertThat(closed).isFalse();
+        assertThat(output.closed).isFalse();
     }
 
     @Test
@@ -312,11 +323,11 @@ class SmtpSessionAuthTest {
         }
         send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
         answer(SmtpReplies.AUTH_INVALID);
-        assertThat(closed).isFalse(); // still the delay
+        assertThat(output.closed).isFalse(); // still the delay
         fireTimers();
         assertThat(replies.get(replies.size() - 1).toWire())
                 .isEqualTo("421 4.7.0 Error: too many failed authentication attempts\r\n");
-        assertThat(closed).isTrue();
+        assertThat(output.closed).isTrue();
         assertThat(session.isClosed()).isTrue();
     }
 

@@ -2,14 +2,9 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,30 +17,10 @@ class SmtpSessionBdatTest {
     @TempDir
     Path spool;
 
-    private final List<SmtpReply> replies = new ArrayList<>();
-    private final List<SmtpRequest> requests = new ArrayList<>();
+    private final RecordingOutput output = RecordingOutput.runningTimers(); // no AUTH here: nothing is delayed
+    private final List<SmtpReply> replies = output.replies;
+    private final List<SmtpRequest> requests = output.requests;
     private SmtpSession session;
-
-    private final SmtpSession.Output output = new SmtpSession.Output() {
-        @Override
-        public void reply(SmtpReply reply) {
-            replies.add(reply);
-        }
-
-        @Override
-        public void decide(SmtpRequest request) {
-            requests.add(request);
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public void later(java.time.Duration delay, Runnable task) {
-            task.run(); // no AUTH here: nothing is delayed
-        }
-    };
 
     @BeforeEach
     void start() {
@@ -53,19 +28,15 @@ class SmtpSessionBdatTest {
     }
 
     private SmtpSession newSession(SmtpServerConfig config) {
-        SmtpSession s = new SmtpSession(config, "s1", new InetSocketAddress("192.0.2.7", 40000),
-                new InetSocketAddress("192.0.2.1", 25), output,
-                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
-        s.start();
-        return s;
+        return output.open(config);
     }
 
     private SmtpReply last(int before) {
-        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+        return output.lastSince(before);
     }
 
     private String code(SmtpReply r) {
-        return r == null ? "decision" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+        return RecordingOutput.code(r, "decision");
     }
 
     private String line(String line) {

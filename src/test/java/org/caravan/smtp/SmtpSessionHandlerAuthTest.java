@@ -2,16 +2,11 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,21 +27,16 @@ class SmtpSessionHandlerAuthTest {
     @TempDir
     Path spool;
 
-    private final List<Object> requests = new ArrayList<>();
+    private PipelineChannel pipe;
+    private List<Object> requests;
     private EmbeddedChannel ch;
 
     private void open(Duration delay, Duration maxDelay) {
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool)
                 .withAuth(new SmtpServerConfig.Auth(false, 3, delay, maxDelay));
-        ch = new EmbeddedChannel(
-                new SmtpLineDecoder(config.maxLine()),
-                new SmtpSessionHandler(config),
-                new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        requests.add(msg); // stands in for camel-netty's ServerChannelHandler
-                    }
-                });
+        pipe = new PipelineChannel(config, null);
+        ch = pipe.ch;
+        requests = pipe.requests;
         ch.freezeTime();
         ch.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
         out();
@@ -60,17 +50,11 @@ class SmtpSessionHandlerAuthTest {
     }
 
     private void in(String s) {
-        ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
+        pipe.in(s, StandardCharsets.UTF_8);
     }
 
     private String out() {
-        StringBuilder sb = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            sb.append(b.toString(StandardCharsets.UTF_8));
-            b.release();
-        }
-        return sb.toString();
+        return pipe.out();
     }
 
     private void advance(Duration d) {

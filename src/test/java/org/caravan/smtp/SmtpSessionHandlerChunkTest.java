@@ -2,15 +2,11 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,21 +19,16 @@ class SmtpSessionHandlerChunkTest {
     @TempDir
     Path spool;
 
-    private final List<Object> requests = new ArrayList<>();
+    private PipelineChannel pipe;
+    private List<Object> requests;
     private EmbeddedChannel ch;
 
     @BeforeEach
     void open() {
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool);
-        ch = new EmbeddedChannel(
-                new SmtpLineDecoder(config.maxLine()),
-                new SmtpSessionHandler(config),
-                new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        requests.add(msg); // stands in for camel-netty's ServerChannelHandler
-                    }
-                });
+        pipe = new PipelineChannel(config, null);
+        ch = pipe.ch;
+        requests = pipe.requests;
         out();
     }
 
@@ -47,17 +38,11 @@ class SmtpSessionHandlerChunkTest {
     }
 
     private void in(String s) {
-        ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1));
+        pipe.in(s, StandardCharsets.ISO_8859_1);
     }
 
     private String out() {
-        StringBuilder sb = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            sb.append(b.toString(StandardCharsets.UTF_8));
-            b.release();
-        }
-        return sb.toString();
+        return pipe.out();
     }
 
     private MessageRequest lastMessage() {

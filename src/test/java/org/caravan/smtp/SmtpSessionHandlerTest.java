@@ -2,17 +2,13 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,29 +21,24 @@ class SmtpSessionHandlerTest {
     @TempDir
     Path spool;
 
-    private final List<Object> requests = new ArrayList<>();
+    private PipelineChannel pipe;
+    private List<Object> requests;
     private int flushes;
     private EmbeddedChannel ch;
 
     @BeforeEach
     void open() {
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool);
-        ch = new EmbeddedChannel(
+        pipe = new PipelineChannel(config, null,
                 new ChannelOutboundHandlerAdapter() {
                     @Override
                     public void flush(ChannelHandlerContext ctx) {
                         flushes++;
                         ctx.flush();
                     }
-                },
-                new SmtpLineDecoder(config.maxLine()),
-                new SmtpSessionHandler(config),
-                new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        requests.add(msg); // stands in for camel-netty's ServerChannelHandler
-                    }
                 });
+        ch = pipe.ch;
+        requests = pipe.requests;
     }
 
     @AfterEach
@@ -56,17 +47,11 @@ class SmtpSessionHandlerTest {
     }
 
     private void in(String s) {
-        ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
+        pipe.in(s, StandardCharsets.UTF_8);
     }
 
     private String out() {
-        StringBuilder sb = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            sb.append(b.toString(StandardCharsets.UTF_8));
-            b.release();
-        }
-        return sb.toString();
+        return pipe.out();
     }
 
     @Test

@@ -2,17 +2,12 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import org.caravan.smtp.SmtpServerConfig.Listener;
@@ -29,7 +24,8 @@ class SmtpSessionHandlerTlsTest {
     static Path dir;
     private static SslContext tls;
 
-    private final List<Object> requests = new ArrayList<>();
+    private PipelineChannel pipe;
+    private List<Object> requests;
     private EmbeddedChannel ch;
 
     @BeforeAll
@@ -44,28 +40,18 @@ class SmtpSessionHandlerTlsTest {
 
     private SmtpLineDecoder open(Listener listener) {
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", dir).withListener(listener);
-        SmtpLineDecoder decoder = new SmtpLineDecoder(config.maxLine());
-        ch = new EmbeddedChannel(decoder, new SmtpSessionHandler(config, tls), new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                requests.add(msg); // stands in for camel-netty's ServerChannelHandler
-            }
-        });
-        return decoder;
+        pipe = new PipelineChannel(config, tls);
+        ch = pipe.ch;
+        requests = pipe.requests;
+        return pipe.decoder;
     }
 
     private void in(String s) {
-        ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
+        pipe.in(s, StandardCharsets.UTF_8);
     }
 
     private String out() {
-        StringBuilder sb = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            sb.append(b.toString(StandardCharsets.UTF_8));
-            b.release();
-        }
-        return sb.toString();
+        return pipe.out();
     }
 
     @Test

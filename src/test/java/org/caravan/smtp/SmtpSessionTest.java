@@ -3,14 +3,9 @@ package org.caravan.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,32 +18,10 @@ class SmtpSessionTest {
     @TempDir
     Path spool;
 
-    private final List<SmtpReply> replies = new ArrayList<>();
-    private final List<SmtpRequest> requests = new ArrayList<>();
-    private boolean closed;
+    private final RecordingOutput output = RecordingOutput.runningTimers();
+    private final List<SmtpReply> replies = output.replies;
+    private final List<SmtpRequest> requests = output.requests;
     private SmtpSession session;
-
-    private final SmtpSession.Output output = new SmtpSession.Output() {
-        @Override
-        public void reply(SmtpReply reply) {
-            replies.add(reply);
-        }
-
-        @Override
-        public void decide(SmtpRequest request) {
-            requests.add(request);
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-
-        @Override
-        public void later(java.time.Duration delay, Runnable task) {
-            task.run(); // the delay itself is SmtpSessionAuthTest's and SmtpSessionHandlerTest's business
-        }
-    };
 
     @BeforeEach
     void start() {
@@ -56,22 +29,15 @@ class SmtpSessionTest {
     }
 
     private SmtpSession newSession(SmtpServerConfig config) {
-        SmtpSession s = new SmtpSession(config, "s1", new InetSocketAddress("192.0.2.7", 40000),
-                new InetSocketAddress("192.0.2.1", 25), output,
-                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
-        s.start();
-        return s;
+        return output.open(config);
     }
 
     private SmtpReply send(String line) {
-        int before = replies.size();
-        session.onLine(SmtpLine.of(line.getBytes(StandardCharsets.UTF_8)));
-        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+        return output.send(session, line);
     }
 
     private String code(String line) {
-        SmtpReply r = send(line);
-        return r == null ? "decision" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+        return RecordingOutput.code(send(line), "decision");
     }
 
     private SmtpReply answer(SmtpReply reply) {
@@ -140,9 +106,9 @@ class SmtpSessionTest {
         assertThat(code("N".repeat(2047))).isEqualTo("500 5.5.2"); // 2049 octets with CRLF
         session.onLine(SmtpLine.ofTooLong());
         assertThat(replies.get(replies.size() - 1).enhanced()).isEqualTo("5.5.2");
-        assertThat(closed).isFalse();
+        assertThat(output.closed).isFalse();
         assertThat(code("QUIT")).isEqualTo("221 2.0.0");
-        assertThat(closed).isTrue();
+        assertThat(output.closed).isTrue();
     }
 
     @Test
@@ -354,13 +320,13 @@ class SmtpSessionTest {
         send("VRFY someone");
         assertThat(((VrfyRequest) requests.get(0)).argument()).isEqualTo("someone");
         answer(SmtpReply.of(421, "4.3.2", "going down"));
-        assertThat(closed).isTrue();
+        assertThat(output.closed).isTrue();
 
-        closed = false;
+        output.closed = false;
         session = newSession(SmtpServerConfig.defaults("mx.test", spool));
         session.onIdleTimeout();
         assertThat(replies.get(replies.size() - 1).toWire()).isEqualTo("421 4.4.2 mx.test Error: timeout exceeded\r\n");
-        assertThat(closed).isTrue();
+        assertThat(output.closed).isTrue();
     }
 
     @Test
@@ -370,7 +336,7 @@ class SmtpSessionTest {
             assertThat(code("BAD")).isEqualTo("500 5.5.1");
         }
         assertThat(code("BAD")).isEqualTo("421 4.7.0");
-        assertThat(closed).isTrue();
+        assertThat(output.closed).isTrue();
     }
 
     @Test

@@ -2,14 +2,9 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,68 +15,34 @@ class StartTlsSessionTest {
     @TempDir
     Path spool;
 
-    private final List<SmtpReply> replies = new ArrayList<>();
-    private final List<SmtpRequest> requests = new ArrayList<>();
-    private final List<SmtpReply> tlsStarts = new ArrayList<>();
-    private boolean tlsAvailable = true;
-    private boolean tlsStartSucceeds = true;
+    private final RecordingOutput output = RecordingOutput.runningTimers();
+    private final List<SmtpReply> replies = output.replies;
+    private final List<SmtpRequest> requests = output.requests;
+    private final List<SmtpReply> tlsStarts = output.tlsStarts;
     private SmtpSession session;
 
-    private final SmtpSession.Output output = new SmtpSession.Output() {
-        @Override
-        public void reply(SmtpReply reply) {
-            replies.add(reply);
-        }
-
-        @Override
-        public void decide(SmtpRequest request) {
-            requests.add(request);
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public void later(java.time.Duration delay, Runnable task) {
-            task.run();
-        }
-
-        @Override
-        public boolean tlsAvailable() {
-            return tlsAvailable;
-        }
-
-        @Override
-        public boolean startTls(SmtpReply ready) {
-            tlsStarts.add(ready);
-            return tlsStartSucceeds;
-        }
-    };
+    {
+        output.tlsAvailable = true;
+        output.tlsStartSucceeds = true;
+    }
 
     private void open() {
-        session = new SmtpSession(SmtpServerConfig.defaults("mx.test", spool), "s1",
-                new InetSocketAddress("192.0.2.7", 40000), new InetSocketAddress("192.0.2.1", 25), output,
-                Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
-        session.start();
+        session = output.open(SmtpServerConfig.defaults("mx.test", spool));
     }
 
     private SmtpReply send(String line) {
-        int before = replies.size();
-        session.onLine(SmtpLine.of(line.getBytes(StandardCharsets.UTF_8)));
-        return replies.size() > before ? replies.get(replies.size() - 1) : null;
+        return output.send(session, line);
     }
 
     private String code(String line) {
-        SmtpReply r = send(line);
-        return r == null ? "nothing" : r.code() + (r.enhanced() == null ? "" : " " + r.enhanced());
+        return RecordingOutput.code(send(line), "nothing");
     }
 
     @Test
     void ehloOffersStartTlsOnlyWhenTlsIsConfigured() {
         open();
         assertThat(send("EHLO client.test").lines()).contains("STARTTLS");
-        tlsAvailable = false;
+        output.tlsAvailable = false;
         assertThat(send("EHLO client.test").lines()).doesNotContain("STARTTLS");
         assertThat(code("STARTTLS")).isEqualTo("502 5.5.1");
         assertThat(tlsStarts).isEmpty();
@@ -118,7 +79,7 @@ class StartTlsSessionTest {
         assertThat(send("STARTTLS").toWire()).isEqualTo("503 5.5.1 Error: MAIL transaction in progress\r\n");
         assertThat(code("RSET")).isEqualTo("250 2.0.0");
         assertThat(tlsStarts).isEmpty();
-        tlsStartSucceeds = false; // e.g. no engine could be made
+        output.tlsStartSucceeds = false; // e.g. no engine could be made
         assertThat(code("STARTTLS")).isEqualTo("454 4.7.0");
         assertThat(code("NOOP")).isEqualTo("250 2.0.0"); // the session goes on in plaintext
     }
@@ -140,6 +101,37 @@ class StartTlsSessionTest {
         assertThat(m.session().tls()).isTrue();
         assertThat(Files.readString(m.content(), StandardCharsets.UTF_8))
                 .startsWith("Received: from client.test ([192.0.2.7])\r\n\tby mx.test (Caravan) with ESMTPS id ");
+    }
+
+    @Test
+    void startTlsBetweenBdatChunksIsATransactionInProgress() throws Exception {
+        open();
+        send("EHLO client.test");
+        send("MAIL FROM:<a@b.test>");
+        send("RCPT TO:<x@y.test>");
+        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        assertThat(send("BDAT 5")).isNull();
+        session.onChunk(new SmtpChunk("12345".getBytes(StandardCharsets.US_ASCII), true));
+        assertThat(replies.get(replies.size() - 1).code()).isEqualTo(250);
+        // RFC 3030 §2 / RFC 3207 §4.2: chunks of this transaction are stored; the handshake would
+        // throw the envelope away under them. Refused like STARTTLS after MAIL.
+        assertThat(send("STARTTLS").toWire()).isEqualTo("503 5.5.1 Error: MAIL transaction in progress\r\n");
+        assertThat(tlsStarts).isEmpty();
+        // The transaction is intact: its last chunk completes the message.
+        assertThat(send("BDAT 0 LAST")).isNull();
+        session.onChunk(new SmtpChunk(new byte[0], true)); // the decoder's empty last piece
+        assertThat(requests).hasSize(2);
+        MessageRequest m = (MessageRequest) requests.get(1);
+        assertThat(Files.readString(m.content(), StandardCharsets.UTF_8)).endsWith("12345");
+    }
+
+    @Test
+    void helpListsStartTlsOnlyWhenItIsImplementedHere() {
+        open();
+        assertThat(String.join("\n", send("HELP").lines())).contains(" STARTTLS").contains(" AUTH");
+        output.tlsAvailable = false;
+        assertThat(String.join("\n", send("HELP").lines())).doesNotContain("STARTTLS");
+        assertThat(send("HELP").toWire()).startsWith("214-2.0.0 Commands: ");
     }
 
     @Test

@@ -3,21 +3,14 @@ package org.caravan.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocketFactory;
-import org.apache.camel.Exchange;
-import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.caravan.smtp.SmtpServerConfig.Listener;
 import org.caravan.testing.SmtpTranscript;
-import org.caravan.testing.TestRouter;
 import org.caravan.testing.TestTls;
 import org.caravan.tls.ServerTls;
 import org.junit.jupiter.api.AfterAll;
@@ -35,59 +28,39 @@ class StartTlsTranscriptTest {
     @TempDir
     static Path dir;
 
-    private static DefaultCamelContext camel;
+    private static StubSmtpListeners listeners;
     private static int mtaPort;
     private static int submissionsPort;
     private static SSLSocketFactory client;
-    private static final List<SmtpRequest> requests = new CopyOnWriteArrayList<>();
-    private static final Map<String, String> contents = new ConcurrentHashMap<>();
+    private static List<SmtpRequest> requests;
+    private static Map<String, String> contents;
 
     @BeforeAll
     static void startCamel() throws Exception {
-        mtaPort = TestRouter.freePort();
-        submissionsPort = TestRouter.freePort();
         ServerTls tls = ServerTls.configure("", "", dir.resolve("tls"), "mx.test");
         client = TestTls.trusting(tls.certificate());
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", Files.createDirectories(dir.resolve("spool")));
-        camel = new DefaultCamelContext();
-        camel.getRegistry().bind("mta", new SmtpServerInitializerFactory(config, tls.context()));
-        camel.getRegistry().bind("submissions",
+        // Every recipient is fine; a message is kept (its spooled content read) and answered queued.
+        listeners = new StubSmtpListeners(request -> request instanceof MessageRequest
+                ? SmtpReplies.QUEUED : SmtpReplies.RECIPIENT_OK).recordingContents();
+        requests = listeners.requests;
+        contents = listeners.contents;
+        mtaPort = listeners.listen("mta", new SmtpServerInitializerFactory(config, tls.context()));
+        submissionsPort = listeners.listen("submissions",
                 new SmtpServerInitializerFactory(config.withListener(Listener.SUBMISSIONS), tls.context()));
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("netty:tcp://127.0.0.1:" + mtaPort + "?serverInitializerFactory=#mta&sync=true")
-                        .process(StartTlsTranscriptTest::policy);
-                from("netty:tcp://127.0.0.1:" + submissionsPort + "?serverInitializerFactory=#submissions&sync=true")
-                        .process(StartTlsTranscriptTest::policy);
-            }
-        });
-        camel.start();
+        listeners.start();
     }
 
     @AfterAll
     static void stopCamel() {
-        if (camel != null) {
-            camel.stop();
+        if (listeners != null) {
+            listeners.close();
         }
     }
 
     @BeforeEach
     void clear() {
-        requests.clear();
-        contents.clear();
-    }
-
-    /** Every recipient is fine; a message is kept (its spooled content read) and answered queued. */
-    private static void policy(Exchange exchange) throws IOException {
-        SmtpRequest request = exchange.getIn().getBody(SmtpRequest.class);
-        requests.add(request);
-        SmtpReply reply = SmtpReplies.RECIPIENT_OK;
-        if (request instanceof MessageRequest m) {
-            contents.put(m.queueId(), Files.readString(m.content(), StandardCharsets.UTF_8));
-            reply = SmtpReplies.QUEUED;
-        }
-        exchange.getMessage().setBody(reply);
+        listeners.clear();
     }
 
     private static SmtpTranscript plain() throws IOException {
@@ -178,6 +151,23 @@ class StartTlsTranscriptTest {
             t.send("EHLO client.test").expect("250");
             t.send("STARTTLS").expect("503 5.5.1 Error: TLS already active");
         }
+    }
+
+    @Test
+    void startTlsBetweenBdatChunksIsRefusedAndTheMessageCompletesInPlaintext() throws Exception {
+        try (SmtpTranscript t = plain()) {
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<a@client.test>").expect("250");
+            t.send("RCPT TO:<x@mx.test>").expect("250");
+            t.sendRaw("BDAT 20\r\nSubject: chunked\r\n\r\n").expect("250 2.0.0");
+            // RFC 3030 §2: the first chunk is stored; a handshake now would drop the envelope under it.
+            t.send("STARTTLS").expect("503 5.5.1 Error: MAIL transaction in progress");
+            t.sendRaw("BDAT 6 LAST\r\nbody\r\n").expect("250 2.0.0");
+            t.send("QUIT").expect("221");
+        }
+        MessageRequest m = (MessageRequest) requests.get(requests.size() - 1);
+        assertThat(m.session().tls()).isFalse();
+        assertThat(contents.get(m.queueId())).endsWith("\r\nSubject: chunked\r\n\r\nbody\r\n");
     }
 
     @Test

@@ -68,7 +68,16 @@ public final class SmtpTranscript implements AutoCloseable {
     /** Connects over implicit TLS (RFC 8314): the handshake is done before the greeting is read. */
     public static SmtpTranscript connectTls(String host, int port, javax.net.ssl.SSLSocketFactory tls)
             throws IOException {
+        return connectTls(host, port, tls, null);
+    }
+
+    /** Over implicit TLS from {@code source} (e.g. 127.0.0.2, outside mynetworks); null: any. */
+    public static SmtpTranscript connectTls(String host, int port, javax.net.ssl.SSLSocketFactory tls,
+            java.net.InetAddress source) throws IOException {
         javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.createSocket();
+        if (source != null) {
+            s.bind(new InetSocketAddress(source, 0));
+        }
         s.connect(new InetSocketAddress(host, port), 5000);
         s.setSoTimeout(5000);
         s.setTcpNoDelay(true);

@@ -39,6 +39,9 @@ public final class TestRouter implements AutoCloseable {
               - address: postmaster@example.test
             """;
 
+    private static final java.util.regex.Pattern QUEUED =
+            java.util.regex.Pattern.compile("^250 2\\.0\\.0 Queued as (\\S+)$");
+
     private final Main main;
     private final Path dataDir;
     private final Map<String, String> props;
@@ -65,6 +68,18 @@ public final class TestRouter implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Starts a router whose directory is example.test with exactly {@code mailboxes}; {@code settings} as in {@link #start}. */
+    public static TestRouter startWithMailboxes(Path dir, Map<String, String> settings, String... mailboxes)
+            throws IOException {
+        StringBuilder directory = new StringBuilder("domains: [example.test]\nmailboxes:\n");
+        for (String mailbox : mailboxes) {
+            directory.append("  - address: ").append(mailbox).append('\n');
+        }
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("directory.yaml"), directory, StandardCharsets.UTF_8);
+        return start(dir, settings);
     }
 
     /** The settings a test router starts with: everything under {@code dir}, loopback only. */
@@ -135,6 +150,44 @@ public final class TestRouter implements AutoCloseable {
 
     public SmtpTranscript connect() throws IOException {
         return SmtpTranscript.connect("127.0.0.1", smtpPort());
+    }
+
+    /** A connection to the SMTP port that has read the 220 greeting. */
+    public SmtpTranscript greeted() throws IOException {
+        SmtpTranscript t = connect();
+        t.expect("220");
+        return t;
+    }
+
+    /** The files in {@code mailbox}'s Maildir new/, none while that folder does not exist yet. */
+    public java.util.List<Path> newMail(String mailbox) throws IOException {
+        Path folder = maildir(mailbox).resolve("new");
+        if (!Files.isDirectory(folder)) {
+            return java.util.List.of();
+        }
+        try (java.util.stream.Stream<Path> list = Files.list(folder)) {
+            return list.toList();
+        }
+    }
+
+    /** A refused message left no trace: nothing on the inbound queue, no Maildir file, now or shortly after. */
+    public void assertNothingDelivered(String... mailboxes) {
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(700))
+                .atMost(java.time.Duration.ofSeconds(3)).until(() -> {
+                    for (String mailbox : mailboxes) {
+                        if (!newMail(mailbox).isEmpty()) {
+                            return false;
+                        }
+                    }
+                    return queueDepth("caravan.inbound") == 0;
+                });
+    }
+
+    /** The queue id in a "250 2.0.0 Queued as ID" reply, asserting the reply has that form. */
+    public static String queueId(String reply) {
+        java.util.regex.Matcher m = QUEUED.matcher(reply);
+        org.assertj.core.api.Assertions.assertThat(m.matches()).as(reply).isTrue();
+        return m.group(1);
     }
 
     /** Number of messages waiting in a broker queue, seen through a JMS browser. */
