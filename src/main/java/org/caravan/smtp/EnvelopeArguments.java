@@ -106,12 +106,12 @@ final class EnvelopeArguments {
                 }
                 return value.length() > 18 || Long.parseLong(value) > maxMessageSize ? SmtpReplies.MESSAGE_TOO_BIG : null;
             case "BODY": // RFC 6152 §2: BODY=7BIT / BODY=8BITMIME; BINARYMIME is not advertised
-                return value.equalsIgnoreCase("7BIT") || value.equalsIgnoreCase("8BITMIME")
+                return asciiEqualsIgnoreCase(value, "7BIT") || asciiEqualsIgnoreCase(value, "8BITMIME")
                         ? null : SmtpReplies.PARAMETER_NOT_IMPLEMENTED;
             case "SMTPUTF8": // RFC 6531 §3.4: no value
                 return value.isEmpty() ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
             case "RET": // RFC 3461 §4.3: RET=FULL / RET=HDRS
-                return value.equalsIgnoreCase("FULL") || value.equalsIgnoreCase("HDRS")
+                return asciiEqualsIgnoreCase(value, "FULL") || asciiEqualsIgnoreCase(value, "HDRS")
                         ? null : SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS;
             case "ENVID": // RFC 3461 §4.4: xtext, at most 100 characters
                 return !value.isEmpty() && value.length() <= MAX_ENVID && Xtext.isValid(value)
@@ -145,6 +145,9 @@ final class EnvelopeArguments {
         if (value.isEmpty() || value.startsWith(",") || value.endsWith(",")) {
             return false; // String.split would drop a trailing empty word
         }
+        if (!MailboxParser.isAscii(value)) {
+            return false; // else Unicode upper-casing would take "ſuccess" (long s) for SUCCESS
+        }
         try {
             RecipientDsn.parseNotify(value);
             return true;
@@ -166,6 +169,25 @@ final class EnvelopeArguments {
             }
         }
         return Xtext.isValid(value.substring(semicolon + 1));
+    }
+
+    /**
+     * Keywords are ASCII, compared case-insensitively in ASCII only (RFC 5321 §2.4): Java's
+     * equalsIgnoreCase also folds other letters onto ASCII ones ("HDRſ" with a long s, "8BıTMIME"
+     * with a dotless i), which a next hop or a log reader would not take for the keyword.
+     */
+    static boolean asciiEqualsIgnoreCase(String value, String keyword) {
+        if (value.length() != keyword.length()) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char a = value.charAt(i);
+            char b = keyword.charAt(i);
+            if (a != b && !(a < 0x80 && Character.isLetter(a) && (a | 0x20) == (b | 0x20))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isAlnum(char c) {

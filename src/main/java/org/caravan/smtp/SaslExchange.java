@@ -54,6 +54,9 @@ final class SaslExchange {
 
     /** An exchange for {@code mechanism} (case-insensitive, RFC 4422 §3.1), or null if we do not offer it. */
     static SaslExchange of(String mechanism) {
+        if (!MailboxParser.isAscii(mechanism)) {
+            return null; // "PLA\u0131N" (dotless i) upper-cases to PLAIN: mechanism names are ASCII (RFC 4422 §3.1)
+        }
         String m = mechanism.toUpperCase(Locale.ROOT);
         return MECHANISMS.contains(m) ? new SaslExchange(m) : null;
     }

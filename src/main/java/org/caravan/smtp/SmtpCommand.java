@@ -39,7 +39,10 @@ public record SmtpCommand(Verb verb, String argument) {
         String arg = sp < 0 ? "" : trimmed.substring(sp + 1);
         Verb verb;
         try {
-            verb = word.isEmpty() ? Verb.UNKNOWN : Verb.valueOf(word.toUpperCase(Locale.ROOT));
+            // Verbs are ASCII (RFC 5321 §2.4): upper-casing "QU\u0131T" (dotless i) or "R\u017FET"
+            // (long s) would make them QUIT and RSET for us and nothing for anyone else.
+            verb = word.isEmpty() || !MailboxParser.isAscii(word) ? Verb.UNKNOWN
+                    : Verb.valueOf(word.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             verb = Verb.UNKNOWN;
         }

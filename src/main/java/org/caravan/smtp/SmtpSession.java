@@ -311,6 +311,13 @@ public final class SmtpSession {
     private void authResponse(SmtpLine line) {
         SaslExchange exchange = sasl;
         sasl = null;
+        BdatCommand bdat = line.tooLong() ? null : BdatCommand.parse(line.content());
+        if (bdat != null) {
+            // The decoder frames BDAT lines lexically, so a chunk follows this one: read and
+            // discard it, then refuse the response (one reply, as for any refused BDAT).
+            chunks.begin(bdat, SmtpReplies.AUTH_BAD_RESPONSE);
+            return;
+        }
         if (line.tooLong() || line.wireLength() > Math.max(SaslExchange.MAX_RESPONSE_LINE, config.maxCommandLine())) {
             commandError(SmtpReplies.AUTH_LINE_TOO_LONG); // RFC 4954 §6: 500 5.5.6
         } else if (line.hasBareCrOrLf()) {

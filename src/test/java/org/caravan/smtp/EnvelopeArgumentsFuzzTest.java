@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.caravan.envelope.Xtext;
 
 /**
@@ -160,6 +161,18 @@ class EnvelopeArgumentsFuzzTest {
         params.forEach((k, v) -> {
             assertThat(k).isEqualTo(k.toUpperCase(Locale.ROOT)).matches("[A-Z0-9][A-Z0-9-]*");
             assertThat(v).doesNotContain(" ", "\r", "\n", "=");
+            // Keyword values are ASCII in any case (Pattern.CASE_INSENSITIVE alone folds ASCII only),
+            // never a Unicode letter that upper-cases to one ("\u017Fuccess").
+            String keywords = switch (k) {
+                case "RET" -> "FULL|HDRS";
+                case "BODY" -> "7BIT|8BITMIME";
+                case "NOTIFY" -> "NEVER|(SUCCESS|FAILURE|DELAY)(,(SUCCESS|FAILURE|DELAY))*";
+                default -> null;
+            };
+            if (keywords != null) {
+                assertThat(Pattern.compile(keywords, Pattern.CASE_INSENSITIVE).matcher(v).matches())
+                        .as("%s=%s", k, v).isTrue();
+            }
         });
     }
 

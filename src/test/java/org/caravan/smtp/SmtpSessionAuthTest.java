@@ -98,6 +98,23 @@ class SmtpSessionAuthTest {
     }
 
     @Test
+    void bdatLineAsAnAuthResponseHasItsChunkDiscardedThen501() {
+        // The decoder frames "BDAT n" lexically, so n octets follow whatever the session thinks
+        // the line is; before the fix: 501 at once, then IllegalStateException on the chunk.
+        tlsAndEhlo();
+        assertThat(code("AUTH PLAIN")).isEqualTo("334");
+        int before = replies.size();
+        session.onLine(SmtpLine.of("BDAT 4".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(replies).hasSize(before); // its reply comes once the chunk is in
+        session.onChunk(new SmtpChunk("QUIT".getBytes(StandardCharsets.US_ASCII), true));
+        assertThat(replies).hasSize(before + 1);
+        assertThat(replies.get(before)).isEqualTo(SmtpReplies.AUTH_BAD_RESPONSE);
+        assertThat(requests).isEmpty();
+        assertThat(session.isClosed()).isFalse();
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0"); // the chunk's "QUIT" was data, not a command
+    }
+
+    @Test
     void startTlsInsideAnAuthExchangeIsTheClientsResponseNotACommand() {
         tlsAndEhlo();
         assertThat(code("AUTH LOGIN")).isEqualTo("334");

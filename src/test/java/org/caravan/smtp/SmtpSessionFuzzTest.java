@@ -30,17 +30,27 @@ import java.util.stream.Stream;
 
 /**
  * Fuzzes the {@link SmtpSession} state machine the way {@link SmtpSessionHandler} drives it: the
- * client's bytes go through the real {@link SmtpLineDecoder}, lines are fed one at a time and only
- * while no decision is outstanding, and a scripted "route" answers each decision, sometimes late,
- * after an idle timeout or after the client has gone.
+ * client's bytes go through the real {@link SmtpLineDecoder}, its {@link SmtpInput}s (lines and
+ * BDAT chunk pieces) are fed one at a time and only while the session is not {@link SmtpSession#busy()},
+ * the decoder is resumed after a DATA line with the session's verdict, and a scripted "route"
+ * answers each decision, sometimes late, after an idle timeout or after the client has gone. A
+ * delayed AUTH refusal ({@link SmtpSession.Output#later}) runs when the script says, never while
+ * anything else is outstanding; STARTTLS is completed, refused or abandoned as the script says.
  *
  * <p>Input format (so seeds stay readable): everything up to the first LF is the script, the rest
- * is what the client sends. Script octet 0 picks the limits ({@link #config}; bit 16: the client
- * then falls silent until the idle timeout; bit 32: steps after the script are drawn at random). Each further octet is one step taken while a decision
- * is outstanding: 'a' accept, 'f' 251, 'v' 252, 'm' multi-line 553, 't' 450, 'l' 451, 's' 452,
- * 'p' 550, 'r' 554, 'c' 421; 'T' an idle timeout first, 'D' the client disconnects first, 'L' a
- * line is pushed in anyway; other octets map onto these. When the script runs out every decision
- * is accepted (unless bit 32). Seeds and
+ * is what the client sends, in flights separated by octet 0xFF: the client sends a flight and
+ * waits for every answer before the next, so what follows STARTTLS in its flight is plaintext
+ * injection (CVE-2011-0411) and the next flight is what it sends over TLS. Script octet 0 picks
+ * the limits ({@link #config}; bit 16: the client then falls silent until the idle timeout; bit
+ * 32: steps after the script are drawn at random; bit 64 clear: no TLS context and bare line
+ * endings are normalized; bit 128: implicit-TLS submission listener, AUTH required). Each further
+ * octet is one step, taken while a decision, a delayed AUTH answer or a TLS handshake is
+ * outstanding: 'a' accept, 'f' 251, 'v' 252, 'm' multi-line 553, 't' 450, 'l' 451, 's' 452,
+ * 'p' 550, 'r' 554, 'c' 421 (AUTH: a/f/v 235, t/l/s 454, c 421, others 535); 'T' an idle timeout
+ * first, 'D' the client disconnects first, 'L' a line is pushed in anyway. A delayed AUTH answer
+ * runs at any step but T, D and L; a TLS start fails (454) at t, l and s, the handshake then
+ * completes at any step but T and D. Other octets map onto these. When the script runs out every
+ * step is 'a' (unless bit 32). Seeds and
  * findings: {@code src/test/resources/org/caravan/smtp/SmtpSessionFuzzTestInputs/session/}.
  */
 class SmtpSessionFuzzTest {
@@ -68,7 +78,8 @@ class SmtpSessionFuzzTest {
         byte[] script = lf < 0 ? input : Arrays.copyOf(input, lf);
         byte[] wire = lf < 0 ? new byte[0] : Arrays.copyOfRange(input, lf + 1, input.length);
         clearSpool(); // a failed earlier input must not fail every later one
-        new Run(config(script.length > 0 ? script[0] : 0), script, Arrays.hashCode(input)).play(wire);
+        byte knobs = script.length > 0 ? script[0] : 0;
+        new Run(config(knobs), knobs, script, Arrays.hashCode(input)).play(wire);
         try (Stream<Path> left = Files.list(SPOOL)) {
             assertThat(left).as("spool files after the connection is gone").isEmpty();
         }
@@ -78,7 +89,7 @@ class SmtpSessionFuzzTest {
     private static SmtpServerConfig config(byte knobs) {
         SmtpServerConfig c = SmtpServerConfig.defaults("mx.test", SPOOL);
         if ((knobs & 1) != 0) {
-            c = c.withMaxRecipients(2);
+            c = c.withMaxRecipients(SmtpServerConfig.MIN_MAX_RECIPIENTS);
         }
         if ((knobs & 2) != 0) {
             c = c.withMaxMessageSize(300); // the Received header alone is about 200 octets
@@ -89,62 +100,108 @@ class SmtpSessionFuzzTest {
         if ((knobs & 8) != 0) {
             c = c.withMaxCommandLine(512).withMaxTextLine(1000); // the RFC 5321 minimums
         }
+        if ((knobs & 64) == 0) {
+            c = c.withBareLineEndings(BareLineEndings.NORMALIZE);
+        }
+        if ((knobs & 128) != 0) {
+            c = c.withListener(SmtpServerConfig.Listener.SUBMISSIONS).withAuthRequired(true);
+        }
         return c;
     }
 
     /** One connection: the session, the harness playing handler and route, and what was observed. */
     private static final class Run implements SmtpSession.Output {
         private final SmtpServerConfig config;
+        private final boolean tlsContext;
+        private final boolean silentAtEnd;
         private final byte[] script;
         private int step = 1;
         private final SplittableRandom randomSteps;
         private final SmtpSession session;
-        private final ArrayDeque<SmtpLine> queue = new ArrayDeque<>();
+        private final ArrayDeque<SmtpInput> queue = new ArrayDeque<>();
+        private SmtpLineDecoder decoder;
+        private EmbeddedChannel channel;
 
         private final List<SmtpReply> replies = new ArrayList<>();
         private SmtpRequest outstanding;
+        private Runnable laterTask;    // a delayed AUTH answer not yet run
+        private int tlsHandshake;      // the step that ends the TLS handshake in progress, 0 if none
+        private boolean tlsStarted;    // startTls said yes during the input being fed
+        private boolean tls;
         private boolean closeCalled;
         private boolean saidGoodbye; // a 221 or 421 went out: nothing may follow
         private boolean disconnected;
-        private boolean inData;      // a 354 went out and the terminating "." has not been fed
-        private int effects;         // replies + decisions since the counter was last reset
-        private int timeouts;        // idle timeouts while the outstanding decision waits
+        private boolean feedingChunk;
+        private boolean dataMessage; // the outstanding MessageRequest ended DATA (not BDAT)
+        private int effects;         // replies + decisions + delayed answers since the counter was last reset
         private final Set<String> accepted = new HashSet<>();
         private RcptRequest lastRcpt;
 
-        Run(SmtpServerConfig config, byte[] script, long seed) {
+        Run(SmtpServerConfig config, byte knobs, byte[] script, long seed) {
             this.config = config;
             this.script = script;
+            this.tlsContext = (knobs & (64 | 128)) != 0;
+            this.silentAtEnd = (knobs & 16) != 0;
             // A short script rarely gets mutated into one that times out or disconnects at the right
             // moment; with bit 32 the steps after the script are drawn instead of always 'a'.
-            this.randomSteps = script.length > 0 && (script[0] & 32) != 0 ? new SplittableRandom(seed) : null;
+            this.randomSteps = (knobs & 32) != 0 ? new SplittableRandom(seed) : null;
             this.session = new SmtpSession(config, "fuzz", new InetSocketAddress("192.0.2.7", 40000),
                     new InetSocketAddress("192.0.2.1", 25), this, Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
         }
 
-        @Override
-        public void later(Duration delay, Runnable task) {
-            task.run();
-        }
-
         void play(byte[] wire) throws IOException {
+            if (config.listener().implicitTls()) {
+                session.onTlsEstablished(); // RFC 8314 §3.3: the greeting waits for the handshake
+                tls = true;
+                assertThat(replies).isEmpty();
+            }
             session.start();
             assertThat(replies).hasSize(1);
             assertThat(replies.get(0).code()).isEqualTo(220);
-
-            EmbeddedChannel ch = new EmbeddedChannel(new SmtpLineDecoder(config.maxLine()));
+            newDecoder();
             try {
-                ch.writeInbound(Unpooled.wrappedBuffer(wire));
-                for (Object o; (o = ch.readInbound()) != null; ) {
-                    queue.add((SmtpLine) o);
+                int from = 0;
+                while (from <= wire.length && !disconnected && !session.isClosed()) {
+                    int to = indexOf(wire, (byte) 0xFF, from);
+                    to = to < 0 ? wire.length : to;
+                    channel.writeInbound(Unpooled.wrappedBuffer(wire, from, to - from));
+                    collect();
+                    run();
+                    from = to + 1;
                 }
             } finally {
-                ch.finishAndReleaseAll();
+                channel.finishAndReleaseAll();
             }
+            assertThat(disconnected || session.isClosed() || !session.busy()).as("busy at the end").isTrue();
+            if (!disconnected && silentAtEnd) {
+                // The client falls silent: RFC 5321 §4.5.3.2, one 421 and the session ends.
+                idleTimeout();
+            }
+            if (!disconnected) {
+                session.onDisconnect();
+                disconnected = true;
+                assertThat(session.isClosed()).isTrue();
+            }
+            int before = replies.size();
+            if (outstanding != null) {
+                // The route still answers after the client left: the session must stay silent.
+                session.onDecision(SmtpReplies.OK);
+            }
+            if (laterTask != null) {
+                laterTask.run(); // the handler would not even run it
+            }
+            assertThat(replies).as("replies after disconnect").hasSize(before);
+        }
 
+        /** What the handler's event loop does between two flights of the client. */
+        private void run() throws IOException {
             while (!disconnected) {
                 if (outstanding != null) {
                     answer();
+                } else if (laterTask != null) {
+                    delayed();
+                } else if (tlsHandshake != 0) {
+                    handshake();
                 } else if (!queue.isEmpty() && !session.isClosed()) {
                     feed(queue.poll());
                 } else {
@@ -152,92 +209,207 @@ class SmtpSessionFuzzTest {
                 }
                 checkSpool();
             }
-            if (!disconnected && script.length > 0 && (script[0] & 16) != 0 && outstanding == null) {
-                // The client falls silent: RFC 5321 §4.5.3.2, one 421 and the session ends.
-                effects = 0;
-                boolean wasClosed = session.isClosed();
-                session.onIdleTimeout();
-                assertThat(effects).isEqualTo(wasClosed ? 0 : 1);
-                assertThat(session.isClosed()).isTrue();
-                assertThat(closeCalled).isTrue();
-            }
-            if (!disconnected) {
-                session.onDisconnect();
-                disconnected = true;
-                assertThat(session.isClosed()).isTrue();
-            }
-            if (outstanding != null) {
-                // The route still answers after the client left: the session must stay silent.
-                int before = replies.size();
-                session.onDecision(SmtpReplies.OK);
-                assertThat(replies).as("replies after disconnect").hasSize(before);
+        }
+
+        private void newDecoder() {
+            decoder = new SmtpLineDecoder(config.maxLine());
+            channel = new EmbeddedChannel(decoder);
+        }
+
+        private void collect() {
+            for (Object o; (o = channel.readInbound()) != null; ) {
+                queue.add((SmtpInput) o);
             }
         }
 
-        private void feed(SmtpLine line) {
-            assertThat(session.awaitingDecision()).isFalse();
-            boolean wasData = inData;
+        private void feed(SmtpInput input) {
+            assertThat(session.busy()).isFalse();
             effects = 0;
-            session.onLine(line);
-            if (wasData && !line.isEndOfData()) {
+            int expected;
+            if (input instanceof SmtpLine line) {
+                boolean text = session.expectsDataLines();
+                // A line the decoder framed as BDAT: its reply (or decision) comes at the end of its chunk.
+                boolean bdat = !text && !line.tooLong() && BdatCommand.parse(line.content()) != null;
                 // Content lines are stored silently; a reply now would be read as content (RFC 5321 §4.1.1.4).
-                assertThat(effects).as("effects of DATA line %s", line).isZero();
+                expected = text ? (line.isEndOfData() ? 1 : 0) : bdat ? 0 : 1;
+                session.onLine(line);
+                if (decoder.stoppedAt(line) && !session.awaitingDecision() && !session.isClosed()) {
+                    decoder.resume(session.expectsDataLines()); // as SmtpSessionHandler.drain()
+                    collect();
+                }
             } else {
-                // One command, one reply (or one decision whose answer is the reply): RFC 2920 §3.1 ordering.
-                assertThat(effects).as("effects of %s", line).isEqualTo(1);
-                inData = inData && !line.isEndOfData();
+                SmtpChunk piece = (SmtpChunk) input;
+                expected = piece.endOfChunk() ? 1 : 0; // one reply per BDAT, once its chunk is in (RFC 3030 §2)
+                feedingChunk = true;
+                try {
+                    session.onChunk(piece);
+                } finally {
+                    feedingChunk = false;
+                }
+            }
+            // One command, one reply (or one decision whose answer is the reply): RFC 2920 §3.1 ordering.
+            assertThat(effects).as("effects of %s", input).isEqualTo(expected);
+            if (tlsStarted) {
+                tlsStarted = false;
+                discardPlaintext();
             }
         }
 
-        /** Takes the next script step for the outstanding decision. */
-        private void answer() {
-            int c = step < script.length ? step(script[step++]) : randomSteps != null
-                    ? STEPS.charAt(randomSteps.nextInt(STEPS.length())) : 'a';
+        /**
+         * STARTTLS was answered 220: what the client pipelined after it came in plaintext. The
+         * handler drops it; the session must ignore it too (its own guarantee), so feed it.
+         */
+        private void discardPlaintext() {
+            while (!queue.isEmpty()) {
+                SmtpInput x = queue.poll();
+                effects = 0;
+                if (x instanceof SmtpLine l) {
+                    session.onLine(l);
+                } else {
+                    session.onChunk((SmtpChunk) x);
+                }
+                assertThat(effects).as("effects of plaintext %s after STARTTLS", x).isZero();
+                assertThat(session.busy()).isFalse();
+            }
+            decoder.discardBuffered();
+            channel.finishAndReleaseAll();
+            newDecoder(); // the handler puts a fresh decoder behind the SslHandler
+        }
+
+        private void handshake() {
+            int c = tlsHandshake;
+            tlsHandshake = 0;
+            effects = 0;
+            if (c == 'D') {
+                disconnect(); // the handshake failed: the handler closes without a word
+            } else if (c == 'T') {
+                idleTimeout(); // the handshake never ends: the session times out
+            } else {
+                boolean wasClosed = session.isClosed();
+                session.onTlsEstablished();
+                tls = true;
+                assertThat(effects).as("effects of the TLS handshake").isZero();
+                assertThat(session.isClosed()).isEqualTo(wasClosed);
+            }
+        }
+
+        /** A refused AUTH waits out its delay: the session stays busy, nothing else is outstanding. */
+        private void delayed() {
+            assertThat(outstanding).isNull();
+            int c = nextStep();
             switch (c) {
                 case 'T' -> {
-                    // Waiting for the route is not the client's idleness: the first timeout is
-                    // ignored, the second gives up (421) but the decision stays outstanding.
-                    effects = 0;
-                    boolean wasClosed = session.isClosed();
-                    session.onIdleTimeout();
-                    if (++timeouts == 2 && !wasClosed) {
-                        assertThat(effects).isEqualTo(1);
-                        assertThat(replies.get(replies.size() - 1).code()).isEqualTo(421);
-                        assertThat(session.isClosed()).isTrue();
-                    } else {
-                        assertThat(effects).as("effects of idle timeout %d while deciding", timeouts).isZero();
-                        assertThat(session.isClosed()).isEqualTo(wasClosed);
-                    }
-                    assertThat(session.awaitingDecision()).isTrue();
+                    idleTimeout();
                     return;
                 }
                 case 'D' -> {
-                    session.onDisconnect();
-                    disconnected = true;
-                    assertThat(session.isClosed()).isTrue();
-                    return; // play() delivers the late answer and checks the silence
+                    disconnect();
+                    return;
                 }
                 case 'L' -> {
-                    // A caller bug: the guard must refuse it before anything is executed.
-                    int before = replies.size();
-                    assertThatThrownBy(() -> session.onLine(SmtpLine.of("QUIT".getBytes(StandardCharsets.US_ASCII))))
-                            .isInstanceOf(IllegalStateException.class);
-                    assertThat(replies).hasSize(before);
-                    assertThat(session.awaitingDecision()).isTrue();
+                    if (!session.isClosed()) {
+                        pushLine();
+                    }
                     return;
                 }
                 default -> {
                 }
             }
-            timeouts = 0;
+            Runnable task = laterTask;
+            laterTask = null;
+            boolean wasClosed = session.isClosed();
+            effects = 0;
+            int before = replies.size();
+            task.run();
+            if (wasClosed) {
+                assertThat(effects).as("delayed answer after close").isZero();
+            } else {
+                assertThat(effects).as("effects of the delayed AUTH answer").isEqualTo(1);
+                assertThat(replies).hasSize(before + 1);
+                assertThat(replies.get(before).code()).isIn(535, 421);
+                assertThat(session.busy()).isEqualTo(false);
+            }
+        }
+
+        /** A server timeout (RFC 5321 §4.5.3.2): always 421 and close, unless already closed. */
+        private void idleTimeout() {
+            effects = 0;
+            boolean wasClosed = session.isClosed();
+            session.onIdleTimeout();
+            assertThat(effects).as("effects of an idle timeout").isEqualTo(wasClosed ? 0 : 1);
+            if (!wasClosed) {
+                assertThat(replies.get(replies.size() - 1).code()).isEqualTo(421);
+            }
+            assertThat(session.isClosed()).isTrue();
+            assertThat(closeCalled).isTrue();
+        }
+
+        private void disconnect() {
+            session.onDisconnect();
+            disconnected = true;
+            assertThat(session.isClosed()).isTrue();
+        }
+
+        /** A caller bug: the guard must refuse it before anything is executed. */
+        private void pushLine() {
+            int before = replies.size();
+            boolean deciding = session.awaitingDecision();
+            assertThatThrownBy(() -> session.onLine(SmtpLine.of("QUIT".getBytes(StandardCharsets.US_ASCII))))
+                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> session.onChunk(new SmtpChunk(new byte[] {'x'}, true)))
+                    .isInstanceOf(IllegalStateException.class);
+            assertThat(replies).hasSize(before);
+            assertThat(session.awaitingDecision()).isEqualTo(deciding);
+            assertThat(session.busy()).isTrue();
+        }
+
+        private int nextStep() {
+            return step < script.length ? step(script[step++]) : randomSteps != null
+                    ? STEPS.charAt(randomSteps.nextInt(STEPS.length())) : 'a';
+        }
+
+        /** Takes the next script step for the outstanding decision. */
+        private void answer() {
+            int c = nextStep();
+            switch (c) {
+                case 'T' -> {
+                    // The handler's decision timeout ran out: 421 and close; the decision stays outstanding.
+                    idleTimeout();
+                    assertThat(session.awaitingDecision()).isTrue();
+                    return;
+                }
+                case 'D' -> {
+                    disconnect();
+                    return; // play() delivers the late answer and checks the silence
+                }
+                case 'L' -> {
+                    if (!session.isClosed()) {
+                        pushLine();
+                    }
+                    return;
+                }
+                default -> {
+                }
+            }
             SmtpRequest request = outstanding;
             SmtpReply reply = reply(c, request);
             boolean wasClosed = session.isClosed();
             int before = replies.size();
             outstanding = null;
+            effects = 0;
             session.onDecision(reply);
             if (wasClosed) {
                 assertThat(replies).as("replies after close").hasSize(before);
+                assertThat(effects).isZero();
+            } else if (request instanceof AuthRequest) {
+                // 235 and 454 at once; 535 after a delay (later), or 421 once too many failed.
+                assertThat(effects).as("effects of the AUTH answer %s", reply).isEqualTo(1);
+                if (replies.size() > before) {
+                    assertThat(replies.get(before)).isIn(reply, SmtpReplies.TOO_MANY_AUTH_FAILURES);
+                } else {
+                    assertThat(reply.code()).isEqualTo(535);
+                    assertThat(laterTask).isNotNull();
+                }
             } else {
                 assertThat(replies).hasSize(before + 1);
                 assertThat(replies.get(before)).isEqualTo(reply); // the route's word, unchanged
@@ -257,6 +429,14 @@ class SmtpSessionFuzzTest {
         }
 
         private static SmtpReply reply(int c, SmtpRequest request) {
+            if (request instanceof AuthRequest) {
+                return switch (c) {
+                    case 'a', 'f', 'v' -> SmtpReplies.AUTH_SUCCESSFUL;
+                    case 't', 'l', 's' -> SmtpReplies.AUTH_TEMPORARY_FAILURE;
+                    case 'c' -> SmtpReplies.SERVICE_NOT_AVAILABLE;
+                    default -> SmtpReplies.AUTH_INVALID;
+                };
+            }
             return switch (c) {
                 case 'f' -> SmtpReplies.willForward("moved@example.org");
                 case 'v' -> SmtpReplies.CANNOT_VRFY;
@@ -272,15 +452,17 @@ class SmtpSessionFuzzTest {
             };
         }
 
-        /** Spool files exist only while content comes in or the route holds the message. */
+        /** Spool files exist only while content comes in (DATA, between BDAT chunks) or the route holds the message. */
         private void checkSpool() throws IOException {
             List<Path> files;
             try (Stream<Path> s = Files.list(SPOOL)) {
                 files = s.toList();
             }
             boolean routeHoldsMessage = outstanding instanceof MessageRequest;
-            assertThat(files).as("spool files (in DATA %s, message with the route %s)", inData, routeHoldsMessage)
-                    .hasSizeLessThanOrEqualTo(inData || routeHoldsMessage ? 1 : 0);
+            SmtpSession.State state = session.state();
+            boolean content = state == SmtpSession.State.DATA || state == SmtpSession.State.BDAT;
+            assertThat(files).as("spool files (state %s, message with the route %s)", state, routeHoldsMessage)
+                    .hasSizeLessThanOrEqualTo(content || routeHoldsMessage ? 1 : 0);
         }
 
         // --- SmtpSession.Output ---------------------------------------------------------------
@@ -292,9 +474,6 @@ class SmtpSessionFuzzTest {
             checkWellFormed(reply);
             effects++;
             replies.add(reply);
-            if (reply.code() == 354) {
-                inData = true;
-            }
             if (reply.code() == 221 || reply.code() == 421) {
                 saidGoodbye = true;
             }
@@ -303,6 +482,7 @@ class SmtpSessionFuzzTest {
         @Override
         public void decide(SmtpRequest request) {
             assertThat(outstanding).as("a second decision while %s is outstanding", outstanding).isNull();
+            assertThat(laterTask).as("a decision while an AUTH answer is delayed").isNull();
             assertThat(saidGoodbye || disconnected).as("decision after close").isFalse();
             assertThat(session.awaitingDecision()).isTrue();
             effects++;
@@ -310,8 +490,12 @@ class SmtpSessionFuzzTest {
             if (request instanceof RcptRequest r) {
                 lastRcpt = r;
             } else if (request instanceof MessageRequest m) {
+                dataMessage = !feedingChunk;
                 checkMessage(m);
-                inData = false;
+            } else if (request instanceof AuthRequest) {
+                // RFC 4954 §4: PLAIN and LOGIN only under TLS. (An empty LOGIN user name goes to
+                // policy, which refuses it: see SmtpSessionAuthTest.)
+                assertThat(tls).as("AUTH credentials without TLS").isTrue();
             }
         }
 
@@ -321,6 +505,39 @@ class SmtpSessionFuzzTest {
             assertThat(saidGoodbye).as("close without 221/421").isTrue();
             closeCalled = true;
             assertThat(session.isClosed()).isTrue();
+        }
+
+        @Override
+        public boolean tlsAvailable() {
+            return tlsContext;
+        }
+
+        @Override
+        public boolean startTls(SmtpReply ready) {
+            assertThat(tlsContext).isTrue();
+            assertThat(tls).as("STARTTLS under TLS").isFalse();
+            assertThat(tlsHandshake).isZero();
+            int c = nextStep();
+            if (c == 't' || c == 'l' || c == 's') {
+                return false; // no engine now: the session answers 454
+            }
+            reply(ready);
+            assertThat(ready.code()).isEqualTo(220);
+            tlsStarted = true;
+            tlsHandshake = c;
+            return true;
+        }
+
+        @Override
+        public void later(Duration delay, Runnable task) {
+            assertThat(delay).isPositive();
+            assertThat(laterTask).as("a second delayed answer").isNull();
+            assertThat(outstanding).as("a delayed answer while %s is outstanding", outstanding).isNull();
+            assertThat(saidGoodbye || disconnected).as("delayed answer after close").isFalse();
+            assertThat(session.busy()).isTrue();
+            assertThat(session.awaitingDecision()).isFalse();
+            effects++;
+            laterTask = task;
         }
 
         private void checkMessage(MessageRequest m) {
@@ -337,7 +554,8 @@ class SmtpSessionFuzzTest {
             assertThat((long) content.length).as("size of %s", m.content()).isEqualTo(m.size());
             assertThat(m.size()).isLessThanOrEqualTo(config.maxMessageSize() + 4096); // content cap plus our header
             assertThat(new String(content, 0, Math.min(9, content.length), StandardCharsets.US_ASCII)).isEqualTo("Received:");
-            // The smuggling invariant: what reaches the queue has CRLF line ends and nothing else.
+            // The smuggling invariant: what reaches the queue has CRLF line ends and nothing else
+            // (refused in REJECT mode, made CRLF in NORMALIZE mode).
             for (int i = 0; i < content.length; i++) {
                 if (content[i] == '\r') {
                     assertThat(i + 1 < content.length && content[i + 1] == '\n').as("bare CR at %d", i).isTrue();
@@ -345,7 +563,10 @@ class SmtpSessionFuzzTest {
                     assertThat(i > 0 && content[i - 1] == '\r').as("bare LF at %d", i).isTrue();
                 }
             }
-            assertThat(content.length == 0 || content[content.length - 1] == '\n').as("ends with CRLF").isTrue();
+            if (dataMessage) {
+                // BDAT content is the client's octets as they are; DATA lines all end with CRLF.
+                assertThat(content.length == 0 || content[content.length - 1] == '\n').as("ends with CRLF").isTrue();
+            }
         }
     }
 
@@ -376,7 +597,11 @@ class SmtpSessionFuzzTest {
     }
 
     private static int indexOf(byte[] b, byte x) {
-        for (int i = 0; i < b.length; i++) {
+        return indexOf(b, x, 0);
+    }
+
+    private static int indexOf(byte[] b, byte x, int from) {
+        for (int i = from; i < b.length; i++) {
             if (b[i] == x) {
                 return i;
             }
