@@ -15,6 +15,7 @@ public record SmtpLimits(
         Duration commandTimeout,
         Duration dataTimeout,
         int maxErrors,
+        int maxJunkCommands,
         int maxConnections,
         int maxConnectionsPerClient) {
 }

@@ -18,6 +18,8 @@ import java.util.Objects;
  *                        (RFC 5321 §4.5.3.2.5: 3 minutes per data block)
  * @param spoolDir        where DATA content is written while the route decides
  * @param maxErrors       bad commands tolerated before 421 and close
+ * @param maxJunkCommands NOOP, RSET, VRFY, EXPN and HELP allowed since the last accepted message before
+ *                        each further one also counts as an error (Postfix's smtpd_junk_command_limit)
  * @param bareLineEndings a bare CR or LF in DATA or BDAT content refuses the message or is stored as CRLF
  * @param auth            SMTP AUTH (RFC 4954): whether MAIL needs it, and how failures are slowed down
  * @param listener        which of the three listeners this is (MTA, submission, implicit-TLS submission)
@@ -32,6 +34,7 @@ public record SmtpServerConfig(
         Duration dataTimeout,
         Path spoolDir,
         int maxErrors,
+        int maxJunkCommands,
         BareLineEndings bareLineEndings,
         Auth auth,
         Listener listener) {
@@ -71,6 +74,8 @@ public record SmtpServerConfig(
     public static final Duration DEFAULT_DATA_TIMEOUT = Duration.ofMinutes(3);
     /** Postfix's smtpd_hard_error_limit. */
     public static final int DEFAULT_MAX_ERRORS = 20;
+    /** Postfix's smtpd_junk_command_limit default. */
+    public static final int DEFAULT_MAX_JUNK_COMMANDS = 100;
 
     public SmtpServerConfig {
         Objects.requireNonNull(hostname, "hostname");
@@ -89,7 +94,7 @@ public record SmtpServerConfig(
         if (maxRecipients < MIN_MAX_RECIPIENTS) {
             throw new IllegalArgumentException("maxRecipients must be at least 100 (RFC 5321 §4.5.3.1.8)");
         }
-        if (maxMessageSize < 1 || maxErrors < 1 || !positive(commandTimeout) || !positive(dataTimeout)) {
+        if (maxMessageSize < 1 || maxErrors < 1 || maxJunkCommands < 0 || !positive(commandTimeout) || !positive(dataTimeout)) {
             throw new IllegalArgumentException("limits must be positive");
         }
     }
@@ -97,47 +102,51 @@ public record SmtpServerConfig(
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
                 DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DATA_TIMEOUT,
-                spoolDir, DEFAULT_MAX_ERRORS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA);
+                spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxCommandLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxTextLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withCommandTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withDataTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, spoolDir, maxErrors, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, v, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener);
+    }
+
+    public SmtpServerConfig withMaxJunkCommands(int v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, v, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener);
     }
 
     public SmtpServerConfig withAuth(Auth v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, v, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener);
     }
 
     public SmtpServerConfig withListener(Listener v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, bareLineEndings, auth, v);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v);
     }
 
     /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */

@@ -73,6 +73,7 @@ public final class SmtpSession {
     private String helo;
     private boolean esmtp;
     private int errors;
+    private int junkCommands; // since the last accepted message
     private MailTransaction txn;
     private String pendingRecipient;
     /** The message content of the transaction (DATA or BDAT), until the route has answered. */
@@ -228,6 +229,9 @@ public final class SmtpSession {
                 pendingRecipient = null;
                 break;
             case MESSAGE:
+                if (reply.isPositive()) {
+                    junkCommands = 0; // a client doing real work may RSET and NOOP between messages
+                }
                 content.discard(); // the route has made the message durable (or refused it)
                 content = null;
                 resetTransaction();
@@ -468,22 +472,37 @@ public final class SmtpSession {
                 case RCPT -> rcpt(cmd.argument());
                 case DATA -> data(cmd.argument());
                 case BDAT -> bdat();
-                case RSET -> noArgument(cmd, () -> {
+                case RSET -> junk(() -> noArgument(cmd, () -> {
                     resetTransaction();
                     out.reply(SmtpReplies.OK);
-                });
-                case NOOP -> out.reply(SmtpReplies.OK); // §4.1.1.9: an argument is allowed and ignored
+                }));
+                case NOOP -> junk(() -> out.reply(SmtpReplies.OK)); // §4.1.1.9: an argument is allowed and ignored
                 case QUIT -> noArgument(cmd, () -> {
                     out.reply(SmtpReplies.BYE);
                     close();
                 });
-                case HELP -> out.reply(SmtpReplies.help(out.tlsAvailable()));
-                case VRFY, EXPN -> verify(cmd);
+                case HELP -> junk(() -> out.reply(SmtpReplies.help(out.tlsAvailable())));
+                case VRFY, EXPN -> junk(() -> verify(cmd));
                 case STARTTLS -> startTls(cmd);
                 case AUTH -> auth(cmd.argument());
                 case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
                 default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN ...
             }
+        }
+
+        /**
+         * Commands that move no mail forward. Past {@code maxJunkCommands} since the last accepted
+         * message each one also counts as an error, so a client that only probes or stalls with
+         * them is closed at the error limit (Postfix's smtpd_junk_command_limit); it is answered
+         * as usual until then.
+         */
+        private void junk(Runnable command) {
+            if (++junkCommands > config.maxJunkCommands() && ++errors > config.maxErrors()) {
+                out.reply(SmtpReplies.TOO_MANY_ERRORS);
+                close();
+                return;
+            }
+            command.run();
         }
 
         private void noArgument(SmtpCommand cmd, Runnable action) {

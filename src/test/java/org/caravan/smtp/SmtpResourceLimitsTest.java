@@ -45,7 +45,9 @@ class SmtpResourceLimitsTest {
     static void startCamel() throws Exception {
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool)
                 .withCommandTimeout(COMMAND_TIMEOUT).withDataTimeout(DATA_TIMEOUT)
-                .withMaxCommandLine(512).withMaxTextLine(1000);
+                .withMaxCommandLine(512).withMaxTextLine(1000)
+                // The NOOP flood below must be stopped by back-pressure, not by the junk-command limit.
+                .withMaxJunkCommands(Integer.MAX_VALUE);
         listeners = new StubSmtpListeners(SmtpResourceLimitsTest::acceptAll);
         // Two listeners, one counter: the limits hold for the router, not per port.
         limitedPort = listeners.listen("limited", new SmtpServerInitializerFactory(config, limiter));

@@ -28,7 +28,8 @@ class SmtpSessionHandlerTest {
 
     @BeforeEach
     void open() {
-        SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool);
+        // Thousands of NOOPs below test queueing, not the junk-command limit (SmtpSessionTest's).
+        SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool).withMaxJunkCommands(100_000);
         pipe = new PipelineChannel(config, null,
                 new ChannelOutboundHandlerAdapter() {
                     @Override

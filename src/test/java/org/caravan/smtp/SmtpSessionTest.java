@@ -330,6 +330,40 @@ class SmtpSessionTest {
     }
 
     @Test
+    void junkCommandsPastTheirLimitCountAsErrors() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withMaxJunkCommands(3).withMaxErrors(2));
+        send("EHLO c");
+        for (String junk : List.of("NOOP", "RSET", "HELP")) {
+            assertThat(send(junk).code()).as(junk).isIn(214, 250);
+        }
+        // Past the limit each is still answered, but counts as an error: two allowed, then 421.
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0");
+        assertThat(code("RSET")).isEqualTo("250 2.0.0");
+        assertThat(code("NOOP")).isEqualTo("421 4.7.0");
+        assertThat(output.closed).isTrue();
+    }
+
+    @Test
+    void anAcceptedMessageStartsTheJunkCountAgain() {
+        session = newSession(SmtpServerConfig.defaults("mx.test", spool).withMaxJunkCommands(2).withMaxErrors(1));
+        send("EHLO c");
+        for (int message = 0; message < 3; message++) {
+            assertThat(code("RSET")).isEqualTo("250 2.0.0");
+            assertThat(code("NOOP")).isEqualTo("250 2.0.0");
+            send("MAIL FROM:<a@b.test>");
+            send("RCPT TO:<c@d.test>");
+            answer(SmtpReplies.RECIPIENT_OK);
+            send("DATA");
+            send(".");
+            answer(SmtpReplies.QUEUED);
+        }
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0");
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0");
+        assertThat(code("NOOP")).isEqualTo("250 2.0.0"); // the first error
+        assertThat(code("NOOP")).isEqualTo("421 4.7.0");
+    }
+
+    @Test
     void tooManyErrorsCloses() {
         session = newSession(SmtpServerConfig.defaults("mx.test", spool).withMaxErrors(3));
         for (int i = 0; i < 3; i++) {
