@@ -67,7 +67,7 @@ final class Beans {
         SmtpLimits limits = settings.smtpLimits();
         SmtpServerConfig smtp = new SmtpServerConfig(settings.hostname(), limits.maxMessageSize(),
                 limits.maxRecipients(), limits.maxCommandLine(), limits.maxTextLine(), limits.commandTimeout(),
-                limits.dataTimeout(), settings.spoolDir(), limits.maxErrors(), limits.maxJunkCommands(),
+                limits.dataTimeout(), limits.decisionTimeout(), settings.spoolDir(), limits.maxErrors(), limits.maxJunkCommands(),
                 settings.bareLineEndings(),
                 settings.auth(), SmtpServerConfig.Listener.MTA);
         ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());

@@ -133,6 +133,7 @@ public record Settings(
                 r.duration("caravan.smtp.command-timeout",
                         r.get("caravan.smtp.timeout-seconds", SmtpServerConfig.DEFAULT_COMMAND_TIMEOUT.toSeconds() + "s")),
                 r.duration("caravan.smtp.data-timeout", SmtpServerConfig.DEFAULT_DATA_TIMEOUT.toSeconds() + "s"),
+                r.duration("caravan.smtp.decision-timeout", SmtpServerConfig.DEFAULT_DECISION_TIMEOUT.toSeconds() + "s"),
                 r.integer("caravan.smtp.max-errors", SmtpServerConfig.DEFAULT_MAX_ERRORS),
                 r.integer("caravan.smtp.max-junk-commands", SmtpServerConfig.DEFAULT_MAX_JUNK_COMMANDS),
                 r.integer("caravan.smtp.max-connections", ConnectionLimiter.DEFAULT_MAX_CONNECTIONS),

@@ -14,6 +14,7 @@ public record SmtpLimits(
         int maxTextLine,
         Duration commandTimeout,
         Duration dataTimeout,
+        Duration decisionTimeout,
         int maxErrors,
         int maxJunkCommands,
         int maxConnections,

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param commandTimeout  how long to wait for the next command (RFC 5321 §4.5.3.2: 5 minutes)
  * @param dataTimeout     how long to wait for the next DATA line, the final "." included
  *                        (RFC 5321 §4.5.3.2.5: 3 minutes per data block)
+ * @param decisionTimeout how long a route may take to answer (RCPT, end of DATA, AUTH ...) before the
+ *                        session gives up with 421: RFC 5321 §4.5.3.2.6 has the client wait 10 minutes
  * @param spoolDir        where DATA content is written while the route decides
  * @param maxErrors       bad commands tolerated before 421 and close
  * @param maxJunkCommands NOOP, RSET, VRFY, EXPN and HELP allowed since the last accepted message before
@@ -32,6 +34,7 @@ public record SmtpServerConfig(
         int maxTextLine,
         Duration commandTimeout,
         Duration dataTimeout,
+        Duration decisionTimeout,
         Path spoolDir,
         int maxErrors,
         int maxJunkCommands,
@@ -72,6 +75,8 @@ public record SmtpServerConfig(
     public static final int MIN_MAX_TEXT_LINE = 1000;
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
     public static final Duration DEFAULT_DATA_TIMEOUT = Duration.ofMinutes(3);
+    /** RFC 5321 §4.5.3.2.6: the client's own wait for the reply to the end of DATA; longer pins resources only. */
+    public static final Duration DEFAULT_DECISION_TIMEOUT = Duration.ofMinutes(10);
     /** Postfix's smtpd_hard_error_limit. */
     public static final int DEFAULT_MAX_ERRORS = 20;
     /** Postfix's smtpd_junk_command_limit default. */
@@ -81,6 +86,7 @@ public record SmtpServerConfig(
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(commandTimeout, "commandTimeout");
         Objects.requireNonNull(dataTimeout, "dataTimeout");
+        Objects.requireNonNull(decisionTimeout, "decisionTimeout");
         Objects.requireNonNull(spoolDir, "spoolDir");
         Objects.requireNonNull(bareLineEndings, "bareLineEndings");
         Objects.requireNonNull(auth, "auth");
@@ -94,7 +100,8 @@ public record SmtpServerConfig(
         if (maxRecipients < MIN_MAX_RECIPIENTS) {
             throw new IllegalArgumentException("maxRecipients must be at least 100 (RFC 5321 §4.5.3.1.8)");
         }
-        if (maxMessageSize < 1 || maxErrors < 1 || maxJunkCommands < 0 || !positive(commandTimeout) || !positive(dataTimeout)) {
+        if (maxMessageSize < 1 || maxErrors < 1 || maxJunkCommands < 0 || !positive(commandTimeout) || !positive(dataTimeout)
+                || !positive(decisionTimeout)) {
             throw new IllegalArgumentException("limits must be positive");
         }
     }
@@ -102,51 +109,55 @@ public record SmtpServerConfig(
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
                 DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DATA_TIMEOUT,
-                spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA);
+                DEFAULT_DECISION_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxCommandLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxTextLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withCommandTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withDataTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+    }
+
+    public SmtpServerConfig withDecisionTimeout(Duration v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withMaxJunkCommands(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener);
     }
 
     public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener);
     }
 
     public SmtpServerConfig withAuth(Auth v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener);
     }
 
     public SmtpServerConfig withListener(Listener v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v);
     }
 
     /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */

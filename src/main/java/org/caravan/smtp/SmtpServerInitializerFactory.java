@@ -83,7 +83,7 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
         SmtpSessionHandler session = new SmtpSessionHandler(config, tls);
         // After the decoder: only whole lines (or chunk pieces) count as progress, not single bytes.
         p.addLast("smtp-timeout", new SmtpTimeoutHandler(config.commandTimeout(), config.dataTimeout(),
-                SmtpTimeoutHandler.DECISION_TIMEOUT, session::waitingFor));
+                config.decisionTimeout(), session::waitingFor));
         p.addLast("smtp-session", session);
         EventExecutorGroup group = consumer.getConfiguration().isUsingExecutorService()
                 ? consumer.getEndpoint().getComponent().getExecutorService() : null;

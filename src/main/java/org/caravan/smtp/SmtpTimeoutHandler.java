@@ -24,12 +24,6 @@ public final class SmtpTimeoutHandler extends ChannelDuplexHandler {
     /** What the session waits for; each has its own timeout. */
     public enum Waiting { COMMAND, CONTENT, DECISION }
 
-    /**
-     * How long a route may take to decide: RFC 5321 §4.5.3.2.6 has the client wait 10 minutes for
-     * the reply to the end of DATA; after that it has given up, so the connection only pins resources.
-     */
-    public static final Duration DECISION_TIMEOUT = Duration.ofMinutes(10);
-
     private static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final long commandNanos;

@@ -25,7 +25,7 @@ class SettingsTest {
         assertThat(s.dataDir()).isEqualTo(Path.of("./data").toAbsolutePath().normalize());
         assertThat(s.maxReceivedHeaders()).isEqualTo(100);
         assertThat(s.smtpLimits()).isEqualTo(new SmtpLimits(104_857_600L, 1000, 2048, 65536, Duration.ofMinutes(5),
-                Duration.ofMinutes(3), 20, 100, 1000, 50));
+                Duration.ofMinutes(3), Duration.ofMinutes(10), 20, 100, 1000, 50));
         assertThat(s.relaySmtpPort()).isEqualTo(25);
         assertThat(s.relayTls()).isEqualTo(org.caravan.relay.TlsPolicy.MAY);
         assertThat(s.hostname()).isNotBlank();
@@ -83,12 +83,13 @@ class SettingsTest {
                 Map.entry("caravan.smtp.max-text-line", "1000"),
                 Map.entry("caravan.smtp.command-timeout", "2m"),
                 Map.entry("caravan.smtp.data-timeout", "90s"),
+                Map.entry("caravan.smtp.decision-timeout", "4m"),
                 Map.entry("caravan.smtp.max-errors", "5"),
                 Map.entry("caravan.smtp.max-junk-commands", "7"),
                 Map.entry("caravan.smtp.max-connections", "300"),
                 Map.entry("caravan.smtp.max-connections-per-client", "10"));
         assertThat(Settings.from(values::get).smtpLimits()).isEqualTo(new SmtpLimits(1_000_000L, 100, 512, 1000,
-                Duration.ofMinutes(2), Duration.ofSeconds(90), 5, 7, 300, 10));
+                Duration.ofMinutes(2), Duration.ofSeconds(90), Duration.ofMinutes(4), 5, 7, 300, 10));
     }
 
     /** The old name of the command timeout still works (a bare number is seconds); the new one wins. */

@@ -40,6 +40,7 @@ class SmtpResourceLimitsTest {
     private static int limitedPort;
     private static int otherLimitedPort;
     private static int port;
+    private static int impatientPort;
 
     @BeforeAll
     static void startCamel() throws Exception {
@@ -53,6 +54,8 @@ class SmtpResourceLimitsTest {
         limitedPort = listeners.listen("limited", new SmtpServerInitializerFactory(config, limiter));
         otherLimitedPort = listeners.listen("otherLimited", new SmtpServerInitializerFactory(config, limiter));
         port = listeners.listen("smtp", new SmtpServerInitializerFactory(config));
+        impatientPort = listeners.listen("impatient",
+                new SmtpServerInitializerFactory(config.withDecisionTimeout(Duration.ofSeconds(1))));
         listeners.start();
     }
 
@@ -243,6 +246,20 @@ class SmtpResourceLimitsTest {
             t.send("RCPT TO:<slow@example.test>").expect("250 2.1.5");
             Thread.sleep(COMMAND_TIMEOUT.toMillis() * 3 / 4); // the client thinks, within its time
             t.send("NOOP").expect("250");
+        }
+    }
+
+    @Test
+    void aRouteThatDoesNotAnswerInTimeEndsTheSession() throws Exception {
+        try (SmtpTranscript t = greeted(impatientPort)) {
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<a@client.test>").expect("250");
+            long since = System.nanoTime();
+            // The route takes 3.5 s; the listener waits caravan.smtp.decision-timeout (here 1 s).
+            t.send("RCPT TO:<slow@example.test>").expect("421 4.4.2");
+            assertThat(Duration.ofNanos(System.nanoTime() - since)).isBetween(Duration.ofMillis(900),
+                    Duration.ofMillis(3000));
+            t.expectClosed();
         }
     }
 
