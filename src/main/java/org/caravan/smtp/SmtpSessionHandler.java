@@ -70,6 +70,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private ChannelPromise answerPromise;
     private boolean handshakeDone;
     private SmtpInput lastFed;
+    private SmtpLineDecoder lineDecoder; // see decoder()
     private ScheduledFuture<?> forcedClose;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
@@ -281,10 +282,11 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         queue.clear();
         queuedBytes = 0;
         ChannelPipeline p = ctx.pipeline();
-        SmtpLineDecoder old = p.get(SmtpLineDecoder.class);
+        SmtpLineDecoder old = decoder();
         if (old != null) {
             old.discardBuffered();
-            p.replace(old, p.context(old).name(), new SmtpLineDecoder(config.maxLine()));
+            lineDecoder = new SmtpLineDecoder(config.maxLine());
+            p.replace(old, p.context(old).name(), lineDecoder);
         }
         // startTls=true: the first write (the 220 below) still goes out in the clear.
         p.addFirst(TLS_HANDLER, new SslHandler(engine, true));
@@ -381,9 +383,12 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         return decoder != null && decoder.awaitingVerdict();
     }
 
-    /** Looked up each time: the pipeline may change (e.g. TLS); absent in some tests. */
+    /** Looked up once; STARTTLS replaces it and says so. Absent in some tests. */
     private SmtpLineDecoder decoder() {
-        return ctx.pipeline().get(SmtpLineDecoder.class);
+        if (lineDecoder == null) {
+            lineDecoder = ctx.pipeline().get(SmtpLineDecoder.class);
+        }
+        return lineDecoder;
     }
 
     private static InetSocketAddress inet(java.net.SocketAddress a) {
