@@ -118,6 +118,10 @@ public final class Notices {
                     "local error: the message could not be processed; the operator has it on caravan.held"));
         }
         message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));
+        // The held copy is a new message: with the dead one's duplicate id, a message that died a
+        // second time (released by the operator, dead again) would be refused as a duplicate and
+        // its bounce with it, for ever (ADR 0010).
+        message.removeHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID);
     }
 
     private interface Wish {

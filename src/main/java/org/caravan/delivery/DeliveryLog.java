@@ -42,6 +42,15 @@ public final class DeliveryLog {
         }
     }
 
+    /**
+     * A recipient that an attempt cut short by a crash (or rolled back) had already delivered: the
+     * redelivered message skips it ({@link DeliveryLedger}). Logged as sent once more, marked so.
+     */
+    public static void recordRecovered(String queueId, String recipient, String relay, String reply) {
+        LOG.info("queue_id={} to=<{}> relay={} status=sent (delivered before an interruption, not repeated: {})",
+                queueId, recipient, relay.isEmpty() ? "none" : relay, reply);
+    }
+
     public static String format(String queueId, String recipient, String relay, Duration delay, SmtpReply reply) {
         String dsn = reply.enhanced() != null ? reply.enhanced()
                 : reply.code() / 100 + ".0.0";

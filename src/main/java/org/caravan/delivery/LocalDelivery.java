@@ -7,19 +7,24 @@ import java.util.List;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
 import org.caravan.envelope.RecipientNotice;
 
 /**
  * The local delivery stage's bean: one Maildir delivery per local mailbox of the message. A
- * failure throws, so the broker transaction rolls back and the message is redelivered later.
+ * failure throws, so the broker transaction rolls back and the message is redelivered later; the
+ * mailboxes it had already delivered to are not delivered again ({@link DeliveryLedger}).
  */
 public final class LocalDelivery {
+    private static final String DELIVERED = "delivered to mailbox";
     private final MaildirDelivery maildir;
+    private final DeliveryLedger ledger;
 
-    public LocalDelivery(MaildirDelivery maildir) {
+    public LocalDelivery(MaildirDelivery maildir, DeliveryLedger ledger) {
         this.maildir = maildir;
+        this.ledger = ledger;
     }
 
     public void deliver(Exchange exchange) throws Exception {
@@ -29,12 +34,25 @@ public final class LocalDelivery {
         Instant arrival = Instant.ofEpochMilli(message.getHeader(EnvelopeHeaders.ARRIVAL_TIME,
                 System.currentTimeMillis(), Long.class));
         List<RecipientNotice> delivered = new ArrayList<>();
-        for (String mailbox : EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
-                String.class))) {
-            try (InputStream content = MessageContent.open(exchange)) {
-                maildir.deliver(mailbox, queueId, sender, content, arrival);
+        List<String> mailboxes = EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
+                String.class));
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onComplete(Exchange done) {
+                ledger.completed(queueId, mailboxes);
             }
-            delivered.add(new RecipientNotice(mailbox, "2.0.0", "", "delivered to mailbox"));
+        });
+        for (String mailbox : mailboxes) {
+            if (ledger.delivered(queueId, mailbox).isPresent()) {
+                // Delivered by an attempt that a crash or a rollback cut short: not a second time.
+                DeliveryLog.recordRecovered(queueId, mailbox, "local", DELIVERED);
+            } else {
+                try (InputStream content = MessageContent.open(exchange)) {
+                    maildir.deliver(mailbox, queueId, sender, content, arrival);
+                }
+                ledger.recordDelivered(queueId, mailbox, false, "", "2.0.0", DELIVERED);
+            }
+            delivered.add(new RecipientNotice(mailbox, "2.0.0", "", DELIVERED));
         }
         // For NOTIFY=SUCCESS senders: the notice stage picks those who asked.
         message.setHeader(EnvelopeHeaders.SUCCESSES, RecipientNotice.encode(delivered));

@@ -51,6 +51,11 @@ public record Envelope(String queueId, String sender, List<String> recipients, I
         this(queueId, sender, recipients, arrival, bodyType, "", "", Map.of());
     }
 
+    /** The same envelope for only {@code some} of its recipients. */
+    public Envelope withRecipients(List<String> some) {
+        return new Envelope(queueId, sender, some, arrival, bodyType, ret, envid, dsn);
+    }
+
     /** The DSN request for {@code recipient}, or the defaults (no NOTIFY, no ORCPT). */
     public RecipientDsn dsnFor(String recipient) {
         return RecipientDsn.of(dsn, recipient);

@@ -4,13 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.support.SynchronizationAdapter;
+import org.caravan.delivery.DeliveryLedger;
 import org.caravan.delivery.DeliveryLog;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
@@ -18,7 +17,6 @@ import org.caravan.envelope.RecipientDsn;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.relay.DeliveryResult.RecipientOutcome;
 import org.caravan.retry.RetrySchedule;
-import org.caravan.smtp.SmtpReply;
 
 /**
  * The relay stage's bean: one delivery attempt of a message to its domain's next hop, and the
@@ -34,19 +32,14 @@ public final class RelayStage {
     private final SmtpDeliveryAgent agent;
     private final RetrySchedule schedule;
     private final Clock clock;
-    /** JMS ids of the messages this run has attempted (bounded): tells a crash from a rollback. */
-    private final Map<String, Boolean> attemptedHere = Collections.synchronizedMap(
-            new LinkedHashMap<>(256, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                    return size() > 10_000;
-                }
-            });
+    private final DeliveryLedger ledger;
 
-    public RelayStage(NextHopResolver resolver, SmtpDeliveryAgent agent, RetrySchedule schedule, Clock clock) {
+    public RelayStage(NextHopResolver resolver, SmtpDeliveryAgent agent, RetrySchedule schedule,
+            DeliveryLedger ledger, Clock clock) {
         this.resolver = resolver;
         this.agent = agent;
         this.schedule = schedule;
+        this.ledger = ledger;
         this.clock = clock;
     }
 
@@ -70,26 +63,38 @@ public final class RelayStage {
 
         List<RecipientOutcome> failed = new ArrayList<>();
         List<RecipientNotice> successes = new ArrayList<>();
-        if (interruptedByCrash(message)) {
-            // The broker handed this message out before, to an earlier run of the router that never
-            // finished the attempt (it crashed). The broker's persisted delivery count is the record
-            // of that attempt: count it as a failed one and wait the backoff, so a crash can never
-            // cause a burst of retries.
-            SmtpReply interrupted = SmtpReply.of(451, "4.3.0", "previous delivery attempt was interrupted");
-            for (String recipient : recipients) {
-                failed.add(new RecipientOutcome(recipient, interrupted, "none"));
+        // A redelivery after a crash (or a rollback) is attempted at once, but never again for the
+        // recipients that attempt had already delivered: the ledger knows them.
+        List<String> toAttempt = new ArrayList<>();
+        for (String recipient : recipients) {
+            ledger.delivered(queueId, recipient).ifPresentOrElse(done -> {
+                DeliveryLog.recordRecovered(queueId, recipient, done.relay(), done.diagnostic());
+                if (!done.remoteDsn()) {
+                    successes.add(new RecipientNotice(recipient, done.status(), done.relay(), done.diagnostic()));
+                }
+            }, () -> toAttempt.add(recipient));
+        }
+        // Once this attempt's transaction is through, its ledger entries have served.
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onComplete(Exchange done) {
+                ledger.completed(queueId, recipients);
             }
-        } else {
-            DeliveryResult result = attempt(domain, envelope, exchange);
-            failed.addAll(result.deferred());
-            failed.addAll(result.bounced());
-            if (!result.remoteDsn()) {
-                // RFC 3461 §5.2.2: the next hop cannot report further, so NOTIFY=SUCCESS senders
-                // hear from us that their mail was relayed.
-                for (RecipientOutcome done : result.delivered()) {
-                    successes.add(RecipientNotice.of(done.recipient(), done.reply(), done.relay()));
+        });
+        if (!toAttempt.isEmpty()) {
+            DeliveryResult result = attempt(domain, envelope.withRecipients(toAttempt), exchange);
+            for (RecipientOutcome done : result.delivered()) {
+                RecipientNotice notice = RecipientNotice.of(done.recipient(), done.reply(), done.relay());
+                ledger.recordDelivered(queueId, done.recipient(), result.remoteDsn(), notice.remoteMta(),
+                        notice.status(), notice.diagnostic());
+                if (!result.remoteDsn()) {
+                    // RFC 3461 §5.2.2: the next hop cannot report further, so NOTIFY=SUCCESS senders
+                    // hear from us that their mail was relayed.
+                    successes.add(notice);
                 }
             }
+            failed.addAll(result.deferred());
+            failed.addAll(result.bounced());
         }
 
         Instant now = clock.instant();
@@ -127,18 +132,6 @@ public final class RelayStage {
             // One warning per message: the retried copy remembers that it was sent.
             message.setHeader(EnvelopeHeaders.DELAY_WARNED, true);
         }
-    }
-
-    /**
-     * Redelivered, and not after a rollback seen by this run: then the attempt was cut short by a
-     * crash. A rollback in this run (a failing stage) is redelivered as usual, so the broker's
-     * redelivery limit still moves a poison message to the dead-letter address.
-     */
-    private boolean interruptedByCrash(Message message) {
-        String id = message.getHeader("JMSMessageID", String.class);
-        boolean redelivered = Boolean.TRUE.equals(message.getHeader("JMSRedelivered", Boolean.class));
-        boolean seenHere = id != null && attemptedHere.put(id, Boolean.TRUE) != null;
-        return redelivered && !seenHere;
     }
 
     /** Resolves the next hop and delivers: one outcome per recipient. */

@@ -18,6 +18,7 @@ import org.caravan.auth.Authenticator;
 import org.caravan.auth.ClientAuthFailures;
 import org.caravan.bounce.Notices;
 import org.caravan.bounce.DsnBuilder;
+import org.caravan.delivery.DeliveryLedger;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
@@ -100,12 +101,17 @@ final class Beans {
                 new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, Clock.systemUTC())));
         named.put("envelopeMapper", new EnvelopeMapper());
         named.put("recipientRouter", new RecipientRouter(classifier));
-        named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname())));
         Clock clock = Clock.systemUTC();
+        // Never repeats a delivery that a crash or a rollback cut off from its commit (at most a
+        // message lifetime: older entries belong to messages that were dead-lettered).
+        DeliveryLedger ledger = DeliveryLedger.open(settings.ledgerDir(), settings.retry().lifetime(), clock);
+        named.put("deliveryLedger", ledger);
+        named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname()),
+                ledger));
         named.put("relayStage", new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
                         settings.smarthostIfSet().map(NextHop::parse), settings.relayTls(), settings.dnsServer(),
-                        settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), clock));
+                        settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), ledger, clock));
         named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
         named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit()),
                 settings.doubleBounce(), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));

@@ -75,6 +75,13 @@ public final class CaravanConfiguration implements CamelConfiguration {
         // Large messages stream through Artemis instead of being held whole in the heap.
         jms.setArtemisStreamingEnabled(true);
         jms.setDeliveryPersistent(true);
+        // One transaction per stage (ADR 0010): a transacted consumer receives on its own cached
+        // session, which the listener container exposes to the thread, so every send of the same
+        // exchange joins that session and commits with the acknowledgement in one commit. With a
+        // transaction manager (Camel creates a JmsTransactionManager by default) the sends would
+        // run on the manager's session and commit apart from the receive: a crash between the two
+        // commits lost the message.
+        jms.setLazyCreateTransactionManager(false);
         jms.setCacheLevelName("CACHE_CONSUMER");
         return jms;
     }

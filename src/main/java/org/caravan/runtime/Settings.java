@@ -58,7 +58,8 @@ public record Settings(
         boolean submissionsEnabled,
         int submissionsPort,
         String tlsCertFile,
-        String tlsKeyFile) {
+        String tlsKeyFile,
+        int maxDeliveries) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -120,7 +121,8 @@ public record Settings(
                 r.bool("caravan.submissions.enabled", true),
                 r.integer("caravan.submissions.port", 2465),
                 r.get("caravan.tls.cert-file", ""),
-                r.get("caravan.tls.key-file", ""));
+                r.get("caravan.tls.key-file", ""),
+                r.positive("caravan.queue.max-deliveries", 10));
     }
 
     private static SmtpLimits smtpLimits(Reader r) {
@@ -161,6 +163,11 @@ public record Settings(
     /** Where the self-signed development certificate is made when no TLS files are configured. */
     public Path tlsDir() {
         return dataDir.resolve("tls");
+    }
+
+    /** Recipients delivered by transactions not yet committed ({@link org.caravan.delivery.DeliveryLedger}). */
+    public Path ledgerDir() {
+        return dataDir.resolve("ledger");
     }
 
     public Path brokerDataDir() {
@@ -224,6 +231,14 @@ public record Settings(
 
         int integer(String key, int dflt) {
             return (int) longValue(key, dflt);
+        }
+
+        int positive(String key, int dflt) {
+            int v = integer(key, dflt);
+            if (v < 1) {
+                throw new IllegalArgumentException("setting " + key + " must be at least 1, got " + v);
+            }
+            return v;
         }
 
         long longValue(String key, long dflt) {

@@ -98,6 +98,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final List<Received> messages = new CopyOnWriteArrayList<>();
     private final List<ReplyPoint> replyPoints = new CopyOnWriteArrayList<>();
     private volatile long mailReplyDelayMillis;
+    /** While true, end-of-DATA replies wait (a next hop stalling after it has the content). */
+    private volatile boolean stallData;
+    private final AtomicInteger stalledDataReplies = new AtomicInteger();
     private volatile boolean laxData;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile SSLContext tls;
@@ -157,6 +160,20 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public ScriptedSmtpServer mailReplyDelay(java.time.Duration delay) {
         this.mailReplyDelayMillis = delay.toMillis();
         return this;
+    }
+
+    /**
+     * While {@code stall} is true, the reply to each end of DATA waits (the content has arrived,
+     * the client waits for its verdict); set false to let the waiting replies go.
+     */
+    public ScriptedSmtpServer stallDataReplies(boolean stall) {
+        this.stallData = stall;
+        return this;
+    }
+
+    /** Ends of DATA whose reply is being held back by {@link #stallDataReplies} right now. */
+    public int stalledDataReplies() {
+        return stalledDataReplies.get();
     }
 
     /**
@@ -316,6 +333,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         if (!readData(in, from, rcpts, tlsProtocol)) {
                             return;
                         }
+                        awaitUnstalled();
                         answer(in, ".", out, next(dataScript, "250 2.0.0 Ok: queued"));
                         from = null;
                         rcpts = new ArrayList<>();
@@ -416,6 +434,20 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         }
         replyPoints.add(new ReplyPoint(cmd, reply, List.copyOf(waiting)));
         reply(out, reply);
+    }
+
+    private void awaitUnstalled() throws IOException {
+        if (!stallData) {
+            return;
+        }
+        stalledDataReplies.incrementAndGet();
+        try {
+            while (stallData && !server.isClosed()) {
+                pause(20);
+            }
+        } finally {
+            stalledDataReplies.decrementAndGet();
+        }
     }
 
     private static void pause(long millis) throws IOException {
