@@ -41,6 +41,7 @@ import org.caravan.smtp.ConnectionLimiter;
 import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.SmtpServerConfig.Listener;
 import org.caravan.smtp.SmtpServerInitializerFactory;
+import org.caravan.smtp.SmtpSessions;
 import org.caravan.srs.SrsRewriter;
 import org.caravan.tls.ServerTls;
 
@@ -88,12 +89,15 @@ final class Beans {
         ServerTls tls = ServerTls.configure(settings.tlsCertFile(), settings.tlsKeyFile(), settings.tlsDir(),
                 settings.hostname());
         named.put("serverTls", tls);
-        named.put("smtpServer", new SmtpServerInitializerFactory(smtp, connections, tls.context()));
+        // Every listener's sessions, drained together on shutdown.
+        SmtpSessions sessions = new SmtpSessions();
+        named.put("smtpSessions", sessions);
+        named.put("smtpServer", new SmtpServerInitializerFactory(smtp, connections, tls.context(), sessions));
         // Submission (RFC 6409 §4.3, RFC 8314): MAIL only after AUTH, which is offered only under TLS.
         named.put("submissionServer", new SmtpServerInitializerFactory(
-                smtp.withListener(Listener.SUBMISSION).withAuthRequired(true), connections, tls.context()));
+                smtp.withListener(Listener.SUBMISSION).withAuthRequired(true), connections, tls.context(), sessions));
         named.put("submissionsServer", new SmtpServerInitializerFactory(
-                smtp.withListener(Listener.SUBMISSIONS).withAuthRequired(true), connections, tls.context()));
+                smtp.withListener(Listener.SUBMISSIONS).withAuthRequired(true), connections, tls.context(), sessions));
         named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
@@ -155,6 +159,10 @@ final class Beans {
      * Binds every bean; those holding resources (pooled SMTP connections) close with the context,
      * and the directory source reloads its file while the context runs.
      */
+    SmtpSessions smtpSessions() {
+        return (SmtpSessions) beans.get("smtpSessions");
+    }
+
     void bindTo(CamelContext context) throws Exception {
         for (Map.Entry<String, Object> bean : beans.entrySet()) {
             context.getRegistry().bind(bean.getKey(), bean.getValue());

@@ -51,6 +51,8 @@ public final class CaravanConfiguration implements CamelConfiguration {
         });
 
         beans.bindTo(context);
+        context.getManagementStrategy().addEventNotifier(new GracefulShutdown(beans.smtpSessions(),
+                settings.shutdownGrace()));
     }
 
     private static String listener(boolean enabled, int port) {

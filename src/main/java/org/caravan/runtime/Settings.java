@@ -59,6 +59,7 @@ public record Settings(
         int submissionsPort,
         String tlsCertFile,
         String tlsKeyFile,
+        Duration shutdownGrace,
         int maxDeliveries) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
@@ -122,6 +123,7 @@ public record Settings(
                 r.integer("caravan.submissions.port", 2465),
                 r.get("caravan.tls.cert-file", ""),
                 r.get("caravan.tls.key-file", ""),
+                r.duration("caravan.smtp.shutdown-grace", "30s"),
                 r.positive("caravan.queue.max-deliveries", 10));
     }
 

@@ -84,6 +84,13 @@ public final class SmtpReplies {
     /** RFC 5321 §3.8 421 service not available, closing channel. */
     public static final SmtpReply SERVICE_NOT_AVAILABLE =
             SmtpReply.of(421, "4.3.2", "Service not available, closing transmission channel");
+    /**
+     * RFC 5321 §3.8 421 when the server must shut down: sent to every session once its message
+     * transfer, if any, is answered; RFC 3463 §3.5 X.3.2 system not accepting network messages.
+     * The session puts our hostname first.
+     */
+    public static final SmtpReply SHUTTING_DOWN =
+            SmtpReply.of(421, "4.3.2", "Service shutting down, closing transmission channel");
     /** RFC 5321 §4.2.2 451 local error in processing, RFC 3463 §3.4 X.3.0. */
     public static final SmtpReply LOCAL_ERROR =
             SmtpReply.of(451, "4.3.0", "Requested action aborted: local error in processing");

@@ -22,39 +22,43 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
     private final SmtpServerConfig config;
     private final ConnectionLimiter connections;
     private final SslContext tls;
+    private final SmtpSessions sessions;
     private final NettyConsumer consumer;
 
     /** A listener without connection limits or TLS (tests): STARTTLS answers 502. */
     public SmtpServerInitializerFactory(SmtpServerConfig config) {
-        this(config, ConnectionLimiter.unlimited(), null, null);
+        this(config, ConnectionLimiter.unlimited(), null, new SmtpSessions(), null);
     }
 
     /** A listener with TLS but without connection limits (tests). */
     public SmtpServerInitializerFactory(SmtpServerConfig config, SslContext tls) {
-        this(config, ConnectionLimiter.unlimited(), tls, null);
+        this(config, ConnectionLimiter.unlimited(), tls, new SmtpSessions(), null);
     }
 
     /** A listener with connection limits but without TLS (tests). */
     public SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections) {
-        this(config, connections, null, null);
+        this(config, connections, null, new SmtpSessions(), null);
     }
 
     /**
      * @param connections the router-wide counter, the same instance for every listener
      * @param tls         the server's TLS context (null for none; required on an implicit-TLS listener)
+     * @param sessions    the router-wide open sessions (graceful shutdown), the same for every listener
      */
-    public SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections, SslContext tls) {
-        this(config, connections, tls, null);
+    public SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections, SslContext tls,
+            SmtpSessions sessions) {
+        this(config, connections, tls, sessions, null);
     }
 
     private SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections, SslContext tls,
-            NettyConsumer consumer) {
+            SmtpSessions sessions, NettyConsumer consumer) {
         if (config.listener().implicitTls() && tls == null) {
             throw new IllegalArgumentException("the " + config.listener() + " listener needs a TLS context");
         }
         this.config = config;
         this.connections = connections;
         this.tls = tls;
+        this.sessions = sessions;
         this.consumer = consumer;
     }
 
@@ -64,7 +68,7 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
 
     @Override
     public ServerInitializerFactory createPipelineFactory(NettyConsumer consumer) {
-        return new SmtpServerInitializerFactory(config, connections, tls, consumer);
+        return new SmtpServerInitializerFactory(config, connections, tls, sessions, consumer);
     }
 
     @Override
@@ -80,7 +84,7 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
             p.addLast(SmtpSessionHandler.TLS_HANDLER, new SslHandler(tls.newEngine(ch.alloc())));
         }
         p.addLast("smtp-lines", new SmtpLineDecoder(config.maxLine()));
-        SmtpSessionHandler session = new SmtpSessionHandler(config, tls);
+        SmtpSessionHandler session = new SmtpSessionHandler(config, tls, sessions);
         // After the decoder: only whole lines (or chunk pieces) count as progress, not single bytes.
         p.addLast("smtp-timeout", new SmtpTimeoutHandler(config.commandTimeout(), config.dataTimeout(),
                 config.decisionTimeout(), session::waitingFor));

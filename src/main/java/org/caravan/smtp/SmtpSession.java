@@ -291,6 +291,28 @@ public final class SmtpSession {
         close();
     }
 
+    /**
+     * The router is shutting down (RFC 5321 §3.8): 421 4.3.2 and close now, unless a message is
+     * being transferred (after 354, between BDAT chunks) or a decision is outstanding; then this
+     * does nothing and is called again once that is answered. Returns whether the session is closed.
+     */
+    public boolean shutdown() {
+        if (state != State.CLOSED && pending == Pending.NONE && content == null) {
+            shutdownNow();
+        }
+        return state == State.CLOSED;
+    }
+
+    /** The shutdown grace period is over: 421 4.3.2 and close, whatever is in progress (it is not acknowledged). */
+    public void shutdownNow() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        out.reply(SmtpReplies.SHUTTING_DOWN.withText(config.hostname() + " "
+                + SmtpReplies.SHUTTING_DOWN.lines().get(0)));
+        close();
+    }
+
     /** The connection is gone: nothing of an unfinished message may stay behind. */
     public void onDisconnect() {
         if (content != null) {

@@ -72,6 +72,9 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private SmtpInput lastFed;
     private SmtpLineDecoder lineDecoder; // see decoder()
     private ScheduledFuture<?> forcedClose;
+    private final SmtpSessions sessions;
+    /** The router is shutting down: 421 once nothing is in progress ({@link SmtpSessions#drain}). */
+    private boolean shutdownRequested;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
         this(config, null);
@@ -79,11 +82,17 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
 
     /** @param tls the server's TLS context, or null for none (then STARTTLS answers 502) */
     public SmtpSessionHandler(SmtpServerConfig config, SslContext tls) {
+        this(config, tls, new SmtpSessions());
+    }
+
+    /** @param sessions the router's open sessions, for a graceful shutdown */
+    public SmtpSessionHandler(SmtpServerConfig config, SslContext tls, SmtpSessions sessions) {
         if (config.listener().implicitTls() && tls == null) {
             throw new IllegalArgumentException("an implicit-TLS listener needs a TLS context");
         }
         this.config = config;
         this.tls = tls;
+        this.sessions = sessions;
     }
 
     @Override
@@ -96,6 +105,12 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         ctx.fireChannelActive(); // let camel-netty register the channel before we talk
         session = new SmtpSession(config, ctx.channel().id().asShortText(), inet(ctx.channel().remoteAddress()),
                 inet(ctx.channel().localAddress()), this, Clock.systemDefaultZone());
+        sessions.opened(this);
+        if (sessions.draining()) {
+            session.shutdownNow(); // RFC 5321 §3.1: 421 instead of the greeting while shutting down
+            flushIfNeeded();
+            return;
+        }
         if (!config.listener().implicitTls()) {
             session.start(); // implicit TLS: the greeting goes out once the handshake is done (RFC 8314 §3.3)
         }
@@ -198,6 +213,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         }
         closed = true;
         queue.clear();
+        sessions.closed(this);
         if (session != null) {
             session.onDisconnect();
         }
@@ -219,6 +235,29 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             return;
         }
         ctx.fireExceptionCaught(cause);
+    }
+
+    /** Graceful shutdown: 421 now, or once the transfer in progress has been answered. Any thread. */
+    void shutdown() {
+        ctx.executor().execute(() -> {
+            shutdownRequested = true;
+            if (session != null && !closed) {
+                session.shutdown();
+                flushIfNeeded();
+            }
+        });
+    }
+
+    /** The grace period is over: 421 and close whatever is in progress. Any thread. */
+    void shutdownNow() {
+        ctx.executor().execute(() -> {
+            if (session != null && !closed) {
+                session.shutdownNow();
+                flushIfNeeded();
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     /** What the session waits for now, which decides the timeout that applies. */
@@ -336,6 +375,9 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         draining = true;
         try {
             while (!closed && !session.busy() && !queue.isEmpty()) {
+                if (shutdownRequested && session.shutdown()) {
+                    break; // no new command once the transfer that was in progress is answered
+                }
                 SmtpInput input = queue.poll();
                 queuedBytes -= input.content().length;
                 lastFed = input;
@@ -347,6 +389,9 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             }
         } finally {
             draining = false;
+        }
+        if (shutdownRequested && !closed) {
+            session.shutdown();
         }
         SmtpLineDecoder decoder = decoder();
         if (decoder != null && decoder.stoppedAt(lastFed) && !session.awaitingDecision() && !closed) {

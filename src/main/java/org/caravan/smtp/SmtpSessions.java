@@ -1,0 +1,72 @@
+package org.caravan.smtp;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open SMTP sessions of every listener of one router, for a graceful shutdown (RFC 5321
+ * §3.8): {@link #drain} refuses new connections with 421 4.3.2, lets each message transfer in
+ * progress finish and be answered, sends 421 4.3.2 to every session as soon as it has nothing in
+ * progress, and after the grace period closes the rest the same way. Until then the routes keep
+ * running, so a message finished in the grace period is made durable and answered 250 as usual.
+ */
+public final class SmtpSessions {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSessions.class);
+    /** After the grace period: how long closing the remaining sessions may take. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+    private final Set<SmtpSessionHandler> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+
+    void opened(SmtpSessionHandler session) {
+        open.add(session);
+    }
+
+    void closed(SmtpSessionHandler session) {
+        open.remove(session);
+    }
+
+    /** Whether new sessions are refused (the router is shutting down). */
+    boolean draining() {
+        return draining;
+    }
+
+    /** Sessions open now. */
+    public int openCount() {
+        return open.size();
+    }
+
+    /**
+     * Blocks until every session has closed: at once where idle, after its transfer otherwise, and
+     * at the latest after {@code grace}.
+     */
+    public void drain(Duration grace) throws InterruptedException {
+        draining = true;
+        int atStart = open.size();
+        LOG.info("Shutting down: no new SMTP sessions; {} open, transfers in progress get up to {} to finish",
+                atStart, grace);
+        open.forEach(SmtpSessionHandler::shutdown);
+        if (!awaitClosed(grace)) {
+            LOG.warn("Shutting down: {} SMTP session(s) still busy after {}, closed with 421 (not acknowledged)",
+                    open.size(), grace);
+            open.forEach(SmtpSessionHandler::shutdownNow);
+            awaitClosed(CLOSE_WAIT);
+        }
+    }
+
+    private boolean awaitClosed(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!open.isEmpty()) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        return true;
+    }
+}
