@@ -121,6 +121,9 @@ public final class DeliveryLedger implements AutoCloseable {
     }
 
     private void append(String text) {
+        if (out == null) {
+            return; // closed with the context: nothing runs a stage any more
+        }
         try {
             ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {

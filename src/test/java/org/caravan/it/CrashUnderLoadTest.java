@@ -168,8 +168,10 @@ class CrashUnderLoadTest {
             Map<String, Integer> delivered = delivered();
             int duplicates = delivered.values().stream().mapToInt(c -> c - 1).sum();
             int pairs = acknowledged.stream().mapToInt(a -> a.recipients().size()).sum();
-            System.out.printf("CrashUnderLoadTest: %d messages acknowledged (%d recipients), %d missing, "
-                    + "%d duplicate deliveries%n", acknowledged.size(), pairs, missing.size(), duplicates);
+            keepLog(router);
+            System.out.printf("%nCrashUnderLoadTest: %d messages acknowledged (%d recipients), %d missing, "
+                    + "%d duplicate deliveries, %d repeats avoided by the delivery ledger%n", acknowledged.size(),
+                    pairs, missing.size(), duplicates, repeatsAvoided());
             assertThat(acknowledged.size()).as("acknowledged messages").isGreaterThanOrEqualTo(200);
             assertThat(missing).as("acknowledged but not delivered within " + DELIVERY_DEADLINE
                     + " of the last restart").isEmpty();
@@ -186,6 +188,21 @@ class CrashUnderLoadTest {
         } finally {
             router.close();
         }
+    }
+
+    /** Recipients each restart found delivered by transactions the kill cut short (not delivered again). */
+    private long repeatsAvoided() throws IOException {
+        Pattern recovered = Pattern.compile("Delivery ledger: (\\d+) recipient");
+        long count = 0;
+        try (Stream<Path> logFiles = Files.list(dir)) {
+            for (Path log : logFiles.filter(p -> p.getFileName().toString().startsWith("router-run-")).toList()) {
+                Matcher m = recovered.matcher(Files.readString(log, StandardCharsets.UTF_8));
+                while (m.find()) {
+                    count += Long.parseLong(m.group(1));
+                }
+            }
+        }
+        return count;
     }
 
     /** "messageId recipient" pairs acknowledged but not (yet) delivered. */
