@@ -20,6 +20,19 @@ public final class ServerTls {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /**
+     * TLS 1.2 lets a client renegotiate as often as it likes, each time costing the server a full
+     * handshake (a DoS lever, CVE-2011-1473). The JDK refuses it (fatal alert) with this switch,
+     * read once when its first server handshake is made, so it is set before any TLS context is.
+     * TLS 1.3 has no renegotiation. An operator's explicit -D setting is left alone.
+     */
+    static final String REJECT_CLIENT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
+    static {
+        if (System.getProperty(REJECT_CLIENT_RENEGOTIATION) == null) {
+            System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
+        }
+    }
 
     private final SslContext context;
     private final KeyMaterial material;
