@@ -26,6 +26,8 @@ public final class EnvelopeHeaders {
     public static final String ARRIVAL_TIME = "CaravanArrivalTime";
     /** Client IP address the message came from. */
     public static final String CLIENT_ADDRESS = "CaravanClientAddress";
+    /** The listener that accepted the message: MTA, SUBMISSION or SUBMISSIONS. */
+    public static final String LISTENER = "CaravanListener";
     /** HELO/EHLO name the client gave. */
     public static final String HELO = "CaravanHelo";
     /** MAIL BODY parameter (7BIT or 8BITMIME), empty when absent. */

@@ -33,6 +33,7 @@ public final class EnvelopeMapper {
         message.setHeader(EnvelopeHeaders.CLIENT_ADDRESS,
                 client == null ? "" : client.getAddress().getHostAddress());
         message.setHeader(EnvelopeHeaders.HELO, nullToEmpty(request.session().heloName()));
+        message.setHeader(EnvelopeHeaders.LISTENER, request.session().listener().name());
         message.setHeader(EnvelopeHeaders.BODY_TYPE, request.mailParams().getOrDefault("BODY", ""));
         message.setHeader(EnvelopeHeaders.SMTPUTF8, request.mailParams().containsKey("SMTPUTF8"));
         message.setHeader(EnvelopeHeaders.RET, request.mailParams().getOrDefault("RET", "").toUpperCase(Locale.ROOT));

@@ -12,6 +12,7 @@ import org.caravan.directory.Forward;
 import org.caravan.directory.Mailbox;
 import org.caravan.directory.MailingList;
 import org.caravan.smtp.ExpnRequest;
+import org.caravan.smtp.MailboxParser;
 import org.caravan.smtp.SmtpReplies;
 import org.caravan.smtp.SmtpReply;
 import org.caravan.smtp.VrfyRequest;
@@ -21,7 +22,8 @@ import org.caravan.smtp.VrfyRequest;
  * answers from the directory, {@code trusted} (the default) answers clients in mynetworks or
  * authenticated ones, {@code on} answers everyone. A client that gets no answer hears 252 for
  * VRFY, never a fake 250 or 550 (§3.5.3, §7.3); EXPN answers 252 to the untrusted and 502 when
- * off.
+ * off. EXPN expands lists and aliases, by full address or, like VRFY, by a bare local part. The
+ * answer is in UTF-8 only when the client gave the SMTPUTF8 parameter (RFC 6531 §3.7.4).
  */
 public final class DisclosurePolicy {
     /** Who may see directory data through VRFY or EXPN. */
@@ -43,7 +45,10 @@ public final class DisclosurePolicy {
         if (!allowed(vrfy, request.session())) {
             return SmtpReplies.CANNOT_VRFY;
         }
-        String argument = stripBrackets(request.argument());
+        return inCharset(verify(stripBrackets(request.argument())), request.smtpUtf8());
+    }
+
+    private SmtpReply verify(String argument) {
         Directory d = directory.current();
         if (argument.indexOf('@') > 0) {
             String address = Addresses.normalize(argument);
@@ -87,21 +92,66 @@ public final class DisclosurePolicy {
         if (!allowed(expn, request.session())) {
             return SmtpReplies.CANNOT_VRFY.withText("Cannot EXPN, but will accept mail for deliverable addresses");
         }
-        String argument = stripBrackets(request.argument());
+        return inCharset(expand(stripBrackets(request.argument())), request.smtpUtf8());
+    }
+
+    /** A list's members or an alias's targets; a bare local part is looked up in every local domain, as VRFY does. */
+    private SmtpReply expand(String argument) {
         Directory d = directory.current();
-        Optional<MailingList> list = d.list(Addresses.normalize(argument));
-        if (list.isEmpty()) {
-            return SmtpReplies.NO_SUCH_USER.withText(argument + ": not a mailing list");
+        List<String> candidates = new ArrayList<>();
+        if (argument.indexOf('@') > 0) {
+            candidates.add(Addresses.normalize(argument));
+        } else {
+            for (String domain : d.domains()) {
+                candidates.add(Addresses.normalize(argument + "@" + domain));
+            }
         }
+        List<String> expandable = candidates.stream()
+                .filter(a -> d.list(a).isPresent() || d.alias(a).isPresent()).toList();
+        if (expandable.isEmpty()) {
+            return SmtpReplies.NO_SUCH_USER.withText(argument + ": not a mailing list or alias");
+        }
+        if (expandable.size() > 1) {
+            List<String> lines = new ArrayList<>();
+            lines.add("Ambiguous; possibilities are");
+            expandable.forEach(a -> lines.add("<" + a + ">"));
+            return new SmtpReply(SmtpReplies.AMBIGUOUS.code(), SmtpReplies.AMBIGUOUS.enhanced(), lines);
+        }
+        String address = expandable.get(0);
+        List<String> members = d.list(address).map(MailingList::members)
+                .orElseGet(() -> d.alias(address).orElseThrow().targets());
         // §3.5.2: one line per member, a full name where the directory has one.
         List<String> lines = new ArrayList<>();
-        for (String member : list.get().members()) {
+        for (String member : members) {
             lines.add(d.mailbox(member).map(DisclosurePolicy::display).orElse("<" + member + ">"));
         }
         if (lines.isEmpty()) {
-            lines.add("<" + list.get().address() + "> has no members");
+            lines.add("<" + address + "> has no members");
         }
         return new SmtpReply(250, "2.1.5", lines);
+    }
+
+    /**
+     * RFC 6531 §3.7.4.2: without the SMTPUTF8 parameter the answer must be ASCII. A non-ASCII full
+     * name is left out ({@code Name <addr>} becomes {@code <addr>}); a non-ASCII address (or any
+     * other non-ASCII line) turns the answer into 553 5.6.7.
+     */
+    private static SmtpReply inCharset(SmtpReply reply, boolean smtpUtf8) {
+        if (smtpUtf8 || reply.lines().stream().allMatch(MailboxParser::isAscii)) {
+            return reply;
+        }
+        List<String> lines = new ArrayList<>();
+        for (String line : reply.lines()) {
+            int open = line.lastIndexOf(" <");
+            String ascii = MailboxParser.isAscii(line) ? line
+                    : open > 0 && line.endsWith(">") && MailboxParser.isAscii(line.substring(open)) ? line.substring(open + 1)
+                    : null;
+            if (ascii == null) {
+                return SmtpReplies.NON_ASCII_NEEDS_SMTPUTF8;
+            }
+            lines.add(ascii);
+        }
+        return new SmtpReply(reply.code(), reply.enhanced(), lines);
     }
 
     private boolean allowed(Mode mode, org.caravan.smtp.SessionInfo session) {

@@ -63,7 +63,7 @@ public final class RawMessage extends SMTPMessage {
     public void writeTo(OutputStream os, String[] ignoreList) throws IOException, MessagingException {
         // Reaching here means DATA was answered 354: from now on a retry could duplicate the message.
         contentStarted = true;
-        OutputStream out = os instanceof CRLFOutputStream ? os : new CRLFOutputStream(os);
+        OutputStream out = new LongLineFolding(os instanceof CRLFOutputStream ? os : new CRLFOutputStream(os));
         InputStream in;
         try {
             in = content.get();

@@ -5,9 +5,12 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations written as Postfix writes them: {@code 30s}, {@code 5m}, {@code 4h}, {@code 5d}, {@code 1w}. */
+/**
+ * Durations written as Postfix writes them: {@code 30s}, {@code 5m}, {@code 4h}, {@code 5d},
+ * {@code 1w}; also {@code 500ms}, for the short waits Postfix writes in seconds only.
+ */
 public final class PostfixDuration {
-    private static final Pattern FORM = Pattern.compile("(\\d+)\\s*([smhdw]?)");
+    private static final Pattern FORM = Pattern.compile("(\\d+)\\s*(ms|[smhdw]?)");
 
     private PostfixDuration() {
     }
@@ -21,6 +24,7 @@ public final class PostfixDuration {
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
             case "", "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);

@@ -23,6 +23,7 @@ import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
 import org.caravan.envelope.EnvelopeMapper;
+import org.caravan.envelope.SubmissionHeaders;
 import org.caravan.policy.ClientNetworks;
 import org.caravan.policy.DisclosurePolicy;
 import org.caravan.policy.MessagePolicy;
@@ -67,12 +68,14 @@ final class Beans {
         RecipientClassifier classifier = new RecipientClassifier(directory, srs);
 
         SmtpLimits limits = settings.smtpLimits();
+        ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
         SmtpServerConfig smtp = new SmtpServerConfig(settings.hostname(), limits.maxMessageSize(),
                 limits.maxRecipients(), limits.maxCommandLine(), limits.maxTextLine(), limits.commandTimeout(),
                 limits.dataTimeout(), limits.decisionTimeout(), settings.spoolDir(), limits.maxErrors(), limits.maxJunkCommands(),
                 settings.bareLineEndings(),
-                settings.auth(), SmtpServerConfig.Listener.MTA);
-        ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
+                settings.auth(), SmtpServerConfig.Listener.MTA,
+                // mynetworks is exempt from all but the hard error limit
+                limits.clientChecks().withExempt(trusted::contains), settings.nulOctets());
         // One counter for every SMTP listener: the limits hold for the router, not per port.
         ConnectionLimiter connections = new ConnectionLimiter(limits.maxConnections(),
                 limits.maxConnectionsPerClient(), trusted::contains);
@@ -104,6 +107,7 @@ final class Beans {
         named.put("authenticator", new Authenticator(directory,
                 new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, Clock.systemUTC())));
         named.put("envelopeMapper", new EnvelopeMapper());
+        named.put("submissionHeaders", new SubmissionHeaders(settings.hostname(), Clock.systemUTC()));
         named.put("recipientRouter", new RecipientRouter(classifier));
         Clock clock = Clock.systemUTC();
         // Never repeats a delivery that a crash or a rollback cut off from its commit (at most a

@@ -10,6 +10,8 @@ import org.caravan.auth.ClientAuthFailures;
 import org.caravan.policy.DisclosurePolicy;
 import org.caravan.relay.TlsPolicy;
 import org.caravan.retry.PostfixDuration;
+import org.caravan.smtp.ClientChecks;
+import org.caravan.smtp.NulOctets;
 import org.caravan.retry.RetrySchedule;
 import org.caravan.smtp.BareLineEndings;
 import org.caravan.smtp.ConnectionLimiter;
@@ -60,7 +62,8 @@ public record Settings(
         String tlsCertFile,
         String tlsKeyFile,
         Duration shutdownGrace,
-        int maxDeliveries) {
+        int maxDeliveries,
+        NulOctets nulOctets) {
 
     /** What happens to a bounce that cannot be delivered (a message from the null sender). */
     public enum DoubleBounce {
@@ -124,7 +127,8 @@ public record Settings(
                 r.get("caravan.tls.cert-file", ""),
                 r.get("caravan.tls.key-file", ""),
                 r.duration("caravan.smtp.shutdown-grace", "30s"),
-                r.positive("caravan.queue.max-deliveries", 10));
+                r.positive("caravan.queue.max-deliveries", 10),
+                r.choice("caravan.smtp.nul-octets", NulOctets.REJECT));
     }
 
     private static SmtpLimits smtpLimits(Reader r) {
@@ -142,7 +146,13 @@ public record Settings(
                 r.integer("caravan.smtp.max-junk-commands", SmtpServerConfig.DEFAULT_MAX_JUNK_COMMANDS),
                 r.integer("caravan.smtp.max-connections", ConnectionLimiter.DEFAULT_MAX_CONNECTIONS),
                 r.integer("caravan.smtp.max-connections-per-client",
-                        ConnectionLimiter.DEFAULT_MAX_CONNECTIONS_PER_CLIENT));
+                        ConnectionLimiter.DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
+                new ClientChecks(
+                        r.integer("caravan.smtp.soft-error-limit", ClientChecks.DEFAULT_SOFT_ERROR_LIMIT),
+                        r.duration("caravan.smtp.error-sleep", ClientChecks.DEFAULT_ERROR_SLEEP.toSeconds() + "s"),
+                        r.bool("caravan.smtp.forbid-early-input", true),
+                        r.duration("caravan.smtp.pregreet-wait", ClientChecks.DEFAULT_PREGREET_WAIT.toSeconds() + "s"),
+                        ClientChecks.NOBODY));
     }
 
     public boolean embeddedBroker() {

@@ -18,5 +18,6 @@ public record SmtpLimits(
         int maxErrors,
         int maxJunkCommands,
         int maxConnections,
-        int maxConnectionsPerClient) {
+        int maxConnectionsPerClient,
+        org.caravan.smtp.ClientChecks clientChecks) {
 }

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
  * The content of one message on its way to the spool file, whatever framed it (DATA lines through
  * {@link DataReceiver}, BDAT chunks as they are): our Received header first, then the client's
  * octets. Applies the rules both share: bare CR/LF refused or normalized ({@link BareLineEndings}),
+ * NUL refused or dropped ({@link NulOctets}),
  * even when the CR and the octet after it arrive in different writes; the SIZE limit (RFC 1870),
  * storing stops at the first octet beyond it; Received fields counted for loop detection.
  * After a failure the rest is still taken (the client must reach the end of its content before
@@ -19,10 +20,11 @@ import java.nio.file.StandardOpenOption;
  */
 final class ContentSpool {
 
-    /** How the content ended; the first failure wins, except a bare CR/LF which always wins. */
+    /** How the content ended; the first failure wins, except smuggling material (bare CR/LF, NUL), which always wins. */
     enum Outcome {
         OK(null),
         BARE_LINE_ENDING(SmtpReplies.BARE_LINE_ENDING),
+        NUL_OCTET(SmtpReplies.NUL_IN_CONTENT),
         LINE_TOO_LONG(SmtpReplies.LINE_TOO_LONG),     // RFC 5321 §4.5.3.1.6
         TOO_BIG(SmtpReplies.MESSAGE_TOO_BIG),         // RFC 1870 §6.3
         IO_ERROR(SmtpReplies.LOCAL_ERROR);
@@ -37,6 +39,11 @@ final class ContentSpool {
         SmtpReply refusal() {
             return refusal;
         }
+
+        /** Content a next hop could read differently from us: refused whatever else went wrong. */
+        boolean smuggling() {
+            return this == BARE_LINE_ENDING || this == NUL_OCTET;
+        }
     }
 
     private static final byte[] CRLF = {'\r', '\n'};
@@ -46,23 +53,26 @@ final class ContentSpool {
     private final long maxSize;
     private final long headerSize;
     private final BareLineEndings bareLineEndings;
+    private final NulOctets nulOctets;
     private final ReceivedFieldCounter received = new ReceivedFieldCounter(); // the client's only: its hop count
     private OutputStream out;
     private long contentSize;
     private boolean heldCr; // the last octet written was a CR whose LF may come in the next write
     private Outcome outcome = Outcome.OK;
 
-    private ContentSpool(Path file, OutputStream out, long headerSize, long maxSize, BareLineEndings bareLineEndings) {
+    private ContentSpool(Path file, OutputStream out, long headerSize, long maxSize, BareLineEndings bareLineEndings,
+            NulOctets nulOctets) {
         this.file = file;
         this.out = out;
         this.headerSize = headerSize;
         this.maxSize = maxSize;
         this.bareLineEndings = bareLineEndings;
+        this.nulOctets = nulOctets;
     }
 
     /** Creates the spool file and writes our Received header first. fsync is left to the broker. */
-    static ContentSpool open(Path file, String receivedHeader, long maxSize, BareLineEndings bareLineEndings)
-            throws IOException {
+    static ContentSpool open(Path file, String receivedHeader, long maxSize, BareLineEndings bareLineEndings,
+            NulOctets nulOctets) throws IOException {
         Files.createDirectories(file.getParent());
         OutputStream out = new BufferedOutputStream(
                 Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), BUFFER);
@@ -74,14 +84,14 @@ final class ContentSpool {
             Files.deleteIfExists(file);
             throw e;
         }
-        return new ContentSpool(file, out, header.length, maxSize, bareLineEndings);
+        return new ContentSpool(file, out, header.length, maxSize, bareLineEndings, nulOctets);
     }
 
     /** Content octets as the client meant them (DATA already dot-unstuffed). */
     void write(byte[] b, int off, int len) {
         int run = off; // start of the octets not yet stored
         for (int i = off, end = off + len; i < end; i++) {
-            if (outcome == Outcome.BARE_LINE_ENDING) {
+            if (outcome.smuggling()) {
                 return; // it wins over everything: nothing more to find or store
             }
             byte c = b[i];
@@ -103,9 +113,15 @@ final class ContentSpool {
                 store(b, run, i - run);
                 bareLineEnding();
                 run = i + 1;
+            } else if (c == 0) {
+                store(b, run, i - run);
+                if (nulOctets == NulOctets.REJECT) {
+                    fail(Outcome.NUL_OCTET);
+                }
+                run = i + 1; // STRIP: the NUL is not stored
             }
         }
-        if (outcome != Outcome.BARE_LINE_ENDING) {
+        if (!outcome.smuggling()) {
             store(b, run, off + len - run);
         }
     }
@@ -116,7 +132,7 @@ final class ContentSpool {
 
     /** Refuses the message (e.g. a DATA line over the length limit) and stops storing. */
     void fail(Outcome o) {
-        if (outcome == Outcome.OK || o == Outcome.BARE_LINE_ENDING) {
+        if (outcome == Outcome.OK || o.smuggling() && !outcome.smuggling()) {
             outcome = o;
         }
         closeQuietly(); // nothing more will be stored

@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 
 /**
  * What policy may know about the SMTP session that asks: who is connected, how they greeted,
- * and (later) whether the channel is encrypted or the client authenticated.
+ * whether the channel is encrypted, the client authenticated, and on which listener.
  */
 public record SessionInfo(
         String sessionId,
@@ -13,5 +13,12 @@ public record SessionInfo(
         String heloName,
         boolean esmtp,
         boolean tls,
-        String authenticatedUser) {
+        String authenticatedUser,
+        SmtpServerConfig.Listener listener) {
+
+    /** A session on the MTA listener. */
+    public SessionInfo(String sessionId, InetSocketAddress client, InetSocketAddress local, String heloName,
+            boolean esmtp, boolean tls, String authenticatedUser) {
+        this(sessionId, client, local, heloName, esmtp, tls, authenticatedUser, SmtpServerConfig.Listener.MTA);
+    }
 }

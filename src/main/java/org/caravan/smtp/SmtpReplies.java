@@ -54,6 +54,39 @@ public final class SmtpReplies {
                 "RSET NOOP QUIT HELP VRFY EXPN AUTH" + (startTls ? " STARTTLS" : ""),
                 "See RFC 5321"));
     }
+    /** The syntax of each command HELP names (RFC 5321 §4.1.1.8, §4.1.2; the extensions' RFCs). */
+    private static final java.util.Map<String, String> SYNTAX = java.util.Map.ofEntries(
+            java.util.Map.entry("HELO", "HELO <domain>"),
+            java.util.Map.entry("EHLO", "EHLO <domain or address literal>"),
+            java.util.Map.entry("MAIL", "MAIL FROM:<reverse-path> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8] [RET=FULL|HDRS] [ENVID=xtext] [AUTH=mailbox]"),
+            java.util.Map.entry("RCPT", "RCPT TO:<forward-path> [NOTIFY=NEVER|SUCCESS,FAILURE,DELAY] [ORCPT=rfc822;xtext]"),
+            java.util.Map.entry("DATA", "DATA, then the message, ended by <CRLF>.<CRLF>"),
+            java.util.Map.entry("BDAT", "BDAT <octets> [LAST], then exactly that many octets (RFC 3030)"),
+            java.util.Map.entry("RSET", "RSET"),
+            java.util.Map.entry("NOOP", "NOOP [string]"),
+            java.util.Map.entry("QUIT", "QUIT"),
+            java.util.Map.entry("HELP", "HELP [command]"),
+            java.util.Map.entry("VRFY", "VRFY <user name or mailbox> [SMTPUTF8]"),
+            java.util.Map.entry("EXPN", "EXPN <mailing list or alias> [SMTPUTF8]"),
+            java.util.Map.entry("AUTH", "AUTH PLAIN|LOGIN [initial-response] (under TLS, RFC 4954)"),
+            java.util.Map.entry("STARTTLS", "STARTTLS (RFC 3207)"));
+
+    /** RFC 5321 §4.1.1.8 HELP with an argument: that command's syntax (214), or 504 5.5.4 for an unknown one. */
+    public static SmtpReply helpFor(String topic) {
+        String syntax = SYNTAX.get(topic.strip().toUpperCase(java.util.Locale.ROOT));
+        if (syntax == null || !MailboxParser.isAscii(topic)) {
+            return SmtpReply.of(504, "5.5.4", "HELP topic unknown; HELP lists the commands");
+        }
+        return SmtpReply.of(214, "2.0.0", syntax);
+    }
+
+    /**
+     * RFC 6531 §3.7.4.2 (553, RFC 6531 §3.6 X.6.7): a VRFY or EXPN answer would need non-ASCII
+     * and the client did not give the SMTPUTF8 parameter.
+     */
+    public static final SmtpReply NON_ASCII_NEEDS_SMTPUTF8 =
+            SmtpReply.of(553, "5.6.7", "The answer is not ASCII; repeat the command with the SMTPUTF8 parameter");
+
     /** RFC 3207 §4 220 after STARTTLS: the client starts the TLS handshake next; RFC 3463 X.0.0. */
     public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
     /** RFC 4954 §6 235, RFC 5248 X.7.0: the AUTH exchange succeeded. */
@@ -79,6 +112,14 @@ public final class SmtpReplies {
     public static SmtpReply helo(String hostname) {
         return SmtpReply.of(250, null, hostname);
     }
+
+    /**
+     * RFC 5321 §4.3.1 / RFC 2920 §3.1: input before its turn (before the greeting, or a command
+     * before the previous reply without PIPELINING); RFC 3463 §3.6 X.5.0 other protocol status.
+     * Postfix's "SMTP protocol synchronization" error; the connection is closed.
+     */
+    public static final SmtpReply PROTOCOL_SYNCHRONIZATION =
+            SmtpReply.of(554, "5.5.0", "Error: SMTP protocol synchronization");
 
     // --- 4xx -----------------------------------------------------------------------------
     /** RFC 5321 §3.8 421 service not available, closing channel. */
@@ -281,4 +322,10 @@ public final class SmtpReplies {
      */
     public static final SmtpReply BARE_LINE_ENDING =
             SmtpReply.of(554, "5.6.0", "Message contains bare CR or LF; only CRLF line endings are accepted");
+    /**
+     * RFC 5322 §3.5 / RFC 5321 §4.5.2: no NUL in a message; RFC 3463 X.6.0 other media error. A next
+     * hop that strips NUL would read CRLF NUL . CRLF as the end of data (smuggling).
+     */
+    public static final SmtpReply NUL_IN_CONTENT =
+            SmtpReply.of(554, "5.6.0", "Message contains NUL octets, which RFC 5322 does not allow");
 }

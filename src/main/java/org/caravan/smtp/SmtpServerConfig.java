@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param bareLineEndings a bare CR or LF in DATA or BDAT content refuses the message or is stored as CRLF
  * @param auth            SMTP AUTH (RFC 4954): whether MAIL needs it, and how failures are slowed down
  * @param listener        which of the three listeners this is (MTA, submission, implicit-TLS submission)
+ * @param clientChecks    soft error limit, early input and pregreet checks against bots ({@link ClientChecks})
+ * @param nulOctets       a NUL octet in DATA or BDAT content refuses the message or is dropped
  */
 public record SmtpServerConfig(
         String hostname,
@@ -40,7 +42,9 @@ public record SmtpServerConfig(
         int maxJunkCommands,
         BareLineEndings bareLineEndings,
         Auth auth,
-        Listener listener) {
+        Listener listener,
+        ClientChecks clientChecks,
+        NulOctets nulOctets) {
 
     /** The listener a session runs on: what the port is for and how TLS starts there. */
     public enum Listener {
@@ -91,6 +95,8 @@ public record SmtpServerConfig(
         Objects.requireNonNull(bareLineEndings, "bareLineEndings");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(clientChecks, "clientChecks");
+        Objects.requireNonNull(nulOctets, "nulOctets");
         if (maxCommandLine < MIN_MAX_COMMAND_LINE) {
             throw new IllegalArgumentException("maxCommandLine must be at least 512 (RFC 5321 §4.5.3.1.4)");
         }
@@ -109,55 +115,63 @@ public record SmtpServerConfig(
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
                 DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DATA_TIMEOUT,
-                DEFAULT_DECISION_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA);
+                DEFAULT_DECISION_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA, ClientChecks.DEFAULTS, NulOctets.REJECT);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withMaxCommandLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withMaxTextLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withCommandTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withDataTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withDecisionTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withMaxJunkCommands(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withAuth(Auth v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener, clientChecks, nulOctets);
     }
 
     public SmtpServerConfig withListener(Listener v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v, clientChecks, nulOctets);
+    }
+
+    public SmtpServerConfig withClientChecks(ClientChecks v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, v, nulOctets);
+    }
+
+    public SmtpServerConfig withNulOctets(NulOctets v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, v);
     }
 
     /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */

@@ -59,7 +59,7 @@ public final class SmtpSession {
     enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, BDAT, CLOSED }
 
     /** The decision we are waiting for, if any. */
-    private enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY }
+    private enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY, ERROR_DELAY }
 
     private final SmtpServerConfig config;
     private final String sessionId;
@@ -112,7 +112,12 @@ public final class SmtpSession {
 
     /** A route decision is outstanding: the next reply from the route answers it. */
     public boolean awaitingDecision() {
-        return pending != Pending.NONE && pending != Pending.AUTH_DELAY;
+        return pending != Pending.NONE && pending != Pending.AUTH_DELAY && pending != Pending.ERROR_DELAY;
+    }
+
+    /** EHLO negotiated PIPELINING (RFC 2920): the client may send commands before their turn. */
+    public boolean pipelining() {
+        return esmtp;
     }
 
     /** No line may be fed now: a decision is outstanding or a refused AUTH waits out its delay. */
@@ -210,6 +215,7 @@ public final class SmtpSession {
     public void onDecision(SmtpReply reply) {
         Pending answered = pending;
         pending = Pending.NONE;
+        String answeredRecipient = pendingRecipient;
         if (state == State.CLOSED && answered != Pending.NONE) {
             // Closed while the route worked (421 after the second idle timeout, or the client left):
             // nobody to answer, the session must not reopen, and the spool file goes with it.
@@ -222,11 +228,15 @@ public final class SmtpSession {
         }
         switch (answered) {
             case RCPT:
+                pendingRecipient = null;
+                if (!reply.isPositive() && reply.code() != 421) {
+                    refused(reply); // a harvester's unknown users count as errors (Postfix)
+                    return;
+                }
                 if (reply.isPositive()) {
-                    txn.addRecipient(pendingRecipient);
+                    txn.addRecipient(answeredRecipient);
                     state = State.RCPT;
                 }
-                pendingRecipient = null;
                 break;
             case MESSAGE:
                 if (reply.isPositive()) {
@@ -237,6 +247,10 @@ public final class SmtpSession {
                 resetTransaction();
                 break;
             case VERIFY:
+                if (reply.isPermanentFailure()) {
+                    refused(reply); // VRFY/EXPN of unknown addresses: harvesting too
+                    return;
+                }
                 break;
             case AUTH:
                 String user = authCandidate;
@@ -310,6 +324,19 @@ public final class SmtpSession {
         }
         out.reply(SmtpReplies.SHUTTING_DOWN.withText(config.hostname() + " "
                 + SmtpReplies.SHUTTING_DOWN.lines().get(0)));
+        close();
+    }
+
+    /**
+     * The client spoke before its turn (before the greeting, or without PIPELINING before the
+     * reply to its previous command): a bot that does not read replies. 554 5.5.0 and close.
+     */
+    public void rejectEarlyInput(String what) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        LOG.info("Session {} from {}: {}; closed with 554 5.5.0", sessionId, client, what);
+        out.reply(SmtpReplies.PROTOCOL_SYNCHRONIZATION);
         close();
     }
 
@@ -400,7 +427,7 @@ public final class SmtpSession {
     }
 
     private SessionInfo info() {
-        return new SessionInfo(sessionId, client, local, helo, esmtp, tls, authenticatedUser);
+        return new SessionInfo(sessionId, client, local, helo, esmtp, tls, authenticatedUser, config.listener());
     }
 
     /** Ends the transaction (RFC 5321 §4.1.1.5 RSET, a new EHLO, after the end of content). */
@@ -416,12 +443,33 @@ public final class SmtpSession {
 
     /** Replies to a bad command; too many of them end the session (a misbehaving or probing client). */
     private void commandError(SmtpReply reply) {
+        refused(reply);
+    }
+
+    /**
+     * Answers a refused command and counts it (Postfix's error limits): past the soft limit the
+     * reply waits {@code errorSleep} (reading waits too, so a harvester gets one answer a second),
+     * past the hard limit ({@code maxErrors}, for trusted clients too) 421 4.7.0 and close.
+     */
+    private void refused(SmtpReply reply) {
         if (++errors > config.maxErrors()) {
             out.reply(SmtpReplies.TOO_MANY_ERRORS);
             close();
             return;
         }
-        out.reply(reply);
+        ClientChecks checks = config.clientChecks();
+        if (errors <= checks.softErrorLimit() || checks.errorSleep().isZero()
+                || !checks.appliesTo(client == null ? null : client.getAddress())) {
+            out.reply(reply);
+            return;
+        }
+        pending = Pending.ERROR_DELAY;
+        out.later(checks.errorSleep(), () -> {
+            if (pending == Pending.ERROR_DELAY && state != State.CLOSED) {
+                pending = Pending.NONE;
+                out.reply(reply);
+            }
+        });
     }
 
     /** Reply that counts as a bad command when it is a syntax/sequence error (500-504, 555). */
@@ -471,7 +519,7 @@ public final class SmtpSession {
                 rcpts.size() == 1 ? rcpts.get(0) : null, ZonedDateTime.now(clock));
         try {
             content = ContentSpool.open(config.spoolDir().resolve(queueId + ".eml"), header, config.maxMessageSize(),
-                    config.bareLineEndings());
+                    config.bareLineEndings(), config.nulOctets());
             return true;
         } catch (IOException e) {
             LOG.warn("Cannot open spool file in {}: {}", config.spoolDir(), e.toString());
@@ -503,7 +551,8 @@ public final class SmtpSession {
                     out.reply(SmtpReplies.BYE);
                     close();
                 });
-                case HELP -> junk(() -> out.reply(SmtpReplies.help(out.tlsAvailable())));
+                case HELP -> junk(() -> out.reply(cmd.argument().isEmpty() ? SmtpReplies.help(out.tlsAvailable())
+                        : SmtpReplies.helpFor(cmd.argument())));
                 case VRFY, EXPN -> junk(() -> verify(cmd));
                 case STARTTLS -> startTls(cmd);
                 case AUTH -> auth(cmd.argument());
@@ -683,14 +732,22 @@ public final class SmtpSession {
             };
         }
 
+        /** VRFY and EXPN: {@code String [SP "SMTPUTF8"]} (RFC 6531 §3.7.4.1). */
         private void verify(SmtpCommand cmd) {
-            if (cmd.argument().isEmpty()) {
+            String argument = cmd.argument();
+            boolean smtpUtf8 = false;
+            int space = argument.lastIndexOf(' ');
+            if (space > 0 && EnvelopeArguments.asciiEqualsIgnoreCase(argument.substring(space + 1), "SMTPUTF8")) {
+                smtpUtf8 = true;
+                argument = argument.substring(0, space).strip();
+            }
+            if (argument.isEmpty()) {
                 commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
                 return;
             }
             pending = Pending.VERIFY;
             out.decide(cmd.verb() == SmtpCommand.Verb.VRFY
-                    ? new VrfyRequest(info(), cmd.argument()) : new ExpnRequest(info(), cmd.argument()));
+                    ? new VrfyRequest(info(), argument, smtpUtf8) : new ExpnRequest(info(), argument, smtpUtf8));
         }
 
         /** RFC 3207 §4: the client asks to turn this connection to TLS. */

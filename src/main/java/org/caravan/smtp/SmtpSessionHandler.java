@@ -75,6 +75,8 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private final SmtpSessions sessions;
     /** The router is shutting down: 421 once nothing is in progress ({@link SmtpSessions#drain}). */
     private boolean shutdownRequested;
+    /** The MTA greeting is being held back (pregreet test): any input now is early. */
+    private boolean pregreeting;
 
     public SmtpSessionHandler(SmtpServerConfig config) {
         this(config, null);
@@ -112,9 +114,51 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             return;
         }
         if (!config.listener().implicitTls()) {
-            session.start(); // implicit TLS: the greeting goes out once the handshake is done (RFC 8314 §3.3)
+            greet(); // implicit TLS: the greeting goes out once the handshake is done (RFC 8314 §3.3)
         }
         flushIfNeeded();
+    }
+
+    /**
+     * The 220 greeting; on the MTA listener, for clients the checks apply to, only after the
+     * pregreet wait (postscreen's pregreet test): input before it comes from a bot.
+     */
+    private void greet() {
+        ClientChecks checks = config.clientChecks();
+        if (config.listener() != SmtpServerConfig.Listener.MTA || checks.pregreetWait().isZero()
+                || !checks.appliesTo(clientAddress())) {
+            session.start();
+            return;
+        }
+        pregreeting = true;
+        ctx.executor().schedule(() -> {
+            pregreeting = false;
+            if (!closed) {
+                session.start();
+                flushIfNeeded();
+            }
+        }, checks.pregreetWait().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A command line sent before its turn: before the greeting, or while an earlier command is
+     * unanswered (queued, deciding, or its reply not yet flushed) when PIPELINING is not in effect.
+     */
+    private String earlyInput(SmtpInput input) {
+        if (pregreeting) {
+            return "input before the greeting";
+        }
+        ClientChecks checks = config.clientChecks();
+        if (!(input instanceof SmtpLine) || !checks.forbidEarlyInput() || session.pipelining()
+                || session.expectsDataLines() || !checks.appliesTo(clientAddress())) {
+            return null;
+        }
+        return session.busy() || !queue.isEmpty() || unflushed ? "a command before the reply to the previous one without PIPELINING" : null;
+    }
+
+    private java.net.InetAddress clientAddress() {
+        InetSocketAddress client = inet(ctx.channel().remoteAddress());
+        return client == null ? null : client.getAddress();
     }
 
     @Override
@@ -124,6 +168,12 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             return;
         }
         if (closed || session == null) {
+            return;
+        }
+        String early = earlyInput(input);
+        if (early != null) {
+            session.rejectEarlyInput(early);
+            flushIfNeeded();
             return;
         }
         queue.add(input);

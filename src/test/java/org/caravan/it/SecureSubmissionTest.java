@@ -267,4 +267,62 @@ class SecureSubmissionTest {
             t.send("QUIT").expect("221");
         }
     }
+
+    /** Submits {@code content} after STARTTLS and AUTH on the submission port, to carol@far.test. */
+    private static void submit(String content) throws Exception {
+        try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", router.submissionPort())) {
+            t.expect("220");
+            t.send("EHLO client.test").expect("250");
+            t.send("STARTTLS").expect("220 2.0.0");
+            t.startTls(trustRouter);
+            t.send("EHLO client.test").expect("250");
+            t.send("AUTH PLAIN " + plain(USER, PASSWORD)).expect("235 2.7.0");
+            t.send("MAIL FROM:<" + USER + ">").expect("250");
+            t.send("RCPT TO:<carol@far.test>").expect("250");
+            t.send("DATA").expect("354");
+            t.sendRaw(content + ".\r\n");
+            t.expect("250 2.0.0 Queued as");
+            t.send("QUIT").expect("221");
+        }
+    }
+
+    /** RFC 6409 §8.2, §8.3: submission adds the Date and Message-ID a message lacks, and nothing else. */
+    @Test
+    void submissionAddsAMissingDateAndMessageId() throws Exception {
+        submit("Subject: bare submission\r\nFrom: " + USER + "\r\n\r\nNo Date, no Message-ID.\r\n");
+        String relayed = relayed("bare submission").contentAsAscii();
+        String headers = relayed.substring(0, relayed.indexOf("\r\n\r\n") + 2);
+        assertThat(headers).containsPattern("(?m)^Date: \\w{3}, \\d{1,2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}$");
+        assertThat(headers).containsPattern("(?m)^Message-ID: <[0-9A-Z]{17}@" + TestRouter.HOSTNAME.replace(".", "\\.") + ">$");
+        assertThat(relayed).startsWith("Received: ").endsWith("Subject: bare submission\r\nFrom: " + USER
+                + "\r\n\r\nNo Date, no Message-ID.\r\n");
+        assertThat(relayed.indexOf("\r\nDate: ")).isLessThan(relayed.indexOf("\r\nSubject: "))
+                .isGreaterThan(relayed.indexOf("; ")); // after our Received field, before the client's fields
+    }
+
+    @Test
+    void submissionLeavesPresentFieldsAlone() throws Exception {
+        String content = "Date: Mon, 30 Nov 2026 10:00:00 +0100\r\nMessage-ID: <mine@client.test>\r\n"
+                + "Subject: complete submission\r\n\r\nAll there.\r\n";
+        submit(content);
+        String relayed = relayed("complete submission").contentAsAscii();
+        assertThat(relayed.split("(?m)^Date: ", -1)).hasSize(2);
+        assertThat(relayed.split("(?m)^Message-ID: ", -1)).hasSize(2);
+        assertThat(relayed).endsWith(content);
+    }
+
+    @Test
+    void theMtaPortAddsNothing() throws Exception {
+        try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", router.smtpPort())) {
+            t.expect("220");
+            t.send("EHLO client.test").expect("250");
+            t.send("MAIL FROM:<someone@client.test>").expect("250");
+            t.send("RCPT TO:<carol@far.test>").expect("250");
+            t.send("DATA").expect("354");
+            t.sendRaw("Subject: relayed bare\r\n\r\nAs it came.\r\n.\r\n");
+            t.expect("250 2.0.0 Queued as");
+        }
+        String relayed = relayed("relayed bare").contentAsAscii();
+        assertThat(relayed).doesNotContainPattern("(?mi)^(Date|Message-ID):");
+    }
 }

@@ -103,4 +103,50 @@ class VrfyExpnTest {
             }
         }
     }
+
+    private static final String UTF8_DIRECTORY = """
+            domains: [example.test]
+            mailboxes:
+              - address: ünicode@example.test
+                name: Ünicode User
+              - address: zoe@example.test
+                name: Zoë Example
+              - address: bob@example.test
+              - address: postmaster@example.test
+            aliases:
+              sales@example.test: [zoe@example.test, bob@far.test]
+            lists:
+              - address: team@example.test
+                owner: zoe@example.test
+                members: [zoe@example.test, bob@example.test]
+            """;
+
+    /**
+     * RFC 6531 §3.7.4: VRFY and EXPN take an SMTPUTF8 parameter (curl sends it); with it the answer
+     * may be UTF-8, without it it is ASCII (a non-ASCII name left out) or 553 5.6.7. EXPN takes a
+     * bare local part as VRFY does, and expands aliases too. HELP names a command's syntax.
+     */
+    @Test
+    void smtpUtf8ParameterAliasesBareListNamesAndHelpTopics() throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("directory.yaml"), UTF8_DIRECTORY);
+        try (TestRouter router = TestRouter.start(dir, Map.of("caravan.mynetworks", "127.0.0.1/32"));
+             SmtpTranscript t = from(router, "127.0.0.1")) {
+            t.send("VRFY ünicode@example.test SMTPUTF8").expect("250 2.1.5 Ünicode User <ünicode@example.test>");
+            t.send("VRFY ünicode@example.test").expect("553 5.6.7");
+            t.send("VRFY zoe@example.test smtputf8").expect("250 2.1.5 Zoë Example <zoe@example.test>");
+            t.send("VRFY zoe@example.test").expect("250 2.1.5 <zoe@example.test>");
+            t.send("VRFY SMTPUTF8").expect("550 5.1.1"); // a user called SMTPUTF8, not a parameter
+            t.send("EXPN team").expect("250 2.1.5");
+            String alias = t.send("EXPN sales@example.test SMTPUTF8").expect("250 2.1.5");
+            assertThat(alias).contains("Zoë Example <zoe@example.test>").contains("<bob@far.test>");
+            String ascii = t.send("EXPN sales").expect("250 2.1.5");
+            assertThat(ascii).contains("<zoe@example.test>").doesNotContain("Zoë").contains("<bob@far.test>");
+            t.send("EXPN bob@example.test").expect("550 5.1.1");
+            t.send("HELP RCPT").expect("214 2.0.0 RCPT TO:<forward-path>");
+            t.send("HELP vrfy").expect("214 2.0.0 VRFY <user name or mailbox> [SMTPUTF8]");
+            t.send("HELP FROBNICATE").expect("504 5.5.4");
+            t.send("HELP").expect("214");
+        }
+    }
 }

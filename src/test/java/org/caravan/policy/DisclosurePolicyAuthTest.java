@@ -31,15 +31,15 @@ class DisclosurePolicyAuthTest {
 
     @Test
     void anUnauthenticatedOutsiderLearnsNothing() {
-        assertThat(policy.vrfy(new VrfyRequest(outside(null), "alice@example.test")).code()).isEqualTo(252);
-        assertThat(policy.expn(new ExpnRequest(outside(null), "team@example.test")).code()).isEqualTo(252);
+        assertThat(policy.vrfy(new VrfyRequest(outside(null), "alice@example.test", false)).code()).isEqualTo(252);
+        assertThat(policy.expn(new ExpnRequest(outside(null), "team@example.test", false)).code()).isEqualTo(252);
     }
 
     @Test
     void anAuthenticatedClientIsTrusted() {
-        assertThat(policy.vrfy(new VrfyRequest(outside("alice@example.test"), "alice@example.test")).lines())
+        assertThat(policy.vrfy(new VrfyRequest(outside("alice@example.test"), "alice@example.test", false)).lines())
                 .containsExactly("Alice Example <alice@example.test>");
-        assertThat(policy.expn(new ExpnRequest(outside("alice@example.test"), "team@example.test")).code())
+        assertThat(policy.expn(new ExpnRequest(outside("alice@example.test"), "team@example.test", false)).code())
                 .isEqualTo(250);
     }
 }

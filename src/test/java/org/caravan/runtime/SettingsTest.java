@@ -25,7 +25,9 @@ class SettingsTest {
         assertThat(s.dataDir()).isEqualTo(Path.of("./data").toAbsolutePath().normalize());
         assertThat(s.maxReceivedHeaders()).isEqualTo(100);
         assertThat(s.smtpLimits()).isEqualTo(new SmtpLimits(104_857_600L, 1000, 2048, 65536, Duration.ofMinutes(5),
-                Duration.ofMinutes(3), Duration.ofMinutes(10), 20, 100, 1000, 50));
+                Duration.ofMinutes(3), Duration.ofMinutes(10), 20, 100, 1000, 50,
+                new org.caravan.smtp.ClientChecks(10, Duration.ofSeconds(1), true, Duration.ofSeconds(1),
+                        org.caravan.smtp.ClientChecks.NOBODY)));
         assertThat(s.relaySmtpPort()).isEqualTo(25);
         assertThat(s.relayTls()).isEqualTo(org.caravan.relay.TlsPolicy.MAY);
         assertThat(s.hostname()).isNotBlank();
@@ -87,9 +89,15 @@ class SettingsTest {
                 Map.entry("caravan.smtp.max-errors", "5"),
                 Map.entry("caravan.smtp.max-junk-commands", "7"),
                 Map.entry("caravan.smtp.max-connections", "300"),
-                Map.entry("caravan.smtp.max-connections-per-client", "10"));
+                Map.entry("caravan.smtp.max-connections-per-client", "10"),
+                Map.entry("caravan.smtp.soft-error-limit", "3"),
+                Map.entry("caravan.smtp.error-sleep", "2s"),
+                Map.entry("caravan.smtp.forbid-early-input", "false"),
+                Map.entry("caravan.smtp.pregreet-wait", "0"));
         assertThat(Settings.from(values::get).smtpLimits()).isEqualTo(new SmtpLimits(1_000_000L, 100, 512, 1000,
-                Duration.ofMinutes(2), Duration.ofSeconds(90), Duration.ofMinutes(4), 5, 7, 300, 10));
+                Duration.ofMinutes(2), Duration.ofSeconds(90), Duration.ofMinutes(4), 5, 7, 300, 10,
+                new org.caravan.smtp.ClientChecks(3, Duration.ofSeconds(2), false, Duration.ZERO,
+                        org.caravan.smtp.ClientChecks.NOBODY)));
     }
 
     /** The old name of the command timeout still works (a bare number is seconds); the new one wins. */

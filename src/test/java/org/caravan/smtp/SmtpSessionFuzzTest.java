@@ -293,7 +293,10 @@ class SmtpSessionFuzzTest {
             }
         }
 
-        /** A refused AUTH waits out its delay: the session stays busy, nothing else is outstanding. */
+        /**
+         * A refused AUTH, or a refused command past the soft error limit, waits out its delay: the
+         * session stays busy, nothing else is outstanding, and the answer is that refusal.
+         */
         private void delayed() {
             assertThat(outstanding).isNull();
             int c = nextStep();
@@ -324,9 +327,9 @@ class SmtpSessionFuzzTest {
             if (wasClosed) {
                 assertThat(effects).as("delayed answer after close").isZero();
             } else {
-                assertThat(effects).as("effects of the delayed AUTH answer").isEqualTo(1);
+                assertThat(effects).as("effects of the delayed answer").isEqualTo(1);
                 assertThat(replies).hasSize(before + 1);
-                assertThat(replies.get(before).code()).isIn(535, 421);
+                assertThat(replies.get(before).code()).isGreaterThanOrEqualTo(400);
                 assertThat(session.busy()).isEqualTo(false);
             }
         }

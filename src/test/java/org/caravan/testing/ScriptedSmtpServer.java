@@ -98,6 +98,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final List<Received> messages = new CopyOnWriteArrayList<>();
     private final List<ReplyPoint> replyPoints = new CopyOnWriteArrayList<>();
     private volatile long mailReplyDelayMillis;
+    /** RFC 5321 §4.5.3.1.6 enforced: a DATA line over 1000 octets (CRLF included) fails the message with 500. */
+    private volatile boolean enforceLineLimit;
     /** While true, end-of-DATA replies wait (a next hop stalling after it has the content). */
     private volatile boolean stallData;
     private final AtomicInteger stalledDataReplies = new AtomicInteger();
@@ -159,6 +161,15 @@ public final class ScriptedSmtpServer implements AutoCloseable {
      */
     public ScriptedSmtpServer mailReplyDelay(java.time.Duration delay) {
         this.mailReplyDelayMillis = delay.toMillis();
+        return this;
+    }
+
+    /**
+     * Enforces RFC 5321 §4.5.3.1.6 as strict servers do: a message with a text line over 1000
+     * octets (its CRLF included) is answered {@code 500 5.5.2 Line too long} and not kept.
+     */
+    public ScriptedSmtpServer enforceLineLimit() {
+        this.enforceLineLimit = true;
         return this;
     }
 
@@ -330,11 +341,16 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             continue;
                         }
                         answer(in, cmd, out, "354 End data with <CR><LF>.<CR><LF>");
-                        if (!readData(in, from, rcpts, tlsProtocol)) {
+                        int longest = readData(in, from, rcpts, tlsProtocol);
+                        if (longest < 0) {
                             return;
                         }
                         awaitUnstalled();
-                        answer(in, ".", out, next(dataScript, "250 2.0.0 Ok: queued"));
+                        if (enforceLineLimit && longest > 1000) {
+                            answer(in, ".", out, "500 5.5.2 Line too long");
+                        } else {
+                            answer(in, ".", out, next(dataScript, "250 2.0.0 Ok: queued"));
+                        }
                         from = null;
                         rcpts = new ArrayList<>();
                     }
@@ -365,22 +381,29 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         }
     }
 
-    /** Reads DATA lines up to CRLF.CRLF; records wire bytes and unstuffed content (RFC 5321 §4.5.2). */
-    private boolean readData(InputStream in, String from, List<String> rcpts, String tlsProtocol) throws IOException {
+    /**
+     * Reads DATA lines up to CRLF.CRLF; records wire bytes and unstuffed content (RFC 5321 §4.5.2).
+     * Returns the longest line's length with its line end, or -1 when the connection ended first.
+     */
+    private int readData(InputStream in, String from, List<String> rcpts, String tlsProtocol) throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         ByteArrayOutputStream content = new ByteArrayOutputStream();
+        int longest = 0;
         byte[] line;
         while ((line = readLine(in)) != null) {
             if (line.length == 3 && line[0] == '.' && line[1] == '\r' && line[2] == '\n') {
-                messages.add(new Received(from, List.copyOf(rcpts), wire.toByteArray(), content.toByteArray(),
-                        tlsProtocol));
-                return true;
+                if (!enforceLineLimit || longest <= 1000) { // a refused message is not kept
+                    messages.add(new Received(from, List.copyOf(rcpts), wire.toByteArray(), content.toByteArray(),
+                            tlsProtocol));
+                }
+                return longest;
             }
+            longest = Math.max(longest, line.length);
             wire.write(line);
             int skip = line.length > 0 && line[0] == '.' ? 1 : 0;
             content.write(line, skip, line.length - skip);
         }
-        return false;
+        return -1;
     }
 
     /** One line including its terminator; a bare LF ends a line too so tests can see it arrive. */
