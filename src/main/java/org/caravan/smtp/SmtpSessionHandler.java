@@ -214,6 +214,13 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         }
     }
 
+    /** Every flush passes here, ours and camel-netty's after a route's answer: nothing is pending then. */
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        unflushed = false;
+        ctx.flush();
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {

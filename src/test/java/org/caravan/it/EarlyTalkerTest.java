@@ -97,6 +97,23 @@ class EarlyTalkerTest {
         }
     }
 
+    /** Waiting for every reply is all RFC 5321 asks: a HELO client doing so is served, route decisions included. */
+    @Test
+    void aHeloClientThatWaitsForEachReplyIsServed() throws Exception {
+        start(Map.of());
+        try (SmtpTranscript s = from("127.0.0.2")) {
+            s.expect("220");
+            s.send("HELO old.test").expect("250");
+            s.send("MAIL FROM:<someone@old.test>").expect("250 2.1.0");
+            s.send("RCPT TO:<alice@example.test>").expect("250 2.1.5");
+            s.send("RCPT TO:<nobody@example.test>").expect("550 5.1.1");
+            s.send("DATA").expect("354");
+            s.sendRaw("Subject: patient\r\n\r\none reply at a time\r\n.\r\n");
+            s.expect("250 2.0.0 Queued as");
+            s.send("QUIT").expect("221");
+        }
+    }
+
     @Test
     void commandsPipelinedBeforeEhloAreRefused() throws Exception {
         start(Map.of());
