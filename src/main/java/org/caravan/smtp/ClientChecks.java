@@ -52,10 +52,6 @@ public record ClientChecks(int softErrorLimit, Duration errorSleep, boolean forb
         return new ClientChecks(softErrorLimit, v, forbidEarlyInput, pregreetWait, exempt);
     }
 
-    public ClientChecks withPregreetWait(Duration v) {
-        return new ClientChecks(softErrorLimit, errorSleep, forbidEarlyInput, v, exempt);
-    }
-
     public ClientChecks withExempt(Predicate<InetAddress> v) {
         return new ClientChecks(softErrorLimit, errorSleep, forbidEarlyInput, pregreetWait, v);
     }

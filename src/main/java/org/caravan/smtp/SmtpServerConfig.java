@@ -170,10 +170,6 @@ public record SmtpServerConfig(
         return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, v, nulOctets);
     }
 
-    public SmtpServerConfig withNulOctets(NulOctets v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, v);
-    }
-
     /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */
     public SmtpServerConfig withAuthRequired(boolean required) {
         return withAuth(auth.withRequired(required));

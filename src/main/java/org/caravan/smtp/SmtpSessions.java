@@ -36,11 +36,6 @@ public final class SmtpSessions {
         return draining;
     }
 
-    /** Sessions open now. */
-    public int openCount() {
-        return open.size();
-    }
-
     /**
      * Blocks until every session has closed: at once where idle, after its transfer otherwise, and
      * at the latest after {@code grace}.

@@ -203,12 +203,7 @@ class SecureSubmissionTest {
 
     @Test
     void startTlsDuringAndAfterAuthOverTheWire() throws Exception {
-        try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", router.submissionPort())) {
-            t.expect("220");
-            t.send("EHLO client.test").expect("250");
-            t.send("STARTTLS").expect("220 2.0.0");
-            t.startTls(trustRouter);
-            t.send("EHLO client.test").expect("250");
+        try (SmtpTranscript t = overTls(router.submissionPort())) {
             // RFC 4954 §4: after 334 the next line is a SASL response, so "STARTTLS" is an
             // undecodable response (501 5.5.2) and never a command.
             t.send("AUTH LOGIN").expect("334");
@@ -268,14 +263,20 @@ class SecureSubmissionTest {
         }
     }
 
+    /** A session on {@code port} after EHLO, STARTTLS and EHLO again over TLS. */
+    private static SmtpTranscript overTls(int port) throws Exception {
+        SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", port);
+        t.expect("220");
+        t.send("EHLO client.test").expect("250");
+        t.send("STARTTLS").expect("220 2.0.0");
+        t.startTls(trustRouter);
+        t.send("EHLO client.test").expect("250");
+        return t;
+    }
+
     /** Submits {@code content} after STARTTLS and AUTH on the submission port, to carol@far.test. */
     private static void submit(String content) throws Exception {
-        try (SmtpTranscript t = SmtpTranscript.connect("127.0.0.1", router.submissionPort())) {
-            t.expect("220");
-            t.send("EHLO client.test").expect("250");
-            t.send("STARTTLS").expect("220 2.0.0");
-            t.startTls(trustRouter);
-            t.send("EHLO client.test").expect("250");
+        try (SmtpTranscript t = overTls(router.submissionPort())) {
             t.send("AUTH PLAIN " + plain(USER, PASSWORD)).expect("235 2.7.0");
             t.send("MAIL FROM:<" + USER + ">").expect("250");
             t.send("RCPT TO:<carol@far.test>").expect("250");
