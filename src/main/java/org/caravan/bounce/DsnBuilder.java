@@ -1,6 +1,7 @@
 package org.caravan.bounce;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
+import org.caravan.mime.LongLineEncoder;
 import org.caravan.relay.IoSupplier;
 
 /**
@@ -131,7 +133,10 @@ public final class DsnBuilder {
         try (InputStream in = original.get()) {
             if (ret == ReturnContent.FULL) {
                 byte[] head = in.readNBytes((int) Math.min(returnSizeLimit + 1, Integer.MAX_VALUE - 16));
-                if (head.length <= returnSizeLimit && in.read() < 0 && !hasLongLine(head)) {
+                // A line over 998 octets that re-encoding cannot shorten would be folded on the way out,
+                // changing the returned message, or refused (ADR 0011): return the header section then.
+                boolean sendable = LongLineEncoder.plan(new ByteArrayInputStream(head)).safe();
+                if (head.length <= returnSizeLimit && in.read() < 0 && sendable) {
                     return new Returned(head, true);
                 }
                 // Too large: the header lines within the first returnSizeLimit octets.
@@ -139,22 +144,6 @@ public final class DsnBuilder {
             }
             return new Returned(readHeaderSection(new BufferedInputStream(in, (int) Math.max(1, Math.min(8192, returnSizeLimit)))), false);
         }
-    }
-
-    /**
-     * A line over 998 octets (RFC 5321 §4.5.3.1.6): the next hop of the bounce may refuse it, as the
-     * original's next hop may have, and folding it would change the returned message. Such an
-     * original is returned as its header section (whose lines may be folded, ADR 0011).
-     */
-    private static boolean hasLongLine(byte[] bytes) {
-        int column = 0;
-        for (byte b : bytes) {
-            column = b == '\r' || b == '\n' ? 0 : column + 1;
-            if (column > 998) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Streams the header section, stopping at the first empty line or the size limit. */

@@ -5,7 +5,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * Never sends a line longer than RFC 5321 §4.5.3.1.6 allows (998 octets before the CRLF): as
+ * The last guard against a line longer than RFC 5321 §4.5.3.1.6 allows (998 octets before the CRLF),
+ * for what re-encoding ({@code LongLineEncoder}) cannot shorten: as
  * Postfix's {@code smtp_line_length_limit} does, a longer line is broken by inserting CRLF SPACE,
  * which is header folding in the header section and does least harm to MIME bodies (ADR 0011). A
  * next hop that enforces the limit would otherwise refuse the whole message ({@code 500 Line too

@@ -1,5 +1,6 @@
 package org.caravan.relay;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,6 +9,7 @@ import java.util.Objects;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 
+import org.caravan.mime.LongLineEncoder;
 import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.util.CRLFOutputStream;
 
@@ -40,11 +42,10 @@ import org.eclipse.angus.mail.util.CRLFOutputStream;
  * of the next stay one CRLF. {@link #writeTo} relies on that and, should it ever be handed any
  * other stream, adds the same conversion itself, so the guarantee never rests on the caller.
  * Content that already has CRLF line ends goes out byte for byte.
- * One instance serves one send attempt; the content supplier is opened once per writeTo.
+ * One instance serves one send attempt; the content supplier is opened once per writeTo, twice more
+ * when it has a line over 998 octets (to plan and write its re-encoding, {@link LongLineEncoder}).
  */
 public final class RawMessage extends SMTPMessage {
-    private static final int BUFFER = 64 * 1024;
-
     private final IoSupplier<InputStream> content;
     private volatile boolean contentStarted;
     private volatile IOException contentFailure;
@@ -64,6 +65,30 @@ public final class RawMessage extends SMTPMessage {
         // Reaching here means DATA was answered 354: from now on a retry could duplicate the message.
         contentStarted = true;
         OutputStream out = new LongLineFolding(os instanceof CRLFOutputStream ? os : new CRLFOutputStream(os));
+        // No line over 998 octets goes out (ADR 0011): parts holding one are re-encoded, the rest folded.
+        LongLineEncoder.Plan plan = null;
+        try (InputStream in = open()) {
+            if (LongLineEncoder.hasLongLine(in)) {
+                try (InputStream again = open()) {
+                    plan = LongLineEncoder.plan(again);
+                }
+            }
+        }
+        try (InputStream in = open()) {
+            if (plan == null || plan.asIs()) {
+                byte[] buf = new byte[64 * 1024];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    out.write(buf, 0, n);
+                }
+            } else {
+                LongLineEncoder.write(in, plan, out);
+            }
+        }
+        out.flush();
+    }
+
+    /** Our copy of the content; a failure to read it is ours, not the remote host's. */
+    private InputStream open() throws IOException {
         InputStream in;
         try {
             in = content.get();
@@ -71,23 +96,27 @@ public final class RawMessage extends SMTPMessage {
             contentFailure = e;
             throw e;
         }
-        byte[] buf = new byte[BUFFER];
-        try (in) {
-            while (true) {
-                int n;
+        return new FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
                 try {
-                    n = in.read(buf);
+                    return super.read();
                 } catch (IOException e) {
-                    contentFailure = e; // our queue, not the remote host, failed
+                    contentFailure = e;
                     throw e;
                 }
-                if (n < 0) {
-                    break;
-                }
-                out.write(buf, 0, n);
             }
-        }
-        out.flush();
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (IOException e) {
+                    contentFailure = e;
+                    throw e;
+                }
+            }
+        };
     }
 
     /** True once the transport began sending the content (DATA was accepted). */

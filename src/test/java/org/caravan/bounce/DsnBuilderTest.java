@@ -310,6 +310,30 @@ class DsnBuilderTest {
     }
 
     @Test
+    void aLongBodyLineThatReEncodingShortensStillReturnsTheWholeMessage() throws Exception {
+        // The relay re-encodes the returned message's text part on the way out (LongLineEncoder).
+        byte[] original = ascii(ORIGINAL_HEADERS + "\r\n" + "x".repeat(2000) + "\r\n");
+        MimeBodyPart returned = part(parse(builder.build(report(ReturnContent.FULL,
+                failed("bob@remote.example", "500 5.5.2 Line too long")), "alice@sender.example",
+                () -> stream(original))), 2);
+
+        assertThat(new ContentType(returned.getContentType()).getBaseType()).isEqualTo("message/rfc822");
+        assertThat(raw(returned)).isEqualTo(original);
+    }
+
+    @Test
+    void aLongLineNoEncodingCanShortenReturnsTheHeaderSection() throws Exception {
+        String headers = ORIGINAL_HEADERS + "X-Long: " + "y".repeat(1200) + "\r\n";
+        byte[] original = ascii(headers + "\r\nbody\r\n");
+        MimeBodyPart returned = part(parse(builder.build(report(ReturnContent.FULL,
+                failed("bob@remote.example", "500 5.5.2 Line too long")), "alice@sender.example",
+                () -> stream(original))), 2);
+
+        assertThat(new ContentType(returned.getContentType()).getBaseType()).isEqualTo("text/rfc822-headers");
+        assertThat(raw(returned)).isEqualTo(ascii(headers));
+    }
+
+    @Test
     void tooLargeOriginalIsReturnedAsHeadersOnlyWithoutReadingItAll() throws Exception {
         DsnBuilder small = new DsnBuilder(MTA, 1000, Clock.fixed(NOW, ZoneOffset.UTC));
         CountingStream counting = new CountingStream(endless(ascii(ORIGINAL)));

@@ -3,12 +3,20 @@ package org.caravan.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Map;
+import java.util.Properties;
+
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
 
 import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpTranscript;
@@ -21,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Next hops that enforce RFC 5321 §4.5.3.1.6 (a text line is at most 1000 octets with its CRLF)
  * refuse a message with a longer line. We accept such lines (caravan.smtp.max-text-line) but never
- * send one: a long line goes out folded with CRLF SPACE, as Postfix's smtp_line_length_limit does,
- * and a bounce of such a message returns its header section only, so the sender's server accepts
- * the bounce too.
+ * send one (ADR 0011): a text part holding one is re-encoded as quoted-printable, so the reader sees
+ * exactly what was sent; a long line no encoding can shorten goes out folded with CRLF SPACE, as
+ * Postfix's smtp_line_length_limit does. A bounce returns the message whole when re-encoding makes
+ * it safe and its header section otherwise, so the sender's server accepts the bounce too.
  */
 class LongLinesTest {
     private static final String LONG_BODY_LINE = "x".repeat(2000);
@@ -70,29 +79,89 @@ class LongLinesTest {
     }
 
     @Test
-    void aLongLineIsFoldedSoAStrictNextHopAcceptsTheMessage() throws Exception {
-        String content = LONG_SUBJECT + "\r\nFrom: someone@sender.test\r\n\r\nshort\r\n" + LONG_BODY_LINE + "\r\nend\r\n";
+    void aTextPartWithALongLineIsReEncodedSoAStrictNextHopAcceptsItUnchangedInMeaning() throws Exception {
+        String html = "<html>\r\n" + LONG_BODY_LINE + "\r\n</html>";
+        String content = """
+                Subject: report\r
+                From: someone@sender.test\r
+                MIME-Version: 1.0\r
+                Content-Type: multipart/alternative; boundary="alt"\r
+                \r
+                --alt\r
+                Content-Type: text/plain\r
+                \r
+                short\r
+                --alt\r
+                Content-Type: text/html; charset=us-ascii\r
+                Content-Transfer-Encoding: 7bit\r
+                \r
+                """ + html + "\r\n--alt--\r\n";
         send("rcpt@far.test", content);
         await().atMost(Duration.ofSeconds(20)).until(() -> far.messages().size() == 1);
         String delivered = far.messages().get(0).contentAsAscii();
         assertThat(longestLine(delivered)).isLessThanOrEqualTo(1000);
-        // Folding only inserted CRLF SPACE: taken out again, the original lines are all there.
-        String unfolded = delivered.replace("\r\n ", "");
-        assertThat(unfolded).contains(LONG_SUBJECT + "\r\n").contains("\r\n" + LONG_BODY_LINE + "\r\nend\r\n");
-        assertThat(delivered).contains("\r\nshort\r\n");
+        assertThat(delivered).contains("Content-Type: text/html; charset=us-ascii\r\n"
+                + "Content-Transfer-Encoding: quoted-printable\r\n\r\n").doesNotContain("7bit");
+        Multipart parts = (Multipart) parse(delivered).getContent();
+        assertThat(decoded(parts.getBodyPart(0))).isEqualTo("short");
+        assertThat(decoded(parts.getBodyPart(1))).isEqualTo(html); // exactly what was sent
+        assertThat(far.transcript()).noneMatch(l -> l.startsWith("S: 500"));
     }
 
     @Test
-    void theBounceOfAMessageWithALongLineReturnsItsHeadersAndIsAccepted() throws Exception {
-        send("gone@far.test", "Subject: will bounce\r\nFrom: someone@sender.test\r\n\r\n" + LONG_BODY_LINE + "\r\n");
+    void aLongHeaderAndAnOverlongBase64PartAreFolded() throws Exception {
+        byte[] data = new byte[1500];
+        new java.util.Random(7).nextBytes(data);
+        String base64 = Base64.getEncoder().encodeToString(data); // one 2000-octet line
+        String content = LONG_SUBJECT + "\r\nFrom: someone@sender.test\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64 + "\r\n";
+        send("rcpt@far.test", content);
+        await().atMost(Duration.ofSeconds(20)).until(() -> far.messages().size() == 1);
+        String delivered = far.messages().get(0).contentAsAscii();
+        assertThat(longestLine(delivered)).isLessThanOrEqualTo(1000);
+        // Folding only inserted CRLF SPACE: unfolded, the header is whole; base64 ignores the break.
+        assertThat(delivered.replace("\r\n ", "")).contains(LONG_SUBJECT + "\r\n");
+        assertThat(parse(delivered).getInputStream().readAllBytes()).isEqualTo(data);
+    }
+
+    @Test
+    void theBounceOfAMessageWithALongTextLineReturnsItWholeAndIsAccepted() throws Exception {
+        String body = "first\r\n" + LONG_BODY_LINE + "\r\n";
+        send("gone@far.test", "Subject: will bounce\r\nFrom: someone@sender.test\r\n\r\n" + body);
         await().atMost(Duration.ofSeconds(20)).until(() -> senders.messages().size() == 1);
         ScriptedSmtpServer.Received bounce = senders.messages().get(0);
         assertThat(bounce.mailFrom()).isEmpty();
         String report = bounce.contentAsAscii();
+        assertThat(longestLine(report)).isLessThanOrEqualTo(1000);
+        Multipart parts = (Multipart) parse(report).getContent();
+        assertThat(parts.getBodyPart(2).getContentType()).startsWith("message/rfc822");
+        MimeMessage returned = (MimeMessage) parts.getBodyPart(2).getContent();
+        assertThat(returned.getSubject()).isEqualTo("will bounce");
+        assertThat(decoded(returned)).isEqualTo(body);
+        assertThat(senders.transcript()).noneMatch(l -> l.startsWith("S: 500"));
+    }
+
+    @Test
+    void theBounceOfAMessageWithALongHeaderLineReturnsItsHeadersAndIsAccepted() throws Exception {
+        send("gone@far.test", LONG_SUBJECT + "\r\nFrom: someone@sender.test\r\n\r\nsecret body\r\n");
+        await().atMost(Duration.ofSeconds(20)).until(() -> senders.messages().size() == 1);
+        String report = senders.messages().get(0).contentAsAscii();
         assertThat(report).contains("Content-Type: text/rfc822-headers").doesNotContain("Content-Type: message/rfc822")
-                .contains("Subject: will bounce").doesNotContain(LONG_BODY_LINE.substring(0, 100));
+                .doesNotContain("secret body");
+        // The headers part is text: re-encoded too, it decodes to the header section as received.
+        Multipart parts = (Multipart) parse(report).getContent();
+        assertThat(decoded(parts.getBodyPart(2))).contains(LONG_SUBJECT + "\r\nFrom: someone@sender.test\r\n");
         assertThat(longestLine(report)).isLessThanOrEqualTo(1000);
         assertThat(far.transcript()).noneMatch(l -> l.startsWith("S: 500"));
+    }
+
+    private static MimeMessage parse(String content) throws Exception {
+        return new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(content.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static String decoded(Part part) throws Exception {
+        return new String(part.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
 
     private static int longestLine(String content) {
