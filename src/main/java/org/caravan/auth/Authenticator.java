@@ -6,14 +6,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-import org.caravan.directory.Addresses;
 import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Mailbox;
 import org.caravan.directory.PasswordHash;
-import org.caravan.smtp.AuthRequest;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
+import org.caravan.mail.Addresses;
+import org.caravan.mail.AuthRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,23 +48,23 @@ public final class Authenticator {
                 ? null : request.session().client().getAddress();
         if (failures.isBlocked(client)) {
             LOG.info("AUTH refused: client {} is held off after too many failures", client);
-            return SmtpReplies.AUTH_TEMPORARY_FAILURE;
+            return Replies.AUTH_TEMPORARY_FAILURE;
         }
         boolean ok;
         try {
             ok = check(directory.current(), request.username(), request.password());
         } catch (RuntimeException e) {
             LOG.warn("AUTH check failed for {}: {}", printable(request.username()), e.toString());
-            return SmtpReplies.AUTH_TEMPORARY_FAILURE; // RFC 4954 §6: 454, the client may try later
+            return Replies.AUTH_TEMPORARY_FAILURE; // RFC 4954 §6: 454, the client may try later
         }
         if (ok) {
             LOG.info("AUTH {} {} from {}: success", request.mechanism(), printable(request.username()), client);
-            return SmtpReplies.AUTH_SUCCESSFUL;
+            return Replies.AUTH_SUCCESSFUL;
         }
         failures.recordFailure(client);
         LOG.info("AUTH {} {} from {}: invalid credentials", request.mechanism(), printable(request.username()),
                 client);
-        return SmtpReplies.AUTH_INVALID;
+        return Replies.AUTH_INVALID;
     }
 
     private boolean check(Directory d, String username, String password) {

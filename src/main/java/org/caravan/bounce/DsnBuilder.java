@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
+import org.caravan.mail.IoSupplier;
 import org.caravan.mime.LongLineEncoder;
-import org.caravan.relay.IoSupplier;
 
 /**
  * Builds delivery status notifications: an RFC 6522 {@code multipart/report; report-type=delivery-status} with a

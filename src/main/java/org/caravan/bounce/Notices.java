@@ -12,11 +12,11 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
-import org.caravan.envelope.QueueIds;
-import org.caravan.envelope.RecipientDsn;
 import org.caravan.envelope.RecipientNotice;
+import org.caravan.mail.QueueIds;
+import org.caravan.mail.RecipientDsn;
+import org.caravan.mail.StatusCodes;
 import org.caravan.retry.RetrySchedule;
-import org.caravan.runtime.Settings.DoubleBounce;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +114,7 @@ public final class Notices {
         List<RecipientNotice> failures = new ArrayList<>();
         for (String recipient : EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
                 String.class))) {
-            failures.add(new RecipientNotice(recipient, "5.3.0", "",
+            failures.add(new RecipientNotice(recipient, StatusCodes.LOCAL_ERROR, "",
                     "local error: the message could not be processed; the operator has it on caravan.held"));
         }
         message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));

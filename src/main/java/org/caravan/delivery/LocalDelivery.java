@@ -11,6 +11,8 @@ import org.apache.camel.support.SynchronizationAdapter;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
 import org.caravan.envelope.RecipientNotice;
+import org.caravan.mail.DeliveryLog;
+import org.caravan.mail.StatusCodes;
 
 /**
  * The local delivery stage's bean: one Maildir delivery per local mailbox of the message. A
@@ -50,9 +52,9 @@ public final class LocalDelivery {
                 try (InputStream content = MessageContent.open(exchange)) {
                     maildir.deliver(mailbox, queueId, sender, content, arrival);
                 }
-                ledger.recordDelivered(queueId, mailbox, false, "", "2.0.0", DELIVERED);
+                ledger.recordDelivered(queueId, mailbox, false, "", StatusCodes.DELIVERED, DELIVERED);
             }
-            delivered.add(new RecipientNotice(mailbox, "2.0.0", "", DELIVERED));
+            delivered.add(new RecipientNotice(mailbox, StatusCodes.DELIVERED, "", DELIVERED));
         }
         // For NOTIFY=SUCCESS senders: the notice stage picks those who asked.
         message.setHeader(EnvelopeHeaders.SUCCESSES, RecipientNotice.encode(delivered));

@@ -17,9 +17,10 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.caravan.directory.Addresses;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
+import org.caravan.mail.Addresses;
+import org.caravan.mail.DeliveryLog;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,7 +118,7 @@ public final class MaildirDelivery {
             throw e;
         }
         forceDirectory(newDir);
-        SmtpReply reply = SmtpReplies.OK.withText("delivered to maildir");
+        SmtpReply reply = Replies.OK.withText("delivered to maildir");
         DeliveryLog.record(queueId, address, "local", Duration.between(arrival, Instant.now()), reply);
     }
 

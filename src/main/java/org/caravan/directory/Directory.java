@@ -13,7 +13,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-import org.caravan.relay.TransportEntry;
+import org.caravan.mail.Addresses;
+import org.caravan.nexthop.TransportEntry;
 
 /**
  * The address directory, immutable: local domains, mailboxes, aliases, mailing lists, moved users

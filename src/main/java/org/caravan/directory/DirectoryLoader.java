@@ -14,9 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import org.caravan.relay.NextHop;
-import org.caravan.relay.TlsPolicy;
-import org.caravan.relay.TransportEntry;
+import org.caravan.mail.Addresses;
+import org.caravan.nexthop.NextHop;
+import org.caravan.nexthop.TlsPolicy;
+import org.caravan.nexthop.TransportEntry;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;

@@ -3,6 +3,8 @@ package org.caravan.directory;
 import java.util.List;
 import java.util.Objects;
 
+import org.caravan.mail.Addresses;
+
 /**
  * A mailing list. Its mail goes out (from the route stage's expand step) with the envelope sender
  * owner-&lt;list local part&gt;@&lt;list domain&gt;, so bounces reach the {@code owner}, not the poster

@@ -11,9 +11,11 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
-import org.caravan.smtp.MessageRequest;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.RecipientDsn;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.Xtext;
 
 /**
  * Turns an accepted end-of-DATA request into the queued form: envelope properties as headers,
@@ -47,7 +49,7 @@ public final class EnvelopeMapper {
     }
 
     public SmtpReply queuedReply(@Header(EnvelopeHeaders.QUEUE_ID) String queueId) {
-        return SmtpReplies.QUEUED.withText("Queued as " + queueId);
+        return Replies.QUEUED.withText("Queued as " + queueId);
     }
 
     /**

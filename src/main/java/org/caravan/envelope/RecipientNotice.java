@@ -3,7 +3,7 @@ package org.caravan.envelope;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.caravan.smtp.SmtpReply;
+import org.caravan.mail.SmtpReply;
 
 /**
  * What became of one recipient, as carried to the notice stage in the {@code CaravanFailures},

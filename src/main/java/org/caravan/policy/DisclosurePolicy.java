@@ -5,17 +5,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-import org.caravan.directory.Addresses;
 import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Forward;
 import org.caravan.directory.Mailbox;
 import org.caravan.directory.MailingList;
-import org.caravan.smtp.ExpnRequest;
-import org.caravan.smtp.MailboxParser;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
-import org.caravan.smtp.VrfyRequest;
+import org.caravan.mail.Addresses;
+import org.caravan.mail.ExpnRequest;
+import org.caravan.mail.MailboxParser;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.VrfyRequest;
 
 /**
  * What VRFY (RFC 5321 §3.5.1) and EXPN (§3.5.2) disclose. Each has a mode: {@code off} never
@@ -43,7 +43,7 @@ public final class DisclosurePolicy {
 
     public SmtpReply vrfy(VrfyRequest request) {
         if (!allowed(vrfy, request.session())) {
-            return SmtpReplies.CANNOT_VRFY;
+            return Replies.CANNOT_VRFY;
         }
         return inCharset(verify(stripBrackets(request.argument())), request.smtpUtf8());
     }
@@ -55,14 +55,14 @@ public final class DisclosurePolicy {
             Optional<Forward> moved = d.forward(address);
             if (moved.isPresent()) {
                 // §3.5.1 / §3.4: a moved user is verified with the pointer, forwarded or not.
-                return moved.get().relay() ? SmtpReplies.willForward(moved.get().to())
-                        : SmtpReplies.userNotLocal(moved.get().to());
+                return moved.get().relay() ? PolicyReplies.willForward(moved.get().to())
+                        : PolicyReplies.userNotLocal(moved.get().to());
             }
             if (d.alias(address).isPresent() || d.list(address).isPresent()) {
                 return SmtpReply.of(250, "2.1.5", "<" + address + ">");
             }
             return d.mailbox(address).map(DisclosurePolicy::verified)
-                    .orElse(SmtpReplies.NO_SUCH_USER.withText("<" + address + ">: No such user here"));
+                    .orElse(Replies.NO_SUCH_USER.withText("<" + address + ">: No such user here"));
         }
         // A user name or part of a full name (§3.5.1): one match verifies, several are ambiguous.
         String wanted = argument.toLowerCase(Locale.ROOT);
@@ -77,20 +77,20 @@ public final class DisclosurePolicy {
             return verified(matches.get(0));
         }
         if (matches.isEmpty()) {
-            return SmtpReplies.NO_SUCH_USER.withText(argument + ": No such user here");
+            return Replies.NO_SUCH_USER.withText(argument + ": No such user here");
         }
         List<String> lines = new ArrayList<>();
         lines.add("Ambiguous; possibilities are");
         matches.forEach(m -> lines.add(display(m)));
-        return new SmtpReply(SmtpReplies.AMBIGUOUS.code(), SmtpReplies.AMBIGUOUS.enhanced(), lines);
+        return new SmtpReply(Replies.AMBIGUOUS.code(), Replies.AMBIGUOUS.enhanced(), lines);
     }
 
     public SmtpReply expn(ExpnRequest request) {
         if (expn == Mode.OFF) {
-            return SmtpReplies.COMMAND_NOT_IMPLEMENTED.withText("EXPN is disabled");
+            return Replies.COMMAND_NOT_IMPLEMENTED.withText("EXPN is disabled");
         }
         if (!allowed(expn, request.session())) {
-            return SmtpReplies.CANNOT_VRFY.withText("Cannot EXPN, but will accept mail for deliverable addresses");
+            return Replies.CANNOT_VRFY.withText("Cannot EXPN, but will accept mail for deliverable addresses");
         }
         return inCharset(expand(stripBrackets(request.argument())), request.smtpUtf8());
     }
@@ -109,13 +109,13 @@ public final class DisclosurePolicy {
         List<String> expandable = candidates.stream()
                 .filter(a -> d.list(a).isPresent() || d.alias(a).isPresent()).toList();
         if (expandable.isEmpty()) {
-            return SmtpReplies.NO_SUCH_USER.withText(argument + ": not a mailing list or alias");
+            return Replies.NO_SUCH_USER.withText(argument + ": not a mailing list or alias");
         }
         if (expandable.size() > 1) {
             List<String> lines = new ArrayList<>();
             lines.add("Ambiguous; possibilities are");
             expandable.forEach(a -> lines.add("<" + a + ">"));
-            return new SmtpReply(SmtpReplies.AMBIGUOUS.code(), SmtpReplies.AMBIGUOUS.enhanced(), lines);
+            return new SmtpReply(Replies.AMBIGUOUS.code(), Replies.AMBIGUOUS.enhanced(), lines);
         }
         String address = expandable.get(0);
         List<String> members = d.list(address).map(MailingList::members)
@@ -147,14 +147,14 @@ public final class DisclosurePolicy {
                     : open > 0 && line.endsWith(">") && MailboxParser.isAscii(line.substring(open)) ? line.substring(open + 1)
                     : null;
             if (ascii == null) {
-                return SmtpReplies.NON_ASCII_NEEDS_SMTPUTF8;
+                return Replies.NON_ASCII_NEEDS_SMTPUTF8;
             }
             lines.add(ascii);
         }
         return new SmtpReply(reply.code(), reply.enhanced(), lines);
     }
 
-    private boolean allowed(Mode mode, org.caravan.smtp.SessionInfo session) {
+    private boolean allowed(Mode mode, org.caravan.mail.SessionInfo session) {
         return switch (mode) {
             case OFF -> false;
             case ON -> true;

@@ -2,9 +2,9 @@ package org.caravan.policy;
 
 import java.util.Optional;
 
-import org.caravan.smtp.MessageRequest;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
 
 /**
  * Checks a whole message at end of DATA, before it is queued. For now: loop detection by
@@ -40,7 +40,7 @@ public final class MessagePolicy {
     /** The refusal for this message, or empty if it may be queued. */
     public Optional<SmtpReply> check(MessageRequest request) {
         if (request.receivedCount() > maxReceived) {
-            return Optional.of(SmtpReplies.LOOP_DETECTED);
+            return Optional.of(Replies.LOOP_DETECTED);
         }
         return Optional.empty();
     }

@@ -2,10 +2,10 @@ package org.caravan.policy;
 
 import java.util.Objects;
 
-import org.caravan.directory.Addresses;
 import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Resolution;
+import org.caravan.mail.Addresses;
 import org.caravan.srs.SrsException;
 import org.caravan.srs.SrsRewriter;
 

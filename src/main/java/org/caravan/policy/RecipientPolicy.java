@@ -2,10 +2,10 @@ package org.caravan.policy;
 
 import java.util.Objects;
 
-import org.caravan.smtp.RcptRequest;
-import org.caravan.smtp.SessionInfo;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SessionInfo;
+import org.caravan.mail.SmtpReply;
 
 /**
  * Answers RCPT TO (bean of the verify route): may this recipient be accepted?
@@ -45,33 +45,33 @@ public final class RecipientPolicy {
         try {
             destination = classifier.classify(recipient);
         } catch (IllegalArgumentException e) {
-            return SmtpReplies.BAD_RECIPIENT_SYNTAX;
+            return Replies.BAD_RECIPIENT_SYNTAX;
         }
         RecipientClassifier.SrsReversal srs = classifier.reverseSrs(recipient);
         if (srs != null) {
             // A bounce to mail we forwarded: accepted from anyone if the address is genuine.
-            return srs.error() == null ? SmtpReplies.RECIPIENT_OK
-                    : SmtpReplies.invalidSrs(recipient, srs.error().reason().name().toLowerCase(java.util.Locale.ROOT));
+            return srs.error() == null ? Replies.RECIPIENT_OK
+                    : PolicyReplies.invalidSrs(recipient, srs.error().reason().name().toLowerCase(java.util.Locale.ROOT));
         }
         if (destination instanceof Destination.Local) {
-            return SmtpReplies.RECIPIENT_OK;
+            return Replies.RECIPIENT_OK;
         }
         if (destination instanceof Destination.Alias) {
-            return SmtpReplies.RECIPIENT_OK;
+            return Replies.RECIPIENT_OK;
         }
         if (destination instanceof Destination.List l) {
-            return classifier.mayPost(l.list(), request.sender()) ? SmtpReplies.RECIPIENT_OK
-                    : SmtpReplies.notAllowedToPost(request.sender(), l.list().address());
+            return classifier.mayPost(l.list(), request.sender()) ? Replies.RECIPIENT_OK
+                    : PolicyReplies.notAllowedToPost(request.sender(), l.list().address());
         }
         if (destination instanceof Destination.Forward f) {
-            return f.forward().relay() ? SmtpReplies.willForward(f.forward().to())
-                    : SmtpReplies.userNotLocal(f.forward().to());
+            return f.forward().relay() ? PolicyReplies.willForward(f.forward().to())
+                    : PolicyReplies.userNotLocal(f.forward().to());
         }
         if (destination instanceof Destination.NoSuchUser) {
-            return SmtpReplies.NO_SUCH_USER.withText(named(recipient, SmtpReplies.NO_SUCH_USER));
+            return Replies.NO_SUCH_USER.withText(named(recipient, Replies.NO_SUCH_USER));
         }
-        return mayRelay(request.session()) ? SmtpReplies.RECIPIENT_OK
-                : SmtpReplies.RELAY_DENIED.withText(named(recipient, SmtpReplies.RELAY_DENIED));
+        return mayRelay(request.session()) ? Replies.RECIPIENT_OK
+                : PolicyReplies.RELAY_DENIED.withText(named(recipient, PolicyReplies.RELAY_DENIED));
     }
 
     /** Relaying is for our own users: trusted networks (mynetworks) or SMTP AUTH (RFC 4954). */

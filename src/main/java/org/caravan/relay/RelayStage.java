@@ -10,13 +10,20 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.caravan.delivery.DeliveryLedger;
-import org.caravan.delivery.DeliveryLog;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
-import org.caravan.envelope.RecipientDsn;
 import org.caravan.envelope.RecipientNotice;
-import org.caravan.relay.DeliveryResult.RecipientOutcome;
+import org.caravan.mail.DeliveryLog;
+import org.caravan.mail.RecipientDsn;
+import org.caravan.mail.StatusCodes;
+import org.caravan.nexthop.MailHost;
+import org.caravan.nexthop.NextHopException;
+import org.caravan.nexthop.NextHopResolver;
 import org.caravan.retry.RetrySchedule;
+import org.caravan.smtpclient.DeliveryResult.RecipientOutcome;
+import org.caravan.smtpclient.DeliveryResult;
+import org.caravan.smtpclient.Envelope;
+import org.caravan.smtpclient.SmtpDeliveryAgent;
 
 /**
  * The relay stage's bean: one delivery attempt of a message to its domain's next hop, and the
@@ -26,7 +33,6 @@ import org.caravan.retry.RetrySchedule;
  */
 public final class RelayStage {
     /** RFC 3463 X.4.7: delivery time expired. */
-    private static final String EXPIRED = "4.4.7";
 
     private final NextHopResolver resolver;
     private final SmtpDeliveryAgent agent;
@@ -110,7 +116,7 @@ public final class RelayStage {
             if (outcome.reply().isPermanentFailure()) {
                 failures.add(RecipientNotice.of(outcome.recipient(), outcome.reply(), remote));
             } else if (expired) {
-                failures.add(new RecipientNotice(outcome.recipient(), EXPIRED, remote,
+                failures.add(new RecipientNotice(outcome.recipient(), StatusCodes.EXPIRED, remote,
                         "delivery time expired after " + Duration.between(arrival, now).toMinutes()
                                 + " minutes; last reply: " + outcome.reply()));
             } else {

@@ -9,13 +9,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
-import org.caravan.directory.Addresses;
 import org.caravan.directory.MailingList;
 import org.caravan.envelope.RecipientNotice;
+import org.caravan.mail.Addresses;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
 import org.caravan.policy.Destination;
+import org.caravan.policy.PolicyReplies;
 import org.caravan.policy.RecipientClassifier;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,13 +142,13 @@ public final class RecipientExpander {
             if (depth > MAX_DEPTH) {
                 LOG.warn("queue_id={}: expansion deeper than {} levels at <{}> via {}: stopped", queueId, MAX_DEPTH,
                         address, String.join(" -> ", ctx.path()));
-                fail(ctx, address, SmtpReplies.EXPANSION_TOO_DEEP);
+                fail(ctx, address, Replies.EXPANSION_TOO_DEEP);
                 return;
             }
             RecipientClassifier.SrsReversal srs = classifier.reverseSrs(address);
             if (srs != null) {
                 if (srs.error() != null) {
-                    fail(ctx, address, SmtpReplies.invalidSrs(address,
+                    fail(ctx, address, PolicyReplies.invalidSrs(address,
                             srs.error().reason().name().toLowerCase(java.util.Locale.ROOT)));
                 } else {
                     route(srs.original(), ctx, depth + 1);
@@ -158,7 +159,7 @@ public final class RecipientExpander {
             try {
                 destination = classifier.classify(address);
             } catch (IllegalArgumentException e) {
-                fail(ctx, address, SmtpReplies.BAD_RECIPIENT_SYNTAX);
+                fail(ctx, address, Replies.BAD_RECIPIENT_SYNTAX);
                 return;
             }
             if (destination instanceof Destination.Local l) {
@@ -174,7 +175,7 @@ public final class RecipientExpander {
                             .computeIfAbsent(r.domain(), d -> new LinkedHashSet<>()).add(address);
                 }
             } else if (destination instanceof Destination.NoSuchUser n) {
-                fail(ctx, n.address(), SmtpReplies.NO_SUCH_USER.withText("No such user here: " + n.address()));
+                fail(ctx, n.address(), Replies.NO_SUCH_USER.withText("No such user here: " + n.address()));
             } else if (destination instanceof Destination.Alias a) {
                 Context inner = enter(ctx, address, a.alias().address());
                 if (inner != null) {
@@ -188,7 +189,7 @@ public final class RecipientExpander {
                 }
             } else if (destination instanceof Destination.Forward f) {
                 if (!f.forward().relay()) {
-                    fail(ctx, address, SmtpReplies.userNotLocal(f.forward().to()));
+                    fail(ctx, address, PolicyReplies.userNotLocal(f.forward().to()));
                     return;
                 }
                 Context inner = enter(ctx, address, f.forward().address());
@@ -218,7 +219,7 @@ public final class RecipientExpander {
 
         private void loop(Context ctx, String address, String key) {
             LOG.warn("queue_id={}: <{}> already in a Delivered-To field: mail forwarding loop", queueId, key);
-            fail(ctx, address, SmtpReplies.FORWARDING_LOOP.withText("Mail forwarding loop for " + key));
+            fail(ctx, address, Replies.FORWARDING_LOOP.withText("Mail forwarding loop for " + key));
         }
 
         private void fail(Context ctx, String address, SmtpReply reply) {

@@ -16,33 +16,33 @@ import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.caravan.auth.Authenticator;
 import org.caravan.auth.ClientAuthFailures;
-import org.caravan.bounce.Notices;
 import org.caravan.bounce.DsnBuilder;
+import org.caravan.bounce.Notices;
 import org.caravan.delivery.DeliveryLedger;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
 import org.caravan.envelope.EnvelopeMapper;
 import org.caravan.envelope.SubmissionHeaders;
+import org.caravan.mail.Listener;
+import org.caravan.nexthop.NextHop;
+import org.caravan.nexthop.NextHopResolver;
 import org.caravan.policy.ClientNetworks;
 import org.caravan.policy.DisclosurePolicy;
 import org.caravan.policy.MessagePolicy;
 import org.caravan.policy.RecipientClassifier;
 import org.caravan.policy.RecipientPolicy;
-import org.caravan.relay.NextHop;
-import org.caravan.relay.NextHopResolver;
 import org.caravan.relay.RelayStage;
-import org.caravan.relay.SmtpClientSettings;
-import org.caravan.relay.SmtpDeliveryAgent;
-import org.caravan.relay.TrustAnchors;
 import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.Forwarder;
 import org.caravan.routing.RecipientRouter;
 import org.caravan.smtp.ConnectionLimiter;
 import org.caravan.smtp.SmtpServerConfig;
-import org.caravan.smtp.SmtpServerConfig.Listener;
 import org.caravan.smtp.SmtpServerInitializerFactory;
 import org.caravan.smtp.SmtpSessions;
+import org.caravan.smtpclient.SmtpClientSettings;
+import org.caravan.smtpclient.SmtpDeliveryAgent;
+import org.caravan.smtpclient.TrustAnchors;
 import org.caravan.srs.SrsRewriter;
 import org.caravan.tls.ServerTls;
 
@@ -73,7 +73,7 @@ final class Beans {
                 limits.maxRecipients(), limits.maxCommandLine(), limits.maxTextLine(), limits.commandTimeout(),
                 limits.dataTimeout(), limits.decisionTimeout(), settings.spoolDir(), limits.maxErrors(), limits.maxJunkCommands(),
                 settings.bareLineEndings(),
-                settings.auth(), SmtpServerConfig.Listener.MTA,
+                settings.auth(), Listener.MTA,
                 // mynetworks is exempt from all but the hard error limit
                 limits.clientChecks().withExempt(trusted::contains), settings.nulOctets());
         // One counter for every SMTP listener: the limits hold for the router, not per port.

@@ -7,14 +7,15 @@ import java.util.Optional;
 import java.util.function.Function;
 
 import org.caravan.auth.ClientAuthFailures;
+import org.caravan.bounce.DoubleBounce;
+import org.caravan.nexthop.TlsPolicy;
 import org.caravan.policy.DisclosurePolicy;
-import org.caravan.relay.TlsPolicy;
 import org.caravan.retry.PostfixDuration;
-import org.caravan.smtp.ClientChecks;
-import org.caravan.smtp.NulOctets;
 import org.caravan.retry.RetrySchedule;
 import org.caravan.smtp.BareLineEndings;
+import org.caravan.smtp.ClientChecks;
 import org.caravan.smtp.ConnectionLimiter;
+import org.caravan.smtp.NulOctets;
 import org.caravan.smtp.SmtpServerConfig;
 
 /**
@@ -64,14 +65,6 @@ public record Settings(
         Duration shutdownGrace,
         int maxDeliveries,
         NulOctets nulOctets) {
-
-    /** What happens to a bounce that cannot be delivered (a message from the null sender). */
-    public enum DoubleBounce {
-        /** Report it to postmaster once (a "double bounce"). */
-        POSTMASTER,
-        /** Drop it with a log line. */
-        DROP
-    }
 
     /** Reads every setting through {@code lookup} (null or blank means "use the default"). */
     public static Settings from(Function<String, String> lookup) {

@@ -1,5 +1,7 @@
 package org.caravan.smtp;
 
+import org.caravan.mail.SmtpReply;
+
 /**
  * The BDAT chunks of one session (RFC 3030 §2): the chunk now arriving and whether its octets are
  * stored or discarded, and the failure that ended a transaction before its LAST chunk. The session

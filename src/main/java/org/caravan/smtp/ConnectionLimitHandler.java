@@ -1,13 +1,15 @@
 package org.caravan.smtp;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import org.caravan.mail.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
+import org.caravan.mail.SmtpReply;
+
 /**
  * The content of one message on its way to the spool file, whatever framed it (DATA lines through
  * {@link DataReceiver}, BDAT chunks as they are): our Received header first, then the client's

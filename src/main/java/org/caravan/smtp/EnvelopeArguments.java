@@ -2,8 +2,12 @@ package org.caravan.smtp;
 
 import java.util.Map;
 import java.util.Optional;
-import org.caravan.envelope.RecipientDsn;
-import org.caravan.envelope.Xtext;
+
+import org.caravan.mail.MailboxParser;
+import org.caravan.mail.RecipientDsn;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.Xtext;
 
 /**
  * Checks the arguments of MAIL and RCPT (RFC 5321 §4.1.1.2/§4.1.1.3) against the extensions we
@@ -77,7 +81,7 @@ final class EnvelopeArguments {
         }
         Optional<MailboxParser.Path> path = MailboxParser.parsePath(pathArg.get(), MailboxParser.PathKind.FORWARD);
         if (path.isEmpty()) {
-            return Checked.fail(SmtpReplies.BAD_RECIPIENT_SYNTAX);
+            return Checked.fail(Replies.BAD_RECIPIENT_SYNTAX);
         }
         Optional<Map<String, String>> params = EsmtpParams.parse(path.get().rest());
         if (params.isEmpty()) {

@@ -8,6 +8,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
+import org.caravan.mail.MailboxParser;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+
 /**
  * The server side of one AUTH exchange (RFC 4954 §4) for the SASL mechanisms we offer: PLAIN
  * (RFC 4616) and LOGIN (draft-murchison-sasl-login). Syntax only: it turns the client's base64
@@ -109,7 +113,7 @@ final class SaslExchange {
         // We do not let one user act for another: the authorization identity, if given, must be
         // the authentication identity (RFC 4616 §2 leaves the policy to the server).
         if (!authzid.isEmpty() && !authzid.equals(authcid)) {
-            return new Failed(SmtpReplies.AUTH_INVALID);
+            return new Failed(Replies.AUTH_INVALID);
         }
         return new Credentials(mechanism, authcid, passwd);
     }

@@ -2,6 +2,8 @@ package org.caravan.smtp;
 
 import java.util.Locale;
 
+import org.caravan.mail.MailboxParser;
+
 /**
  * One command line split into verb and argument (RFC 5321 §4.1.1: verb, then SP and arguments).
  * Verbs are case-insensitive (§2.4).

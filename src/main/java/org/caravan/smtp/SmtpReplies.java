@@ -1,5 +1,8 @@
 package org.caravan.smtp;
 
+import org.caravan.mail.MailboxParser;
+import org.caravan.mail.SmtpReply;
+
 /**
  * Named replies, each with its RFC reference. Codes: RFC 5321 §4.2.2/§4.2.3; enhanced status
  * codes: RFC 3463 (§3.x) and the IANA registry. Replies whose text names something (an address,
@@ -10,26 +13,9 @@ public final class SmtpReplies {
     }
 
     // --- 2xx -----------------------------------------------------------------------------
-    /** RFC 5321 §4.2.2 250, RFC 3463 §3.1 X.0.0: the action completed. */
-    public static final SmtpReply OK = SmtpReply.of(250, "2.0.0", "OK");
     /** RFC 3463 §3.2 X.1.0 other address status: MAIL FROM accepted. */
     public static final SmtpReply SENDER_OK = SmtpReply.of(250, "2.1.0", "Sender OK");
-    /** RFC 3463 §3.2 X.1.5 destination address valid: RCPT TO accepted. */
-    public static final SmtpReply RECIPIENT_OK = SmtpReply.of(250, "2.1.5", "Recipient OK");
-    /**
-     * RFC 5321 §3.4 / §4.2.2 251 user not local; will forward: the recipient is accepted and we
-     * forward the mail ourselves. RFC 3463 §3.2 X.1.5 destination address valid. Completed with
-     * {@link #willForward(String)}.
-     */
-    public static final SmtpReply WILL_FORWARD = SmtpReply.of(251, "2.1.5", "User not local; will forward");
 
-    /** {@link #WILL_FORWARD} naming the new address: "User not local; will forward to &lt;new&gt;". */
-    public static SmtpReply willForward(String newAddress) {
-        return WILL_FORWARD.withText("User not local; will forward to <" + newAddress + ">");
-    }
-
-    /** RFC 5321 §4.2.2 250 after end of data: only once the message is durable. */
-    public static final SmtpReply QUEUED = SmtpReply.of(250, "2.0.0", "Queued");
     /** RFC 3030 §2: a BDAT chunk other than the last was received (250 to each); RFC 3463 X.0.0. */
     public static final SmtpReply CHUNK_RECEIVED = SmtpReply.of(250, "2.0.0", "Chunk received");
 
@@ -40,9 +26,6 @@ public final class SmtpReplies {
 
     /** RFC 5321 §4.2.2 221 closing transmission channel. */
     public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
-    /** RFC 5321 §3.5.3 252: cannot VRFY the user, but will accept the message and attempt delivery. */
-    public static final SmtpReply CANNOT_VRFY =
-            SmtpReply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
     /**
      * RFC 5321 §4.1.1.8 / §4.2.2 214 help message; RFC 3463 X.0.0. The command list is what we
      * implement (the 502 ones are left out): STARTTLS (RFC 3207) only where a TLS context is
@@ -80,17 +63,8 @@ public final class SmtpReplies {
         return SmtpReply.of(214, "2.0.0", syntax);
     }
 
-    /**
-     * RFC 6531 §3.7.4.2 (553, RFC 6531 §3.6 X.6.7): a VRFY or EXPN answer would need non-ASCII
-     * and the client did not give the SMTPUTF8 parameter.
-     */
-    public static final SmtpReply NON_ASCII_NEEDS_SMTPUTF8 =
-            SmtpReply.of(553, "5.6.7", "The answer is not ASCII; repeat the command with the SMTPUTF8 parameter");
-
     /** RFC 3207 §4 220 after STARTTLS: the client starts the TLS handshake next; RFC 3463 X.0.0. */
     public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
-    /** RFC 4954 §6 235, RFC 5248 X.7.0: the AUTH exchange succeeded. */
-    public static final SmtpReply AUTH_SUCCESSFUL = SmtpReply.of(235, "2.7.0", "Authentication successful");
     /** RFC 5321 §4.2.2 354 start mail input. */
     public static final SmtpReply START_MAIL_INPUT = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
 
@@ -148,12 +122,6 @@ public final class SmtpReplies {
     public static final SmtpReply TLS_NOT_AVAILABLE =
             SmtpReply.of(454, "4.7.0", "TLS not available due to temporary reason");
     /**
-     * RFC 4954 §6 454 4.7.0 temporary authentication failure: the credentials could not be checked
-     * now (or this client is held off for a while); the client may try again later.
-     */
-    public static final SmtpReply AUTH_TEMPORARY_FAILURE =
-            SmtpReply.of(454, "4.7.0", "Temporary authentication failure");
-    /**
      * RFC 5321 §3.8 421 closing the channel, RFC 3463 §3.8 X.7.0 security policy: too many failed
      * AUTH attempts in one session (RFC 4954 §4 lets the server limit them).
      */
@@ -186,11 +154,6 @@ public final class SmtpReplies {
             SmtpReply.of(501, "5.5.4", "Syntax error in parameters or arguments");
     /** RFC 5321 §4.2.2 501 with X.1.7 bad sender mailbox syntax (RFC 3463 §3.2). */
     public static final SmtpReply BAD_SENDER_SYNTAX = SmtpReply.of(501, "5.1.7", "Bad sender address syntax");
-    /** RFC 5321 §4.2.2 501 with X.1.3 bad destination mailbox syntax (RFC 3463 §3.2). */
-    public static final SmtpReply BAD_RECIPIENT_SYNTAX =
-            SmtpReply.of(501, "5.1.3", "Bad recipient address syntax");
-    /** RFC 5321 §4.2.2 502 command not implemented; RFC 3463 X.5.1. */
-    public static final SmtpReply COMMAND_NOT_IMPLEMENTED = SmtpReply.of(502, "5.5.1", "Command not implemented");
     /** RFC 5321 §4.2.2 503 bad sequence of commands; RFC 3463 X.5.1. */
     public static final SmtpReply BAD_SEQUENCE = SmtpReply.of(503, "5.5.1", "Bad sequence of commands");
     /** RFC 3207 §4 501: STARTTLS takes no parameters; RFC 3463 X.5.4. */
@@ -240,9 +203,6 @@ public final class SmtpReplies {
             SmtpReply.of(504, "5.5.4", "Unrecognized authentication mechanism");
     /** RFC 4954 §6 530 5.7.0: this listener (submission) requires AUTH before MAIL. */
     public static final SmtpReply AUTH_REQUIRED = SmtpReply.of(530, "5.7.0", "Authentication required");
-    /** RFC 4954 §6 535 5.7.8: the credentials are wrong (or the authorization identity is not allowed). */
-    public static final SmtpReply AUTH_INVALID =
-            SmtpReply.of(535, "5.7.8", "Authentication credentials invalid");
     /**
      * RFC 4954 §6 538 5.7.11 (RFC 5248): PLAIN and LOGIN send the password in the clear, so they
      * are offered only on an encrypted channel (RFC 4954 §4 requires such a configuration).
@@ -252,65 +212,13 @@ public final class SmtpReplies {
     /** RFC 5321 §4.2.2 504 command parameter not implemented; RFC 3463 X.5.4. */
     public static final SmtpReply PARAMETER_NOT_IMPLEMENTED =
             SmtpReply.of(504, "5.5.4", "Command parameter not implemented");
-    /** RFC 5321 §3.5.1 553 ambiguous user name in VRFY; RFC 3463 §3.2 X.1.4 destination mailbox address ambiguous. */
-    public static final SmtpReply AMBIGUOUS = SmtpReply.of(553, "5.1.4", "Ambiguous; possibilities are");
-    /** RFC 5321 §4.2.2 550 mailbox unavailable; RFC 3463 §3.2 X.1.1 bad destination mailbox address. */
-    public static final SmtpReply NO_SUCH_USER = SmtpReply.of(550, "5.1.1", "No such user here");
-    /**
-     * RFC 5321 §3.4 / §4.2.2 551 user not local; please try &lt;forward-path&gt;: the user has moved
-     * and we do not forward. RFC 3463 §3.2 X.1.6 destination mailbox has moved, no forwarding
-     * address. Completed with {@link #userNotLocal(String)}.
-     */
-    public static final SmtpReply USER_NOT_LOCAL = SmtpReply.of(551, "5.1.6", "User not local");
 
-    /** {@link #USER_NOT_LOCAL} naming the new address: "User not local; please try &lt;new&gt;". */
-    public static SmtpReply userNotLocal(String newAddress) {
-        return USER_NOT_LOCAL.withText("User not local; please try <" + newAddress + ">");
-    }
-
-    /**
-     * RFC 5321 §4.2.2 550 mailbox unavailable (policy reasons, §3.5.5 allows refusing at RCPT);
-     * RFC 3463 §3.8 X.7.1 delivery not authorized: the sender may not post to this mailing list.
-     * (X.7.2 "mailing list expansion prohibited" is the closer code; 5.7.1 is what Postfix and
-     * most list managers send and what clients recognise.) Completed with
-     * {@link #notAllowedToPost(String, String)}.
-     */
-    public static final SmtpReply NOT_ALLOWED_TO_POST = SmtpReply.of(550, "5.7.1", "Not allowed to post to this list");
-
-    /** {@link #NOT_ALLOWED_TO_POST} as "&lt;sender&gt; is not allowed to post to &lt;list&gt;". */
-    public static SmtpReply notAllowedToPost(String sender, String list) {
-        return NOT_ALLOWED_TO_POST.withText("<" + sender + "> is not allowed to post to <" + list + ">");
-    }
-
-    /**
-     * RFC 5321 §4.2.2 550; RFC 3463 §3.5 X.4.6 routing loop detected: the message already carries
-     * a Delivered-To field for this address (RFC 9228), so delivering or expanding it again loops.
-     */
-    public static final SmtpReply FORWARDING_LOOP = SmtpReply.of(550, "5.4.6", "Mail forwarding loop");
-
-    /** RFC 3463 X.4.6: aliases and lists nested deeper than the expansion limit. */
-    public static final SmtpReply EXPANSION_TOO_DEEP =
-            SmtpReply.of(550, "5.4.6", "Alias or list expansion too deep: mail forwarding loop");
-
-    /** RFC 3463 §3.8 X.7.1: an SRS address (a bounce to mail we forwarded) that is forged, expired or malformed. */
-    public static final SmtpReply INVALID_SRS = SmtpReply.of(550, "5.7.1", "Invalid SRS address");
-
-    /** 550 5.7.1 "&lt;address&gt;: Invalid SRS address (reason)". */
-    public static SmtpReply invalidSrs(String address, String reason) {
-        return INVALID_SRS.withText("<" + address + ">: " + INVALID_SRS.lines().get(0) + " (" + reason + ")");
-    }
-
-    /** RFC 5321 §3.6 / §4.2.2 554 relay denied; RFC 3463 §3.8 X.7.1 delivery not authorized. */
-    public static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "Relay access denied");
     /** RFC 1870 §6 / RFC 5321 §4.2.2 552 exceeded storage allocation; RFC 3463 §3.4 X.3.4 message too big. */
     public static final SmtpReply MESSAGE_TOO_BIG =
             SmtpReply.of(552, "5.3.4", "Message size exceeds fixed maximum message size");
     /** RFC 6531 §3.7.4.1 553 non-ASCII address without SMTPUTF8; RFC 6531 X.6.7. */
     public static final SmtpReply NON_ASCII_ADDRESS =
             SmtpReply.of(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
-    /** RFC 5321 §6.3 / §4.2.2 554 transaction failed, mail loop; RFC 3463 §3.5 X.4.6 routing loop detected. */
-    public static final SmtpReply LOOP_DETECTED =
-            SmtpReply.of(554, "5.4.6", "Too many Received headers: mail loop detected");
     /** RFC 5321 §4.1.1.11 555 MAIL/RCPT parameters not recognized or not implemented; RFC 3463 X.5.4. */
     public static final SmtpReply PARAMETERS_NOT_RECOGNIZED =
             SmtpReply.of(555, "5.5.4", "MAIL FROM/RCPT TO parameters not recognized or not implemented");

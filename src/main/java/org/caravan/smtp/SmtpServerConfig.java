@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
+import org.caravan.mail.Listener;
+
 /**
  * Protocol limits of the SMTP listener. Defaults follow RFC 5321 minimums with generous room.
  *
@@ -45,27 +47,6 @@ public record SmtpServerConfig(
         Listener listener,
         ClientChecks clientChecks,
         NulOctets nulOctets) {
-
-    /** The listener a session runs on: what the port is for and how TLS starts there. */
-    public enum Listener {
-        /** Relay and final delivery from other MTAs (RFC 5321, port 25): STARTTLS offered, never required. */
-        MTA(false),
-        /** Message submission (RFC 6409, port 587): STARTTLS offered. */
-        SUBMISSION(false),
-        /** Submission over implicit TLS (RFC 8314 §3.3, port 465): TLS from the first byte. */
-        SUBMISSIONS(true);
-
-        private final boolean implicitTls;
-
-        Listener(boolean implicitTls) {
-            this.implicitTls = implicitTls;
-        }
-
-        /** TLS is negotiated at connect, before the greeting (RFC 8314 §3.3). */
-        public boolean implicitTls() {
-            return implicitTls;
-        }
-    }
 
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 104_857_600L;
     public static final int DEFAULT_MAX_RECIPIENTS = 1000;

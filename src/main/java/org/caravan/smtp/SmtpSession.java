@@ -8,7 +8,17 @@ import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.caravan.envelope.QueueIds;
+
+import org.caravan.mail.AuthRequest;
+import org.caravan.mail.ExpnRequest;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.QueueIds;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SessionInfo;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
+import org.caravan.mail.VrfyRequest;
 
 /**
  * The SMTP server state machine of one connection (RFC 5321 §4.1.4 sequencing), free of Netty so
@@ -544,9 +554,9 @@ public final class SmtpSession {
                 case BDAT -> bdat();
                 case RSET -> junk(() -> noArgument(cmd, () -> {
                     resetTransaction();
-                    out.reply(SmtpReplies.OK);
+                    out.reply(Replies.OK);
                 }));
-                case NOOP -> junk(() -> out.reply(SmtpReplies.OK)); // §4.1.1.9: an argument is allowed and ignored
+                case NOOP -> junk(() -> out.reply(Replies.OK)); // §4.1.1.9: an argument is allowed and ignored
                 case QUIT -> noArgument(cmd, () -> {
                     out.reply(SmtpReplies.BYE);
                     close();
@@ -557,7 +567,7 @@ public final class SmtpSession {
                 case STARTTLS -> startTls(cmd);
                 case AUTH -> auth(cmd.argument());
                 case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
-                default -> commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN ...
+                default -> commandError(Replies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN ...
             }
         }
 
@@ -757,7 +767,7 @@ public final class SmtpSession {
             } else if (tls) {
                 commandError(SmtpReplies.TLS_ALREADY_ACTIVE);
             } else if (!out.tlsAvailable()) {
-                commandError(SmtpReplies.COMMAND_NOT_IMPLEMENTED);
+                commandError(Replies.COMMAND_NOT_IMPLEMENTED);
             } else if (state == State.MAIL || state == State.RCPT || state == State.BDAT) {
                 // BDAT: chunks of this transaction are already stored (RFC 3030 §2)
                 commandError(SmtpReplies.TRANSACTION_IN_PROGRESS);

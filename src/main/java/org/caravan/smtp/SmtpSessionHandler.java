@@ -1,5 +1,15 @@
 package org.caravan.smtp;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.ByteBufUtil;
@@ -7,8 +17,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
@@ -18,15 +28,9 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.concurrent.ScheduledFuture;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
-import java.util.concurrent.TimeUnit;
+import org.caravan.mail.Listener;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,7 +129,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
      */
     private void greet() {
         ClientChecks checks = config.clientChecks();
-        if (config.listener() != SmtpServerConfig.Listener.MTA || checks.pregreetWait().isZero()
+        if (config.listener() != Listener.MTA || checks.pregreetWait().isZero()
                 || !checks.appliesTo(clientAddress())) {
             session.start();
             return;

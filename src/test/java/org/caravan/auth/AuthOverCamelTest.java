@@ -2,10 +2,6 @@ package org.caravan.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,6 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.netty.NettyConsumer;
 import org.apache.camel.component.netty.ServerInitializerFactory;
@@ -25,10 +26,10 @@ import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Mailbox;
 import org.caravan.directory.PasswordHash;
+import org.caravan.mail.AuthRequest;
 import org.caravan.policy.ClientNetworks;
 import org.caravan.policy.RecipientClassifier;
 import org.caravan.policy.RecipientPolicy;
-import org.caravan.smtp.AuthRequest;
 import org.caravan.smtp.SmtpLineDecoder;
 import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.SmtpSessionHandler;

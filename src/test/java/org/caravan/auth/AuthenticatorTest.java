@@ -12,10 +12,10 @@ import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Mailbox;
 import org.caravan.directory.PasswordHash;
-import org.caravan.smtp.AuthRequest;
-import org.caravan.smtp.SessionInfo;
-import org.caravan.smtp.SmtpReplies;
-import org.caravan.smtp.SmtpReply;
+import org.caravan.mail.AuthRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SessionInfo;
+import org.caravan.mail.SmtpReply;
 import org.junit.jupiter.api.Test;
 
 /** Credentials against the directory's bcrypt hashes (cost 4 here, for speed). */
@@ -39,7 +39,7 @@ class AuthenticatorTest {
     @Test
     void rightPasswordIs235() {
         assertThat(authenticator.authenticate(auth("192.0.2.7", "alice@example.test", "correct horse")))
-                .isEqualTo(SmtpReplies.AUTH_SUCCESSFUL);
+                .isEqualTo(Replies.AUTH_SUCCESSFUL);
         assertThat(authenticator.authenticate(auth("192.0.2.7", "Alice@Example.TEST", "correct horse")).code())
                 .as("addresses are case-insensitive").isEqualTo(235);
         assertThat(authenticator.authenticate(auth("192.0.2.7", "carol@example.test", "pässwörd")).code())
@@ -49,7 +49,7 @@ class AuthenticatorTest {
     @Test
     void everythingElseIs535() {
         assertThat(authenticator.authenticate(auth("192.0.2.7", "alice@example.test", "Correct horse")))
-                .isEqualTo(SmtpReplies.AUTH_INVALID);
+                .isEqualTo(Replies.AUTH_INVALID);
         assertThat(authenticator.authenticate(auth("192.0.2.8", "alice", "correct horse")).code())
                 .as("a bare local part is not a user name").isEqualTo(535);
         assertThat(authenticator.authenticate(auth("192.0.2.9", "nobody@example.test", "correct horse")).code())
@@ -84,7 +84,7 @@ class AuthenticatorTest {
                     .isEqualTo(535);
         }
         assertThat(authenticator.authenticate(auth("203.0.113.5", "alice@example.test", "correct horse")))
-                .isEqualTo(SmtpReplies.AUTH_TEMPORARY_FAILURE);
+                .isEqualTo(Replies.AUTH_TEMPORARY_FAILURE);
         assertThat(authenticator.authenticate(auth("203.0.113.6", "alice@example.test", "correct horse")).code())
                 .as("other addresses are not affected").isEqualTo(235);
     }

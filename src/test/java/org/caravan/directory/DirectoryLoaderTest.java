@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.caravan.relay.NextHop;
-import org.caravan.relay.TlsPolicy;
-import org.caravan.relay.TransportEntry;
+import org.caravan.nexthop.NextHop;
+import org.caravan.nexthop.TlsPolicy;
+import org.caravan.nexthop.TransportEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -8,13 +8,15 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
-import org.caravan.envelope.RecipientDsn.Notify;
-import org.caravan.smtp.MessageRequest;
-import org.caravan.smtp.SessionInfo;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.RecipientDsn.Notify;
+import org.caravan.mail.RecipientDsn;
+import org.caravan.mail.SessionInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -10,9 +10,9 @@ import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Mailbox;
 import org.caravan.directory.MailingList;
-import org.caravan.smtp.ExpnRequest;
-import org.caravan.smtp.SessionInfo;
-import org.caravan.smtp.VrfyRequest;
+import org.caravan.mail.ExpnRequest;
+import org.caravan.mail.SessionInfo;
+import org.caravan.mail.VrfyRequest;
 import org.junit.jupiter.api.Test;
 
 /** "trusted" VRFY/EXPN: an authenticated client counts as trusted wherever it connects from. */

@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.caravan.smtp.MessageRequest;
-import org.caravan.smtp.SessionInfo;
-import org.caravan.smtp.SmtpReplies;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SessionInfo;
 import org.junit.jupiter.api.Test;
 
 class MessagePolicyTest {
@@ -27,7 +27,7 @@ class MessagePolicyTest {
         assertThat(p.maxReceived()).isEqualTo(100);
         assertThat(p.check(withReceived(1))).isEmpty();
         assertThat(p.check(withReceived(100))).isEmpty();
-        assertThat(p.check(withReceived(101))).contains(SmtpReplies.LOOP_DETECTED);
+        assertThat(p.check(withReceived(101))).contains(Replies.LOOP_DETECTED);
         assertThat(p.check(withReceived(101)).orElseThrow()).satisfies(r -> {
             assertThat(r.code()).isEqualTo(554);
             assertThat(r.enhanced()).isEqualTo("5.4.6");

@@ -10,11 +10,11 @@ import org.caravan.directory.Alias;
 import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Forward;
-import org.caravan.directory.MailingList;
 import org.caravan.directory.Mailbox;
-import org.caravan.smtp.RcptRequest;
-import org.caravan.smtp.SessionInfo;
-import org.caravan.smtp.SmtpReply;
+import org.caravan.directory.MailingList;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.SessionInfo;
+import org.caravan.mail.SmtpReply;
 import org.junit.jupiter.api.Test;
 
 /** RCPT answers for aliases, lists and moved users (RFC 5321 §3.4, §3.5.5). */

@@ -10,9 +10,9 @@ import java.util.Map;
 import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Mailbox;
-import org.caravan.smtp.RcptRequest;
-import org.caravan.smtp.SessionInfo;
-import org.caravan.smtp.SmtpReply;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.SessionInfo;
+import org.caravan.mail.SmtpReply;
 import org.junit.jupiter.api.Test;
 
 class RecipientPolicyTest {

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.Map;
 
 import org.caravan.auth.ClientAuthFailures;
-import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.BareLineEndings;
+import org.caravan.smtp.SmtpServerConfig;
 import org.junit.jupiter.api.Test;
 
 /** Settings: documented defaults, overrides from whatever source, clear errors for bad values. */
@@ -29,7 +29,7 @@ class SettingsTest {
                 new org.caravan.smtp.ClientChecks(10, Duration.ofSeconds(1), true, Duration.ofSeconds(1),
                         org.caravan.smtp.ClientChecks.NOBODY)));
         assertThat(s.relaySmtpPort()).isEqualTo(25);
-        assertThat(s.relayTls()).isEqualTo(org.caravan.relay.TlsPolicy.MAY);
+        assertThat(s.relayTls()).isEqualTo(org.caravan.nexthop.TlsPolicy.MAY);
         assertThat(s.hostname()).isNotBlank();
     }
 
@@ -145,7 +145,7 @@ class SettingsTest {
     @Test
     void theOutboundTlsLevelIsOneOfPostfixs() {
         assertThat(Settings.from(Map.of("caravan.relay.tls", "Encrypt")::get).relayTls())
-                .isEqualTo(org.caravan.relay.TlsPolicy.ENCRYPT);
+                .isEqualTo(org.caravan.nexthop.TlsPolicy.ENCRYPT);
         assertThatThrownBy(() -> Settings.from(Map.of("caravan.relay.tls", "secure")::get))
                 .hasMessage("setting caravan.relay.tls must be none, may, encrypt or verify, not 'secure'");
     }

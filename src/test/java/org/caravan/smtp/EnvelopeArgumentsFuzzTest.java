@@ -3,15 +3,17 @@ package org.caravan.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.code_intelligence.jazzer.junit.DictionaryFile;
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import org.caravan.envelope.Xtext;
+
+import com.code_intelligence.jazzer.junit.DictionaryFile;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.caravan.mail.MailboxParser;
+import org.caravan.mail.Xtext;
 
 /**
  * Fuzzes the MAIL/RCPT argument parsers: {@link MailboxParser}, {@link EnvelopeArguments} and

@@ -9,6 +9,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
+
 /** Stands in for the Netty adapter under {@link SmtpSession}: records replies, decisions asked, close, timers and STARTTLS. */
 final class RecordingOutput implements SmtpSession.Output {
 

@@ -2,6 +2,14 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,13 +20,8 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
+import org.caravan.mail.AuthRequest;
+import org.caravan.mail.Replies;
 import org.caravan.testing.SmtpTranscript;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +67,7 @@ class SmtpAuthDelaySocketTest {
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 AuthRequest r = (AuthRequest) msg;
                                 ctx.writeAndFlush(r.password().equals("right")
-                                        ? SmtpReplies.AUTH_SUCCESSFUL : SmtpReplies.AUTH_INVALID);
+                                        ? Replies.AUTH_SUCCESSFUL : Replies.AUTH_INVALID);
                             }
                         });
                     }

@@ -3,6 +3,13 @@ package org.caravan.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,12 +19,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.Replies;
 import org.caravan.testing.SmtpTranscript;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,7 +60,7 @@ class SmtpLongLineStreamingTest {
                         ch.pipeline().addLast(d, new SmtpSessionHandler(config), new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                ctx.writeAndFlush(msg instanceof MessageRequest ? SmtpReplies.QUEUED : SmtpReplies.RECIPIENT_OK);
+                                ctx.writeAndFlush(msg instanceof MessageRequest ? Replies.QUEUED : Replies.RECIPIENT_OK);
                             }
                         });
                     }

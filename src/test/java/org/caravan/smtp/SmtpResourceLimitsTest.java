@@ -13,6 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
 import org.caravan.testing.SmtpTranscript;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,7 +81,7 @@ class SmtpResourceLimitsTest {
         if (request instanceof RcptRequest r && r.recipient().startsWith("slow@")) {
             Thread.sleep(COMMAND_TIMEOUT.toMillis() * 7 / 4); // a route outliving one command timeout
         }
-        return request instanceof MessageRequest ? SmtpReplies.QUEUED : SmtpReplies.RECIPIENT_OK;
+        return request instanceof MessageRequest ? Replies.QUEUED : Replies.RECIPIENT_OK;
     }
 
     private static SmtpTranscript from(String source, int port) throws IOException {

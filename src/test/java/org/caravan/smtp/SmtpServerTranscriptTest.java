@@ -9,6 +9,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
+import org.caravan.mail.VrfyRequest;
+import org.caravan.policy.PolicyReplies;
 import org.caravan.testing.SmtpTranscript;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,15 +76,15 @@ class SmtpServerTranscriptTest {
             if (r.recipient().equals("boom@example.test")) {
                 throw new IllegalStateException("policy exploded (test)");
             }
-            reply = r.recipient().equals("unknown@example.test") ? SmtpReplies.NO_SUCH_USER
+            reply = r.recipient().equals("unknown@example.test") ? Replies.NO_SUCH_USER
                     : r.recipient().endsWith("@example.test") || r.recipient().equals("postmaster")
-                    ? SmtpReplies.RECIPIENT_OK : SmtpReplies.RELAY_DENIED;
+                    ? Replies.RECIPIENT_OK : PolicyReplies.RELAY_DENIED;
         } else if (request instanceof MessageRequest m) {
-            reply = SmtpReplies.QUEUED.withText("Queued as " + m.queueId());
+            reply = Replies.QUEUED.withText("Queued as " + m.queueId());
         } else if (request instanceof VrfyRequest) {
-            reply = SmtpReplies.CANNOT_VRFY;
+            reply = Replies.CANNOT_VRFY;
         } else {
-            reply = SmtpReplies.COMMAND_NOT_IMPLEMENTED;
+            reply = Replies.COMMAND_NOT_IMPLEMENTED;
         }
         return reply;
     }

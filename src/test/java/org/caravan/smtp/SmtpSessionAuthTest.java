@@ -8,6 +8,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+
+import org.caravan.mail.AuthRequest;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +86,7 @@ class SmtpSessionAuthTest {
         tlsAndEhlo();
         assertThat(replies.get(replies.size() - 1).lines()).contains("AUTH PLAIN LOGIN");
         send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
-        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        answer(Replies.AUTH_SUCCESSFUL);
         assertThat(send("EHLO client.test").lines()).noneMatch(l -> l.startsWith("AUTH"));
     }
 
@@ -87,7 +94,7 @@ class SmtpSessionAuthTest {
     void startTlsAfterAuthIsRefusedAndTheSessionStaysAuthenticated() {
         tlsAndEhlo();
         send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
-        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        answer(Replies.AUTH_SUCCESSFUL);
         // AUTH PLAIN/LOGIN happen only under TLS, so a later STARTTLS meets TLS already active:
         // 503 5.5.1, as Postfix answers STARTTLS after AUTH. Nothing of the session is lost.
         assertThat(wire("STARTTLS")).isEqualTo("503 5.5.1 Error: TLS already active\r\n");
@@ -132,7 +139,7 @@ class SmtpSessionAuthTest {
         session = submission;
         tlsAndEhlo();
         send("AUTH PLAIN " + b64("\0alice@example.test\0secret"));
-        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        answer(Replies.AUTH_SUCCESSFUL);
         assertThat(code("AUTH LOGIN")).isEqualTo("503 5.5.1");
         // RFC 3207 §4.2: after a TLS handshake the server MUST discard any knowledge obtained from
         // the client, the AUTH identity included. The session cannot be led here by a client today
@@ -171,7 +178,7 @@ class SmtpSessionAuthTest {
         assertThat(r.session().authenticatedUser()).isNull();
         assertThat(r.toString()).doesNotContain("s3cret");
         assertThat(session.awaitingDecision()).isTrue();
-        assertThat(answer(SmtpReplies.AUTH_SUCCESSFUL).toWire()).isEqualTo("235 2.7.0 Authentication successful\r\n");
+        assertThat(answer(Replies.AUTH_SUCCESSFUL).toWire()).isEqualTo("235 2.7.0 Authentication successful\r\n");
         send("MAIL FROM:<alice@example.test>");
         send("RCPT TO:<bob@far.test>");
         assertThat(((RcptRequest) requests.get(requests.size() - 1)).session().authenticatedUser())
@@ -263,7 +270,7 @@ class SmtpSessionAuthTest {
         send("AUTH PLAIN");
         assertThat(code(b64("\0alice@example.test\0" + password))).isEqualTo("decision");
         assertThat(lastAuth().password()).isEqualTo(password);
-        answer(SmtpReplies.AUTH_INVALID);
+        answer(Replies.AUTH_INVALID);
         fireTimers();
         send("AUTH LOGIN " + b64("alice@example.test"));
         assertThat(wire("A".repeat(12287))).isEqualTo("500 5.5.6 Authentication exchange line is too long\r\n");
@@ -284,7 +291,7 @@ class SmtpSessionAuthTest {
         assertThat(wire("AUTH PLAIN")).isEqualTo("503 5.5.1 Error: AUTH not permitted during a mail transaction\r\n");
         send("RSET");
         send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
-        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        answer(Replies.AUTH_SUCCESSFUL);
         assertThat(wire("AUTH PLAIN " + b64("\0alice@example.test\0pw")))
                 .isEqualTo("503 5.5.1 Error: already authenticated\r\n");
         assertThat(requests).hasSize(1);
@@ -307,12 +314,12 @@ class SmtpSessionAuthTest {
         for (int i = 1; i <= 3; i++) {
             send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
             int before = replies.size();
-            answer(SmtpReplies.AUTH_INVALID);
+            answer(Replies.AUTH_INVALID);
             assertThat(replies).hasSize(before); // nothing yet: the 535 waits for the timer
             assertThat(session.busy()).isTrue();
             assertThat(session.awaitingDecision()).isFalse();
             fireTimers();
-            assertThat(replies.get(replies.size() - 1)).isEqualTo(SmtpReplies.AUTH_INVALID);
+            assertThat(replies.get(replies.size() - 1)).isEqualTo(Replies.AUTH_INVALID);
             assertThat(session.busy()).isFalse();
         }
         assertThat(delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3));
@@ -323,7 +330,7 @@ class SmtpSessionAuthTest {
     void aTemporaryFailureIsAnsweredAtOnce() {
         tlsAndEhlo();
         send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
-        assertThat(answer(SmtpReplies.AUTH_TEMPORARY_FAILURE).toWire()).isEqualTo("454 4.7.0 Temporary authentication failure\r\n");
+        assertThat(answer(Replies.AUTH_TEMPORARY_FAILURE).toWire()).isEqualTo("454 4.7.0 Temporary authentication failure\r\n");
         assertThat(timers).isEmpty();
         assertThat(send("EHLO client.test").lines()).contains("AUTH PLAIN LOGIN");
     }
@@ -334,12 +341,12 @@ class SmtpSessionAuthTest {
         for (int i = 1; i <= 2; i++) {
             send("AUTH LOGIN " + b64("alice@example.test"));
             send(b64("wrong"));
-            answer(SmtpReplies.AUTH_INVALID);
+            answer(Replies.AUTH_INVALID);
             fireTimers();
             assertThat(replies.get(replies.size() - 1).code()).isEqualTo(535);
         }
         send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
-        answer(SmtpReplies.AUTH_INVALID);
+        answer(Replies.AUTH_INVALID);
         assertThat(output.closed).isFalse(); // still the delay
         fireTimers();
         assertThat(replies.get(replies.size() - 1).toWire())
@@ -354,7 +361,7 @@ class SmtpSessionAuthTest {
                 new SmtpServerConfig.Auth(false, 3, Duration.ZERO, Duration.ZERO)));
         tlsAndEhlo();
         send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
-        assertThat(answer(SmtpReplies.AUTH_INVALID)).isEqualTo(SmtpReplies.AUTH_INVALID);
+        assertThat(answer(Replies.AUTH_INVALID)).isEqualTo(Replies.AUTH_INVALID);
         assertThat(timers).isEmpty();
     }
 
@@ -362,7 +369,7 @@ class SmtpSessionAuthTest {
     void aDelayedRefusalAfterDisconnectSaysNothing() {
         tlsAndEhlo();
         send("AUTH PLAIN " + b64("\0alice@example.test\0wrong"));
-        answer(SmtpReplies.AUTH_INVALID);
+        answer(Replies.AUTH_INVALID);
         int before = replies.size();
         session.onDisconnect();
         fireTimers();
@@ -377,11 +384,11 @@ class SmtpSessionAuthTest {
         tlsAndEhlo();
         assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("530 5.7.0");
         send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
-        answer(SmtpReplies.AUTH_INVALID);
+        answer(Replies.AUTH_INVALID);
         fireTimers();
         assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("530 5.7.0");
         send("AUTH PLAIN " + b64("\0alice@example.test\0right"));
-        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        answer(Replies.AUTH_SUCCESSFUL);
         assertThat(code("MAIL FROM:<alice@example.test>")).isEqualTo("250 2.1.0");
     }
 
@@ -404,7 +411,7 @@ class SmtpSessionAuthTest {
         assertThat(messageParams().get("AUTH")).isEqualTo("<>");
 
         send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
-        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        answer(Replies.AUTH_SUCCESSFUL);
         assertThat(code("MAIL FROM:<alice@example.test> AUTH=alice+2Btag@example.test")).isEqualTo("250 2.1.0");
         assertThat(messageParams().get("AUTH")).isEqualTo("alice+2Btag@example.test");
     }
@@ -412,13 +419,13 @@ class SmtpSessionAuthTest {
     /** Finishes the open transaction and returns the MAIL parameters the route saw. */
     private java.util.Map<String, String> messageParams() throws Exception {
         send("RCPT TO:<x@example.test>");
-        answer(SmtpReplies.RECIPIENT_OK);
+        answer(Replies.RECIPIENT_OK);
         send("DATA");
         send("Subject: t");
         send("");
         send(".");
         MessageRequest m = (MessageRequest) requests.get(requests.size() - 1);
-        answer(SmtpReplies.QUEUED);
+        answer(Replies.QUEUED);
         return m.mailParams();
     }
 
@@ -426,7 +433,7 @@ class SmtpSessionAuthTest {
     void receivedHeaderSaysEsmtpsaWhenAuthenticatedUnderTls() throws Exception {
         tlsAndEhlo();
         send("AUTH PLAIN " + b64("\0alice@example.test\0pw"));
-        answer(SmtpReplies.AUTH_SUCCESSFUL);
+        answer(Replies.AUTH_SUCCESSFUL);
         assertThat(receivedProtocol("MAIL FROM:<alice@example.test>")).isEqualTo("ESMTPSA");
         assertThat(receivedProtocol("MAIL FROM:<alice@example.test> SMTPUTF8")).isEqualTo("UTF8SMTPSA");
     }
@@ -442,12 +449,12 @@ class SmtpSessionAuthTest {
     private String receivedProtocol(String mail) throws Exception {
         send(mail);
         send("RCPT TO:<x@example.test>");
-        answer(SmtpReplies.RECIPIENT_OK);
+        answer(Replies.RECIPIENT_OK);
         send("DATA");
         send(".");
         MessageRequest m = (MessageRequest) requests.get(requests.size() - 1);
         String content = Files.readString(m.content(), StandardCharsets.UTF_8);
-        answer(SmtpReplies.QUEUED);
+        answer(Replies.QUEUED);
         java.util.regex.Matcher p = java.util.regex.Pattern.compile(" with (\\S+) id ").matcher(content);
         assertThat(p.find()).as(content).isTrue();
         return p.group(1);

@@ -7,6 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,7 +76,7 @@ class SmtpSessionBdatTest {
         line("EHLO client.test");
         line("MAIL FROM:<a@b.test>");
         line("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
     }
 
     private MessageRequest message() {
@@ -130,7 +135,7 @@ class SmtpSessionBdatTest {
         assertThat(bdat("abcdef", true)).isEqualTo("503 5.5.1"); // before RCPT
         assertThat(replies.get(replies.size() - 1)).isEqualTo(SmtpReplies.RCPT_FIRST);
         line("RCPT TO:<nobody@y.test>");
-        session.onDecision(SmtpReplies.NO_SUCH_USER);
+        session.onDecision(Replies.NO_SUCH_USER);
         assertThat(bdat("abcdef", true)).isEqualTo("503 5.5.1");
         assertThat(replies.get(replies.size() - 1)).isEqualTo(SmtpReplies.NO_VALID_RECIPIENTS);
         assertThat(requests).hasSize(1); // only the RCPT
@@ -187,13 +192,13 @@ class SmtpSessionBdatTest {
         // A new MAIL starts afresh.
         assertThat(line("MAIL FROM:<a@b.test>")).isEqualTo("250 2.1.0");
         line("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         assertThat(bdat("small\r\n", true)).isEqualTo("decision");
         // And so does RSET.
-        session.onDecision(SmtpReplies.QUEUED);
+        session.onDecision(Replies.QUEUED);
         line("MAIL FROM:<a@b.test>");
         line("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         assertThat(bdat("x".repeat(101), true)).isEqualTo("552 5.3.4");
         assertThat(line("RSET")).isEqualTo("250 2.0.0");
         assertThat(bdat("x", true)).isEqualTo("503 5.5.1");
@@ -237,7 +242,7 @@ class SmtpSessionBdatTest {
                 assertThat(bdat(content.substring(0, split), false, piece)).isEqualTo("250 2.0.0");
                 assertThat(bdat(content.substring(split), true, piece)).isEqualTo("decision");
                 assertThat(message().receivedCount()).as("split at %d, pieces of %d", split, piece).isEqualTo(3);
-                session.onDecision(SmtpReplies.QUEUED);
+                session.onDecision(Replies.QUEUED);
             }
         }
     }
@@ -251,7 +256,7 @@ class SmtpSessionBdatTest {
         MessageRequest m = message();
         assertThat(clientContent(m)).isEqualTo("Received: a\r\nSubject: n\r\n\r\nbody\r\n.\r\nmore\r\n");
         assertThat(m.receivedCount()).isOne();
-        session.onDecision(SmtpReplies.QUEUED);
+        session.onDecision(Replies.QUEUED);
 
         transaction();
         assertThat(line("DATA")).isEqualTo("354");

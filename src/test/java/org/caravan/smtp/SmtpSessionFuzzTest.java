@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
-import com.code_intelligence.jazzer.junit.DictionaryFile;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -27,6 +23,19 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
+import com.code_intelligence.jazzer.junit.DictionaryFile;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.caravan.mail.AuthRequest;
+import org.caravan.mail.Listener;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
+import org.caravan.policy.PolicyReplies;
 
 /**
  * Fuzzes the {@link SmtpSession} state machine the way {@link SmtpSessionHandler} drives it: the
@@ -104,7 +113,7 @@ class SmtpSessionFuzzTest {
             c = c.withBareLineEndings(BareLineEndings.NORMALIZE);
         }
         if ((knobs & 128) != 0) {
-            c = c.withListener(SmtpServerConfig.Listener.SUBMISSIONS).withAuthRequired(true);
+            c = c.withListener(Listener.SUBMISSIONS).withAuthRequired(true);
         }
         return c;
     }
@@ -185,7 +194,7 @@ class SmtpSessionFuzzTest {
             int before = replies.size();
             if (outstanding != null) {
                 // The route still answers after the client left: the session must stay silent.
-                session.onDecision(SmtpReplies.OK);
+                session.onDecision(Replies.OK);
             }
             if (laterTask != null) {
                 laterTask.run(); // the handler would not even run it
@@ -434,24 +443,24 @@ class SmtpSessionFuzzTest {
         private static SmtpReply reply(int c, SmtpRequest request) {
             if (request instanceof AuthRequest) {
                 return switch (c) {
-                    case 'a', 'f', 'v' -> SmtpReplies.AUTH_SUCCESSFUL;
-                    case 't', 'l', 's' -> SmtpReplies.AUTH_TEMPORARY_FAILURE;
+                    case 'a', 'f', 'v' -> Replies.AUTH_SUCCESSFUL;
+                    case 't', 'l', 's' -> Replies.AUTH_TEMPORARY_FAILURE;
                     case 'c' -> SmtpReplies.SERVICE_NOT_AVAILABLE;
-                    default -> SmtpReplies.AUTH_INVALID;
+                    default -> Replies.AUTH_INVALID;
                 };
             }
             return switch (c) {
-                case 'f' -> SmtpReplies.willForward("moved@example.org");
-                case 'v' -> SmtpReplies.CANNOT_VRFY;
+                case 'f' -> PolicyReplies.willForward("moved@example.org");
+                case 'v' -> Replies.CANNOT_VRFY;
                 case 'm' -> new SmtpReply(553, "5.1.4", List.of("Ambiguous; possibilities are", "<a@x.test>", "<b@x.test>"));
                 case 't' -> SmtpReply.of(450, "4.2.0", "Mailbox busy");
                 case 'l' -> SmtpReplies.LOCAL_ERROR;
                 case 's' -> SmtpReplies.INSUFFICIENT_STORAGE;
-                case 'p' -> SmtpReplies.NO_SUCH_USER;
-                case 'r' -> SmtpReplies.RELAY_DENIED;
+                case 'p' -> Replies.NO_SUCH_USER;
+                case 'r' -> PolicyReplies.RELAY_DENIED;
                 case 'c' -> SmtpReplies.SERVICE_NOT_AVAILABLE;
-                default -> request instanceof MessageRequest ? SmtpReplies.QUEUED
-                        : request instanceof RcptRequest ? SmtpReplies.RECIPIENT_OK : SmtpReplies.OK;
+                default -> request instanceof MessageRequest ? Replies.QUEUED
+                        : request instanceof RcptRequest ? Replies.RECIPIENT_OK : Replies.OK;
             };
         }
 

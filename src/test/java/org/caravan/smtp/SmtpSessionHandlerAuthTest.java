@@ -2,14 +2,17 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import org.caravan.mail.AuthRequest;
+import org.caravan.mail.Replies;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -81,7 +84,7 @@ class SmtpSessionHandlerAuthTest {
         out();
         assertThat(requests).hasSize(1).first().isInstanceOf(AuthRequest.class);
 
-        ch.writeAndFlush(SmtpReplies.AUTH_INVALID); // returns at once: the hour is a scheduled task
+        ch.writeAndFlush(Replies.AUTH_INVALID); // returns at once: the hour is a scheduled task
         assertThat(out()).isEmpty();
         advance(Duration.ofMinutes(59));
         assertThat(out()).as("still waiting").isEmpty();
@@ -89,7 +92,7 @@ class SmtpSessionHandlerAuthTest {
         assertThat(out()).isEqualTo("535 5.7.8 Authentication credentials invalid\r\n250 2.0.0 OK\r\n");
 
         in(plain("alice@example.test", "wrong again"));
-        ch.writeAndFlush(SmtpReplies.AUTH_INVALID);
+        ch.writeAndFlush(Replies.AUTH_INVALID);
         advance(Duration.ofHours(1));
         assertThat(out()).as("the second delay is doubled").isEmpty();
         advance(Duration.ofHours(1));
@@ -103,12 +106,12 @@ class SmtpSessionHandlerAuthTest {
         out();
         for (int i = 1; i <= 2; i++) {
             in(plain("alice@example.test", "wrong"));
-            ch.writeAndFlush(SmtpReplies.AUTH_INVALID);
+            ch.writeAndFlush(Replies.AUTH_INVALID);
             advance(Duration.ofSeconds(4));
             assertThat(out()).startsWith("535 5.7.8");
         }
         in(plain("alice@example.test", "wrong") + "NOOP\r\n");
-        ch.writeAndFlush(SmtpReplies.AUTH_INVALID);
+        ch.writeAndFlush(Replies.AUTH_INVALID);
         assertThat(ch.isOpen()).isTrue();
         advance(Duration.ofSeconds(4));
         ch.runPendingTasks();
@@ -121,7 +124,7 @@ class SmtpSessionHandlerAuthTest {
         open(Duration.ofSeconds(1), Duration.ofSeconds(1));
         in("EHLO c\r\n" + plain("alice@example.test", "wrong"));
         out();
-        ch.writeAndFlush(SmtpReplies.AUTH_INVALID);
+        ch.writeAndFlush(Replies.AUTH_INVALID);
         ch.close();
         advance(Duration.ofSeconds(2));
         assertThat(out()).isEmpty();
@@ -132,7 +135,7 @@ class SmtpSessionHandlerAuthTest {
         open(Duration.ofHours(1), Duration.ofHours(1));
         in("EHLO c\r\n" + plain("alice@example.test", "right"));
         out();
-        ch.writeAndFlush(SmtpReplies.AUTH_SUCCESSFUL);
+        ch.writeAndFlush(Replies.AUTH_SUCCESSFUL);
         assertThat(out()).isEqualTo("235 2.7.0 Authentication successful\r\n");
         in("EHLO c\r\n");
         assertThat(out()).doesNotContain("AUTH");

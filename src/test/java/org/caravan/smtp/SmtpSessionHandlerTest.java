@@ -2,14 +2,18 @@ package org.caravan.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.timeout.IdleStateEvent;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +68,7 @@ class SmtpSessionHandlerTest {
         assertThat(out()).isEqualTo("250 2.1.0 Sender OK\r\n");
         assertThat(requests).hasSize(1);
 
-        ch.writeAndFlush(SmtpReplies.RECIPIENT_OK).syncUninterruptibly();
+        ch.writeAndFlush(Replies.RECIPIENT_OK).syncUninterruptibly();
         assertThat(out()).isEqualTo("250 2.1.5 Recipient OK\r\n");
         assertThat(requests).hasSize(2);
         assertThat(((RcptRequest) requests.get(1)).recipient()).isEqualTo("z@y.test");
@@ -90,14 +94,14 @@ class SmtpSessionHandlerTest {
         in("NOOP\r\n".repeat(2000));
         assertThat(ch.config().isAutoRead()).isFalse();
         out();
-        ch.writeAndFlush(SmtpReplies.RECIPIENT_OK);
+        ch.writeAndFlush(Replies.RECIPIENT_OK);
         assertThat(out()).isEqualTo("250 2.1.5 Recipient OK\r\n" + "250 2.0.0 OK\r\n".repeat(2000));
         assertThat(ch.config().isAutoRead()).isTrue();
     }
 
     @Test
     void aReplyWithoutAPendingDecisionIsRejected() {
-        ChannelFuture f = ch.writeAndFlush(SmtpReplies.OK);
+        ChannelFuture f = ch.writeAndFlush(Replies.OK);
         assertThat(f.isSuccess()).isFalse();
         assertThat(out()).isEqualTo("220 mx.test ESMTP Caravan\r\n");
     }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +53,7 @@ class SmtpSessionShutdownTest {
     void aSessionBetweenRcptAndDataIsClosedAtOnce() {
         line("MAIL FROM:<a@b.test>");
         line("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         assertThat(session.shutdown()).isTrue();
         assertShutdownReply(lastReply());
     }
@@ -59,7 +63,7 @@ class SmtpSessionShutdownTest {
         line("MAIL FROM:<a@b.test>");
         line("RCPT TO:<x@y.test>");
         assertThat(session.shutdown()).isFalse();
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         assertThat(lastReply().code()).isEqualTo(250);
         assertThat(session.shutdown()).isTrue();
         assertShutdownReply(lastReply());
@@ -69,7 +73,7 @@ class SmtpSessionShutdownTest {
     void aDataTransferFinishesAndIsAnsweredBefore421() {
         line("MAIL FROM:<a@b.test>");
         line("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         line("DATA");
         int before = replies.size();
         assertThat(session.shutdown()).isFalse();
@@ -80,7 +84,7 @@ class SmtpSessionShutdownTest {
         line(".");
         assertThat(replies).hasSize(before);
         assertThat(session.shutdown()).as("the message decision is outstanding").isFalse();
-        session.onDecision(SmtpReplies.QUEUED.withText("Queued as Q1"));
+        session.onDecision(Replies.QUEUED.withText("Queued as Q1"));
         assertThat(lastReply().code()).isEqualTo(250);
         assertThat(session.shutdown()).isTrue();
         assertShutdownReply(lastReply());
@@ -90,14 +94,14 @@ class SmtpSessionShutdownTest {
     void bdatChunksInProgressContinueUntilLast() {
         line("MAIL FROM:<a@b.test>");
         line("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         line("BDAT 4");
         session.onChunk(new SmtpChunk("ab\r\n".getBytes(StandardCharsets.US_ASCII), true));
         assertThat(lastReply().code()).isEqualTo(250);
         assertThat(session.shutdown()).as("between chunks, the transfer is in progress").isFalse();
         line("BDAT 4 LAST");
         session.onChunk(new SmtpChunk("cd\r\n".getBytes(StandardCharsets.US_ASCII), true));
-        session.onDecision(SmtpReplies.QUEUED.withText("Queued as Q2"));
+        session.onDecision(Replies.QUEUED.withText("Queued as Q2"));
         assertThat(session.shutdown()).isTrue();
         assertShutdownReply(lastReply());
     }
@@ -106,7 +110,7 @@ class SmtpSessionShutdownTest {
     void afterTheGracePeriodATransferIsCutWithoutAnAnswer() {
         line("MAIL FROM:<a@b.test>");
         line("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         line("DATA");
         line("Subject: too slow");
         session.shutdownNow();

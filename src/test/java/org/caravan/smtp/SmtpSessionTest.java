@@ -8,6 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
+import org.caravan.mail.VrfyRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +77,7 @@ class SmtpSessionTest {
         assertThat(code("MAIL FROM:<a@b.test>")).isEqualTo("503 5.5.1"); // nested
         assertThat(code("DATA")).isEqualTo("503 5.5.1");
         assertThat(code("RCPT TO:<x@y.test>")).isEqualTo("decision");
-        assertThat(answer(SmtpReplies.NO_SUCH_USER).code()).isEqualTo(550);
+        assertThat(answer(Replies.NO_SUCH_USER).code()).isEqualTo(550);
         assertThat(send("DATA").lines().get(0)).contains("No valid recipients");
         assertThat(code("RSET")).isEqualTo("250 2.0.0");
         assertThat(code("RCPT TO:<x@y.test>")).isEqualTo("503 5.5.1");
@@ -193,7 +200,7 @@ class SmtpSessionTest {
                 "NOTIFY=success,failure,delay", "ORCPT=rfc822;c@d.test", "ORCPT=utf-8;c+2Bx@d.test",
                 "ORCPT=RFC822;c+40d", "NOTIFY=DELAY ORCPT=rfc822;x@y.test")) {
             assertThat(code("RCPT TO:<c@d.test> " + ok)).as(ok).isEqualTo("decision");
-            assertThat(answer(SmtpReplies.RECIPIENT_OK).code()).isEqualTo(250);
+            assertThat(answer(Replies.RECIPIENT_OK).code()).isEqualTo(250);
         }
         assertThat(((RcptRequest) requests.get(requests.size() - 1)).params())
                 .containsExactlyInAnyOrderEntriesOf(Map.of("NOTIFY", "DELAY", "ORCPT", "rfc822;x@y.test"));
@@ -208,9 +215,9 @@ class SmtpSessionTest {
         RcptRequest r = (RcptRequest) requests.get(0);
         assertThat(r.params()).containsExactlyInAnyOrderEntriesOf(
                 Map.of("NOTIFY", "SUCCESS,FAILURE", "ORCPT", "rfc822;c+2Bx@d.test"));
-        assertThat(answer(SmtpReplies.RECIPIENT_OK).toWire()).startsWith("250 2.1.5");
+        assertThat(answer(Replies.RECIPIENT_OK).toWire()).startsWith("250 2.1.5");
         assertThat(code("RCPT TO:<e@d.test>")).isEqualTo("decision");
-        answer(SmtpReplies.RECIPIENT_OK);
+        answer(Replies.RECIPIENT_OK);
         assertThat(code("DATA")).isEqualTo("354");
         send("Subject: dsn");
         send("");
@@ -249,7 +256,7 @@ class SmtpSessionTest {
         send("MAIL FROM:<a@b.test>");
         for (int i = 0; i < 100; i++) {
             send("RCPT TO:<x" + i + "@y.test>");
-            answer(SmtpReplies.RECIPIENT_OK);
+            answer(Replies.RECIPIENT_OK);
         }
         assertThat(code("RCPT TO:<x100@y.test>")).isEqualTo("452 4.5.3");
         assertThat(requests).hasSize(100);
@@ -261,7 +268,7 @@ class SmtpSessionTest {
         send("EHLO client.test");
         send("MAIL FROM:<a@b.test> BODY=8BITMIME");
         send("RCPT TO:<x@y.test>");
-        answer(SmtpReplies.RECIPIENT_OK);
+        answer(Replies.RECIPIENT_OK);
         assertThat(code("DATA")).isEqualTo("354");
         for (String l : List.of("Received: from elsewhere", "Subject: hi", "", "..leading dot", "Received: not a header", ".")) {
             assertThat(send(l)).isNull();
@@ -288,7 +295,7 @@ class SmtpSessionTest {
         send("EHLO c");
         send("MAIL FROM:<a@b.test>");
         send("RCPT TO:<x@y.test>");
-        answer(SmtpReplies.RECIPIENT_OK);
+        answer(Replies.RECIPIENT_OK);
         send("DATA");
         assertThat(send("hello\n.\nMAIL FROM:<evil@b.test>")).isNull();
         assertThat(send("RCPT TO:<victim@y.test>")).isNull();
@@ -306,7 +313,7 @@ class SmtpSessionTest {
         send("EHLO c");
         send("MAIL FROM:<a@b.test>");
         send("RCPT TO:<x@y.test>");
-        answer(SmtpReplies.RECIPIENT_OK);
+        answer(Replies.RECIPIENT_OK);
         send("DATA");
         for (int i = 0; i < 10; i++) {
             assertThat(send("x".repeat(50))).isNull();
@@ -352,10 +359,10 @@ class SmtpSessionTest {
             assertThat(code("NOOP")).isEqualTo("250 2.0.0");
             send("MAIL FROM:<a@b.test>");
             send("RCPT TO:<c@d.test>");
-            answer(SmtpReplies.RECIPIENT_OK);
+            answer(Replies.RECIPIENT_OK);
             send("DATA");
             send(".");
-            answer(SmtpReplies.QUEUED);
+            answer(Replies.QUEUED);
         }
         assertThat(code("NOOP")).isEqualTo("250 2.0.0");
         assertThat(code("NOOP")).isEqualTo("250 2.0.0");
@@ -378,7 +385,7 @@ class SmtpSessionTest {
         send("EHLO c");
         send("MAIL FROM:<a@b.test>");
         send("RCPT TO:<x@y.test>");
-        answer(SmtpReplies.RECIPIENT_OK);
+        answer(Replies.RECIPIENT_OK);
         send("DATA");
         send("Subject: x");
         try (var files = Files.list(spool)) {

@@ -3,12 +3,14 @@ package org.caravan.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.timeout.IdleStateEvent;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
+import org.caravan.mail.Replies;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +78,7 @@ class SmtpTimeoutHandlerTest {
                 ch.writeInbound(SmtpLine.of(new byte[] {'N'}));
                 ch.readInbound();
             } else {
-                ch.writeOutbound(SmtpReplies.OK);
+                ch.writeOutbound(Replies.OK);
                 ch.readOutbound();
             }
             last = System.nanoTime();

@@ -6,6 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,7 +98,7 @@ class StartTlsSessionTest {
         send("EHLO client.test");
         send("MAIL FROM:<a@b.test>");
         send("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         assertThat(code("DATA")).isEqualTo("354");
         send("Subject: hi");
         send(".");
@@ -109,7 +114,7 @@ class StartTlsSessionTest {
         send("EHLO client.test");
         send("MAIL FROM:<a@b.test>");
         send("RCPT TO:<x@y.test>");
-        session.onDecision(SmtpReplies.RECIPIENT_OK);
+        session.onDecision(Replies.RECIPIENT_OK);
         assertThat(send("BDAT 5")).isNull();
         session.onChunk(new SmtpChunk("12345".getBytes(StandardCharsets.US_ASCII), true));
         assertThat(replies.get(replies.size() - 1).code()).isEqualTo(250);

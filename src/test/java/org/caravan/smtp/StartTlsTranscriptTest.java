@@ -9,7 +9,11 @@ import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocketFactory;
-import org.caravan.smtp.SmtpServerConfig.Listener;
+
+import org.caravan.mail.Listener;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.Replies;
+import org.caravan.mail.SmtpRequest;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestTls;
 import org.caravan.tls.ServerTls;
@@ -42,7 +46,7 @@ class StartTlsTranscriptTest {
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", Files.createDirectories(dir.resolve("spool")));
         // Every recipient is fine; a message is kept (its spooled content read) and answered queued.
         listeners = new StubSmtpListeners(request -> request instanceof MessageRequest
-                ? SmtpReplies.QUEUED : SmtpReplies.RECIPIENT_OK).recordingContents();
+                ? Replies.QUEUED : Replies.RECIPIENT_OK).recordingContents();
         requests = listeners.requests;
         contents = listeners.contents;
         mtaPort = listeners.listen("mta", new SmtpServerInitializerFactory(config, tls.context()));

@@ -7,9 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.netty.ServerInitializerFactory;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.caravan.mail.MessageRequest;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.SmtpRequest;
 import org.caravan.testing.TestRouter;
 
 /** Stands in for the router around our SMTP listeners: camel-netty routes on free local ports answered by a stub policy, recording what they were asked. */

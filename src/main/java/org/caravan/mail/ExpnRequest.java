@@ -1,0 +1,12 @@
+package org.caravan.mail;
+
+/**
+ * EXPN (RFC 5321 §3.5.2): the argument as the client gave it, without the SMTPUTF8 parameter;
+ * {@code smtpUtf8}: the client gave it (RFC 6531 §3.7.4), so the reply may be in UTF-8.
+ */
+public record ExpnRequest(SessionInfo session, String argument, boolean smtpUtf8) implements SmtpRequest {
+    @Override
+    public String verb() {
+        return "EXPN";
+    }
+}

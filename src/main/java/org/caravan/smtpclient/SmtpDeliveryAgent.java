@@ -1,0 +1,461 @@
+package org.caravan.smtpclient;
+
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+
+import org.caravan.mail.DeliveryLog;
+import org.caravan.mail.IoSupplier;
+import org.caravan.mail.RecipientDsn;
+import org.caravan.mail.SmtpReply;
+import org.caravan.mail.Xtext;
+import org.caravan.nexthop.MailHost;
+import org.caravan.nexthop.TlsPolicy;
+import org.caravan.smtpclient.DeliveryResult.RecipientOutcome;
+import org.eclipse.angus.mail.smtp.SMTPMessage;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers one message to one next hop over SMTP with Angus {@link SMTPTransport}, never through
+ * camel-mail's sender (which rebuilds messages and takes recipients from headers). The envelope
+ * is exact: MAIL FROM is the envelope sender ({@code <>} for the null sender), RCPT TO the
+ * envelope recipients, DATA the queued bytes unchanged ({@link RawMessage}).
+ *
+ * <p>Candidates are tried in order until one accepts a session (RFC 5321 §5.1); the outcome is
+ * per recipient and every recipient gets one {@link DeliveryLog} line. Sessions are reused per
+ * host through a small pool. Thread-safe: each delivery holds its transport exclusively.
+ *
+ * <p>PIPELINING (RFC 2920) when the host offers it: {@link PipeliningSmtpTransport} writes MAIL,
+ * the RCPTs and DATA as one group, then lets {@code SMTPTransport}'s own code read the replies in
+ * order, so its per-recipient accounting (and {@link TransactionReader}) is unchanged.
+ *
+ * <p>Reuse safety: a session that dies before the DATA content started is retried once on a
+ * fresh connection when it came from the pool (nothing was delivered, so no duplicate is
+ * possible); after the content started, the recipients are deferred with 4.4.2 instead.
+ *
+ * <p>STARTTLS (RFC 3207) follows each candidate's {@link TlsPolicy} (see there), as Postfix's
+ * smtp client does: TLS 1.2 or newer only; under {@code may} a failed STARTTLS is retried once in
+ * clear on a new connection with STARTTLS off (so it cannot loop); under {@code encrypt} and
+ * {@code verify} a host that does not offer STARTTLS (4.7.4) or whose STARTTLS fails (4.7.5) is
+ * left with QUIT before MAIL, and the next candidate is tried; when none is left the recipients
+ * are deferred with that status. The pool key includes the policy, so a cleartext session never
+ * serves a domain that requires TLS.
+ */
+public final class SmtpDeliveryAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpDeliveryAgent.class);
+    /** RFC 8996 retired TLS 1.0 and 1.1; Angus takes a space-separated list. */
+    static final String TLS_PROTOCOLS = "TLSv1.3 TLSv1.2";
+
+    private final SmtpClientSettings settings;
+    /** Indexed by {@link #sessionIndex}: plain/UTF-8 times unverified/verified TLS. */
+    private final Session[] sessions = new Session[4];
+    private final ConnectionPool<SessionKey> pool;
+    private final ScheduledExecutorService timers;
+
+    public SmtpDeliveryAgent(SmtpClientSettings settings) {
+        this.settings = settings;
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "caravan-smtp-client-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        StartTlsSocketFactory unverified = StartTlsSocketFactory.unverified();
+        StartTlsSocketFactory verified = StartTlsSocketFactory.verified(settings.verifyTrust());
+        for (boolean utf8 : new boolean[] {false, true}) {
+            for (boolean verify : new boolean[] {false, true}) {
+                sessions[sessionIndex(utf8, verify)] = Session.getInstance(sessionProperties(settings, timers, utf8,
+                        verify ? verified : unverified, verify));
+            }
+        }
+        this.pool = new ConnectionPool<>(settings.maxIdlePerHost(), settings.idleTimeout());
+        long sweep = Math.max(1, settings.idleTimeout().toMillis() / 2);
+        timers.scheduleWithFixedDelay(pool::evictExpired, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sessions for non-ASCII addresses are kept apart: with mail.mime.allowutf8 Angus sends
+     * commands as UTF-8 and adds the SMTPUTF8 MAIL parameter (RFC 6531 §3.4); without it, it would
+     * truncate non-ASCII characters to Latin-1 bytes. ASCII mail keeps plain sessions.
+     */
+    private record SessionKey(MailHost host, boolean utf8) {
+    }
+
+    private static int sessionIndex(boolean utf8, boolean verify) {
+        return (utf8 ? 2 : 0) + (verify ? 1 : 0);
+    }
+
+    private Session session(SessionKey key) {
+        return sessions[sessionIndex(key.utf8, key.host.tls() == TlsPolicy.VERIFY)];
+    }
+
+    private static Properties sessionProperties(SmtpClientSettings s, ScheduledExecutorService timers, boolean utf8,
+                                                StartTlsSocketFactory tls, boolean verify) {
+        Properties p = new Properties();
+        p.setProperty("mail.smtp.localhost", s.localHostname());
+        // Deliver to the accepted recipients even if others are refused, and report every reply.
+        p.setProperty("mail.smtp.sendpartial", "true");
+        p.setProperty("mail.smtp.reportsuccess", "true");
+        p.setProperty("mail.smtp.connectiontimeout", Long.toString(s.connectTimeout().toMillis()));
+        p.setProperty("mail.smtp.timeout", Long.toString(s.commandTimeout().toMillis()));
+        p.setProperty("mail.smtp.writetimeout", Long.toString(s.commandTimeout().toMillis()));
+        // One shared timer thread for write timeouts instead of one thread per connection.
+        p.put("mail.smtp.executor.writetimeout", timers);
+        p.setProperty("mail.smtp.quitwait", "false");
+        // isConnected() (our reuse check) sends RSET: it both probes and clears transaction state.
+        p.setProperty("mail.smtp.userset", "true");
+        // Never let Angus convert or re-encode content (see RawMessage).
+        p.setProperty("mail.smtp.allow8bitmime", "false");
+        p.setProperty("mail.mime.allowutf8", Boolean.toString(utf8));
+        // STARTTLS when offered; each transport turns it off for policy none and the cleartext retry.
+        // Not "starttls.required": we check the outcome ourselves, to QUIT cleanly and say why.
+        p.setProperty("mail.smtp.starttls.enable", "true");
+        p.setProperty("mail.smtp.ssl.protocols", TLS_PROTOCOLS);
+        p.put("mail.smtp.ssl.socketFactory", tls);
+        // Host name check (JDK endpoint identification, against the name StartTlsSocketFactory gives).
+        p.setProperty("mail.smtp.ssl.checkserveridentity", Boolean.toString(verify));
+        return p;
+    }
+
+    /** Delivers {@code content} to {@code env}'s recipients via the first candidate that takes a session. */
+    public DeliveryResult deliver(List<MailHost> candidates, Envelope env, IoSupplier<InputStream> content) {
+        Failures failures = new Failures();
+        for (MailHost host : candidates) {
+            Attempt a = tryHost(host, env, content, failures);
+            if (a != null) {
+                return finish(env, host.relay(), a.tls, a.replies, a.remoteDsn);
+            }
+        }
+        SmtpReply[] all = new SmtpReply[env.recipients().size()];
+        Arrays.fill(all, failures.verdict());
+        return finish(env, "none", null, all, false);
+    }
+
+    /** Why each candidate took no transaction; a TLS policy failure decides the status code. */
+    private static final class Failures {
+        private final List<String> reasons = new ArrayList<>();
+        private String tlsStatus;
+
+        void add(String reason) {
+            reasons.add(reason);
+        }
+
+        /** The policy kept the message from a host: the status says so, whatever the others did. */
+        void tls(String enhancedStatus, String reason) {
+            reasons.add(reason);
+            if (tlsStatus == null) {
+                tlsStatus = enhancedStatus;
+            }
+        }
+
+        SmtpReply verdict() {
+            if (tlsStatus != null) {
+                return SmtpReply.of(451, tlsStatus, String.join("; ", reasons));
+            }
+            String why = reasons.isEmpty() ? "no mail host to try" : String.join("; ", reasons);
+            // RFC 3463 X.4.1 no answer from host: the destination may come back, so defer (§4.5.4.1).
+            return SmtpReply.of(451, "4.4.1", "no mail host took the message: " + why);
+        }
+    }
+
+    /** Replies per recipient, whether the host that took the transaction offered DSN, and its TLS. */
+    private record Attempt(SmtpReply[] replies, boolean remoteDsn, TlsStatus tls) {
+        static Attempt refused(SmtpReply[] replies, TlsStatus tls) {
+            return new Attempt(replies, false, tls); // no transaction was taken
+        }
+    }
+
+    /** Replies per recipient, or null when this host took no transaction (try the next one). */
+    private Attempt tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, Failures failures) {
+        SessionKey key = new SessionKey(host, env.needsSmtpUtf8());
+        StartTlsTransport t = (StartTlsTransport) pool.borrow(key);
+        if (t != null && host.tls().required() && !t.tls().encrypted()) {
+            // Cannot happen (the key holds the policy, such sessions are never kept); never risk it.
+            ConnectionPool.quietClose(t);
+            t = null;
+        }
+        boolean reused = t != null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            if (t == null) {
+                Connected c = connect(key, failures);
+                if (c.refusal != null) {
+                    // 5xx greeting or EHLO: this host says no for everyone
+                    return Attempt.refused(fill(env, c.refusal), TlsStatus.NONE);
+                }
+                if (c.transport == null) {
+                    return null; // try the next host
+                }
+                t = c.transport;
+            }
+            TlsStatus tls = t.tls();
+            SmtpReply utf8 = smtpUtf8Check(env, t);
+            if (utf8 != null) {
+                release(key, t, true); // nothing was sent: the session stays usable
+                return Attempt.refused(fill(env, utf8), tls);
+            }
+            Address[] rcpts = addresses(env);
+            boolean dsn = t.supportsExtension("DSN");
+            RawMessage msg = message(env, t, content, session(key));
+            TransactionReader.Outcome o = send(t, msg, rcpts, dsn ? rcptParameters(env) : null);
+            if (!o.connectionLost()) {
+                release(key, t, o.keepConnection());
+                return new Attempt(o.replies(), dsn, tls);
+            }
+            ConnectionPool.quietClose(t);
+            t = null;
+            if (msg.contentFailure() != null) {
+                return new Attempt(fill(env, SmtpReply.of(451, "4.3.0", "local error reading queued message: "
+                        + msg.contentFailure().getMessage())), dsn, tls);
+            }
+            if (msg.contentStarted()) {
+                // The message may or may not have arrived; deferring risks a duplicate, never a loss.
+                return new Attempt(fill(env, SmtpReply.of(451, "4.4.2", "lost connection with " + host.relay()
+                        + " while sending message")), dsn, tls);
+            }
+            if (!reused) {
+                failures.add(host.relay() + ": lost connection before DATA");
+                return null;
+            }
+            // A cached session died while idle: nothing was sent, so one fresh session is safe.
+            reused = false;
+        }
+        return null;
+    }
+
+    private record Connected(StartTlsTransport transport, SmtpReply refusal) {
+    }
+
+    /** A session with the host that satisfies its TLS policy, or why there is none. */
+    private Connected connect(SessionKey key, Failures failures) {
+        MailHost host = key.host;
+        TlsPolicy policy = host.tls();
+        StartTlsTransport t = new StartTlsTransport(session(key), host.host());
+        t.setStartTLS(policy != TlsPolicy.NONE);
+        try {
+            t.connect(host.address().getHostAddress(), host.port(), null, null);
+        } catch (MessagingException e) {
+            ConnectionPool.quietClose(t);
+            if (t.tlsFailure() != null) {
+                return startTlsFailed(key, t.tlsFailure(), failures);
+            }
+            return failed(t, e, host, failures);
+        }
+        if (policy.required() && !t.tls().encrypted()) {
+            // QUIT before MAIL: nothing of the message goes out in clear. RFC 3463 X.7.4 "security
+            // features not supported" (Postfix: "TLS is required, but was not offered by host").
+            ConnectionPool.quietClose(t);
+            failures.tls("4.7.4", "TLS is required, but was not offered by " + host.relay());
+            return new Connected(null, null);
+        }
+        return new Connected(t, null);
+    }
+
+    /** STARTTLS was refused or its handshake failed (Angus has closed that connection). */
+    private Connected startTlsFailed(SessionKey key, MessagingException e, Failures failures) {
+        MailHost host = key.host;
+        String why = "Cannot start TLS with " + host.relay() + ": " + tlsReason(e);
+        if (host.tls().required()) {
+            // RFC 3463 X.7.5 cryptographic failure, as Postfix reports a failed TLS handshake.
+            failures.tls("4.7.5", why);
+            return new Connected(null, null);
+        }
+        // Postfix at level "may": the same host again, in clear, on a new connection with STARTTLS
+        // off, so this happens once per delivery and cannot loop. Unauthenticated encryption was
+        // only ever opportunistic; cleartext is what the peer would get without STARTTLS at all.
+        LOG.warn("{}; retrying in clear (TLS policy may)", why);
+        StartTlsTransport clear = new StartTlsTransport(session(key), host.host());
+        clear.setStartTLS(false);
+        try {
+            clear.connect(host.address().getHostAddress(), host.port(), null, null);
+            return new Connected(clear, null);
+        } catch (MessagingException again) {
+            ConnectionPool.quietClose(clear);
+            return failed(clear, again, host, failures);
+        }
+    }
+
+    /** The server's refusal of STARTTLS, else the innermost cause (the TLS alert or I/O error). */
+    private static String tlsReason(MessagingException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root == e) {
+            return "STARTTLS refused: " + oneLine(e.getMessage()); // issueCommand: the server's reply
+        }
+        return "handshake failed: " + oneLine(root.getMessage() == null ? root.getClass().getSimpleName()
+                : root.getMessage());
+    }
+
+    private static String oneLine(String s) {
+        return String.valueOf(s).replaceAll("[\r\n]+", " ").strip();
+    }
+
+    /** The connection or greeting/EHLO failed: a 5xx refusal for everyone, or a reason to try the next host. */
+    private Connected failed(StartTlsTransport t, MessagingException e, MailHost host, Failures failures) {
+        int code = t.getLastReturnCode();
+        if (code >= 500 && code <= 599) {
+            // 5xx greeting or EHLO/HELO: this host refuses us for this mail, say so for everyone.
+            return new Connected(null, RemoteReplies.parse(code, t.getLastServerResponse()));
+        }
+        failures.add(host.relay() + ": " + (code >= 400 && code <= 499
+                ? RemoteReplies.parse(code, t.getLastServerResponse()) : reason(e)));
+        return new Connected(null, null);
+    }
+
+    private static String reason(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException) {
+                return "connection refused";
+            }
+            if (c instanceof SocketTimeoutException) {
+                return "connection timed out";
+            }
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replaceAll("[\r\n]+", " ");
+    }
+
+    /**
+     * RFC 3461 §5.2.1: each recipient's NOTIFY and ORCPT (exactly as received) for its RCPT
+     * command, or null when no recipient has any. Only called when the next hop offers DSN.
+     */
+    private static List<String> rcptParameters(Envelope env) {
+        List<String> params = new ArrayList<>(env.recipients().size());
+        boolean any = false;
+        for (String rcpt : env.recipients()) {
+            RecipientDsn d = env.dsnFor(rcpt);
+            StringBuilder p = new StringBuilder();
+            if (!d.notifyOn().isEmpty()) {
+                p.append(" NOTIFY=").append(d.notifyValue());
+            }
+            if (!d.orcpt().isEmpty()) {
+                p.append(" ORCPT=").append(d.orcpt());
+            }
+            any |= p.length() > 0;
+            params.add(p.toString());
+        }
+        return any ? params : null;
+    }
+
+    private TransactionReader.Outcome send(SMTPTransport t, RawMessage msg, Address[] rcpts, List<String> rcptParams) {
+        try {
+            if (rcptParams != null && t instanceof PipeliningSmtpTransport p) {
+                // Only our transport puts per-recipient NOTIFY/ORCPT on the wire (Angus: one NOTIFY, no ORCPT).
+                p.sendMessage(msg, rcpts, rcptParams);
+            } else {
+                t.sendMessage(msg, rcpts);
+            }
+            // Only reachable without reportsuccess; then the last reply (end of DATA) covers all.
+            SmtpReply ok = RemoteReplies.parse(t.getLastReturnCode(), t.getLastServerResponse());
+            SmtpReply[] all = new SmtpReply[rcpts.length];
+            Arrays.fill(all, ok);
+            return new TransactionReader.Outcome(all, false, true);
+        } catch (MessagingException e) {
+            return TransactionReader.read(e, rcpts, t);
+        } catch (RuntimeException e) {
+            // e.g. IllegalArgumentException for CR/LF in an address (Angus refuses to send it)
+            ConnectionPool.quietClose(t);
+            SmtpReply bad = SmtpReply.of(553, "5.1.3", "address rejected by SMTP client: "
+                    + String.valueOf(e.getMessage()).replaceAll("[\r\n]+", " "));
+            SmtpReply[] all = new SmtpReply[rcpts.length];
+            Arrays.fill(all, bad);
+            return new TransactionReader.Outcome(all, false, false);
+        }
+    }
+
+    private RawMessage message(Envelope env, SMTPTransport t, IoSupplier<InputStream> content, Session s) {
+        RawMessage msg = new RawMessage(s, content);
+        // "" would make Angus fall back to the From header: the null sender must be "<>".
+        msg.setEnvelopeFrom(env.nullSender() ? "<>" : env.sender());
+        if ("8BITMIME".equalsIgnoreCase(env.bodyType()) && t.supportsExtension("8BITMIME")) {
+            msg.setMailExtension("BODY=8BITMIME"); // RFC 6152 §3: declare 8-bit content we relay as is
+        }
+        if (t.supportsExtension("DSN")) {
+            // RFC 3461 §5.2.1: pass RET and ENVID on; without DSN at the next hop send none (§5.2.2).
+            if (!env.ret().isEmpty()) {
+                // Angus writes " RET=" + getDSNRet() right after the path (and SMTPUTF8).
+                msg.setReturnOption(env.ret().equals("FULL") ? SMTPMessage.RETURN_FULL : SMTPMessage.RETURN_HDRS);
+            }
+            if (!env.envid().isEmpty()) {
+                String ext = msg.getMailExtension();
+                String envid = "ENVID=" + Xtext.encode(env.envid());
+                msg.setMailExtension(ext == null ? envid : ext + " " + envid);
+            }
+        }
+        return msg;
+    }
+
+    private static Address[] addresses(Envelope env) {
+        Address[] a = new Address[env.recipients().size()];
+        for (int i = 0; i < a.length; i++) {
+            InternetAddress ia = new InternetAddress();
+            ia.setAddress(env.recipients().get(i)); // no RFC 822 re-parsing: the envelope is already valid
+            a[i] = ia;
+        }
+        return a;
+    }
+
+    private void release(SessionKey host, SMTPTransport t, boolean keep) {
+        if (keep) {
+            pool.release(host, t);
+        } else {
+            ConnectionPool.quietClose(t);
+        }
+    }
+
+    private static SmtpReply[] fill(Envelope env, SmtpReply reply) {
+        SmtpReply[] all = new SmtpReply[env.recipients().size()];
+        Arrays.fill(all, reply);
+        return all;
+    }
+
+    /**
+     * RFC 6531 §3.2: a non-ASCII envelope address needs a server offering SMTPUTF8; without it
+     * the message cannot be relayed as is (5.6.7, like Postfix). Null when no problem.
+     */
+    private static SmtpReply smtpUtf8Check(Envelope env, SMTPTransport t) {
+        if (!env.needsSmtpUtf8() || t.supportsExtension("SMTPUTF8")) {
+            return null;
+        }
+        return SmtpReply.of(553, "5.6.7", "SMTPUTF8 is required, but was not offered by the host");
+    }
+
+    /** @param tls how the session was protected; null when no host took a session */
+    private DeliveryResult finish(Envelope env, String relay, TlsStatus tls, SmtpReply[] replies, boolean remoteDsn) {
+        Duration delay = Duration.between(env.arrival(), Instant.now());
+        List<RecipientOutcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < replies.length; i++) {
+            String rcpt = env.recipients().get(i);
+            outcomes.add(new RecipientOutcome(rcpt, replies[i], relay));
+            DeliveryLog.record(env.queueId(), rcpt, tls == null ? relay : relay + " " + tls.logFields(), delay,
+                    replies[i]);
+        }
+        return new DeliveryResult(outcomes, remoteDsn);
+    }
+
+    /** Idle sessions kept for {@code host}; for tests and metrics. */
+    int idleConnections(MailHost host) {
+        return pool.idleCount(new SessionKey(host, false)) + pool.idleCount(new SessionKey(host, true));
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        timers.shutdownNow();
+    }
+}
