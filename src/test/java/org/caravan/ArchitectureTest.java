@@ -3,6 +3,14 @@ package org.caravan;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -13,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The import rules of docs/architecture.md, over the compiled main classes: the shared mail
  * vocabulary imports nothing of ours, nothing but the runtime that wires it imports the SMTP
- * server, and no two packages import each other, directly or round about.
+ * server, no two packages import each other, directly or round about, and no class is long.
  */
 class ArchitectureTest {
     private static JavaClasses main;
@@ -22,6 +30,24 @@ class ArchitectureTest {
     static void importMainClasses() {
         main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("org.caravan");
+    }
+
+    /** Small classes named by their role: none grows past about 500 lines (a margin of 10%). */
+    @Test
+    void noMainSourceFileIsLongerThanAbout500Lines() throws IOException {
+        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+            List<String> tooLong = files.filter(f -> f.toString().endsWith(".java"))
+                    .filter(f -> lines(f) > 550).map(f -> f + ": " + lines(f) + " lines").toList();
+            assertThat(tooLong).isEmpty();
+        }
+    }
+
+    private static long lines(Path file) {
+        try (Stream<String> l = Files.lines(file)) {
+            return l.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.caravan.mail;
 
-
 /**
  * Named replies that more than the SMTP server gives: the stages, policy beans and delivery agents
  * answer with these, and the session sends them. Codes: RFC 5321 §4.2.2; enhanced status codes:

@@ -5,20 +5,15 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.caravan.mail.AuthRequest;
-import org.caravan.mail.ExpnRequest;
 import org.caravan.mail.MessageRequest;
 import org.caravan.mail.QueueIds;
-import org.caravan.mail.RcptRequest;
 import org.caravan.mail.Replies;
 import org.caravan.mail.SessionInfo;
 import org.caravan.mail.SmtpReply;
 import org.caravan.mail.SmtpRequest;
-import org.caravan.mail.VrfyRequest;
 
 /**
  * The SMTP server state machine of one connection (RFC 5321 §4.1.4 sequencing), free of Netty so
@@ -26,7 +21,9 @@ import org.caravan.mail.VrfyRequest;
  * or BDAT LAST, VRFY, EXPN, AUTH credentials) goes out through {@link Output#decide} and the answer
  * comes back through {@link #onDecision}. At most one decision is outstanding, and while it is, or
  * while a refused AUTH waits out its delay ({@link #busy()}), the caller must not feed lines.
- * All methods are called from one thread (the connection's event loop).
+ * All methods are called from one thread (the connection's event loop). The verbs are in
+ * {@link SessionCommands}; the listener's limits (AUTH before MAIL on submission, recipients,
+ * errors, junk commands, AUTH failures) in {@link SessionGuards}.
  */
 public final class SmtpSession {
 
@@ -69,41 +66,39 @@ public final class SmtpSession {
     enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, BDAT, CLOSED }
 
     /** The decision we are waiting for, if any. */
-    private enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY, ERROR_DELAY }
+    enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY, ERROR_DELAY }
 
-    private final SmtpServerConfig config;
+    final SmtpServerConfig config;
     private final String sessionId;
     private final InetSocketAddress client;
     private final InetSocketAddress local;
-    private final Output out;
+    final Output out;
     private final Clock clock;
 
-    private State state = State.CONNECTED;
-    private Pending pending = Pending.NONE;
-    private String helo;
-    private boolean esmtp;
-    private int errors;
-    private int junkCommands; // since the last accepted message
-    private MailTransaction txn;
-    private String pendingRecipient;
+    State state = State.CONNECTED;
+    Pending pending = Pending.NONE;
+    String helo;
+    boolean esmtp;
+    MailTransaction txn;
+    String pendingRecipient;
     /** The message content of the transaction (DATA or BDAT), until the route has answered. */
-    private ContentSpool content;
+    ContentSpool content;
     /** Frames DATA text into {@link #content} while in State.DATA. */
-    private DataReceiver data;
+    DataReceiver data;
     /** BDAT chunks: the one being received, and a failure repeated to the rest of its transaction. */
-    private final BdatChunks chunks = new BdatChunks();
+    final BdatChunks chunks = new BdatChunks();
     /** The channel is encrypted (STARTTLS done, or implicit TLS): RFC 3207, RFC 8314. */
-    private boolean tls;
+    boolean tls;
     /** STARTTLS was answered 220 and the handshake has not finished: input now is plaintext injection. */
-    private boolean awaitingHandshake;
+    boolean awaitingHandshake;
     /** The authorization identity after a successful AUTH (RFC 4954), else null. */
-    private String authenticatedUser;
+    String authenticatedUser;
     /** The AUTH exchange waiting for the client's next response line, else null. */
-    private SaslExchange sasl;
+    SaslExchange sasl;
     /** The user name of the credentials policy is checking. */
-    private String authCandidate;
-    /** Refused AUTH attempts in this session. */
-    private int authFailures;
+    String authCandidate;
+    /** Submission's AUTH requirement, the recipient, error and junk-command limits, the AUTH throttle. */
+    final SessionGuards guards;
 
     public SmtpSession(SmtpServerConfig config, String sessionId, InetSocketAddress client,
             InetSocketAddress local, Output out, Clock clock) {
@@ -113,6 +108,7 @@ public final class SmtpSession {
         this.local = local;
         this.out = out;
         this.clock = clock;
+        this.guards = new SessionGuards(config, client == null ? null : client.getAddress());
     }
 
     /** RFC 5321 §4.2 / §3.1: the 220 greeting (no enhanced code: RFC 2034 §3). */
@@ -188,7 +184,7 @@ public final class SmtpSession {
             commandError(SmtpReplies.COMMAND_BARE_LINE_ENDING);
         } else {
             // Command lines are UTF-8 (RFC 6531 §3.3); malformed octets become U+FFFD and fail the syntax checks.
-            new CommandDispatch(line).run(SmtpCommand.parse(line.asUtf8()));
+            new SessionCommands(this, line).run(SmtpCommand.parse(line.asUtf8()));
         }
     }
 
@@ -250,7 +246,7 @@ public final class SmtpSession {
                 break;
             case MESSAGE:
                 if (reply.isPositive()) {
-                    junkCommands = 0; // a client doing real work may RSET and NOOP between messages
+                    guards.messageAccepted();
                 }
                 content.discard(); // the route has made the message durable (or refused it)
                 content = null;
@@ -361,7 +357,7 @@ public final class SmtpSession {
         state = State.CLOSED;
     }
 
-    private void close() {
+    void close() {
         if (content != null && pending != Pending.MESSAGE) {
             content.discard();
             content = null;
@@ -390,7 +386,7 @@ public final class SmtpSession {
         }
     }
 
-    private void authStep(SaslExchange exchange, SaslExchange.Step step) {
+    void authStep(SaslExchange exchange, SaslExchange.Step step) {
         if (step instanceof SaslExchange.Challenge c) {
             sasl = exchange;
             out.reply(SmtpReply.of(334, null, c.base64())); // RFC 4954 §4: "334" SP [base64]
@@ -407,41 +403,16 @@ public final class SmtpSession {
         }
     }
 
-    /**
-     * A refused AUTH counts towards the session's limit; a 535 is answered only after a delay that
-     * doubles with each failure, so a password guesser gets few tries per minute. The delay holds
-     * no thread: the session stays busy (pipelined input waits) until {@link Output#later} fires.
-     */
     private void authRefused(SmtpReply reply) {
-        authFailures++;
-        SmtpReply answer = authFailures >= config.auth().maxFailures() ? SmtpReplies.TOO_MANY_AUTH_FAILURES : reply;
-        Duration delay = reply.code() == 535 ? config.auth().delayAfter(authFailures) : Duration.ZERO;
-        if (delay.isZero()) {
-            answerAuth(answer);
-            return;
-        }
-        pending = Pending.AUTH_DELAY;
-        out.later(delay, () -> {
-            if (pending == Pending.AUTH_DELAY && state != State.CLOSED) {
-                pending = Pending.NONE;
-                answerAuth(answer);
-            }
-        });
+        answer(guards.authRefused(reply), Pending.AUTH_DELAY);
     }
 
-    private void answerAuth(SmtpReply reply) {
-        out.reply(reply);
-        if (reply.code() == 421) {
-            close(); // RFC 5321 §3.8
-        }
-    }
-
-    private SessionInfo info() {
+    SessionInfo info() {
         return new SessionInfo(sessionId, client, local, helo, esmtp, tls, authenticatedUser, config.listener());
     }
 
     /** Ends the transaction (RFC 5321 §4.1.1.5 RSET, a new EHLO, after the end of content). */
-    private void resetTransaction() {
+    void resetTransaction() {
         if (content != null) {
             content.discard(); // e.g. RSET between BDAT chunks clears what was sent (RFC 3030 §2)
             content = null;
@@ -452,38 +423,39 @@ public final class SmtpSession {
     }
 
     /** Replies to a bad command; too many of them end the session (a misbehaving or probing client). */
-    private void commandError(SmtpReply reply) {
+    void commandError(SmtpReply reply) {
         refused(reply);
     }
 
-    /**
-     * Answers a refused command and counts it (Postfix's error limits): past the soft limit the
-     * reply waits {@code errorSleep} (reading waits too, so a harvester gets one answer a second),
-     * past the hard limit ({@code maxErrors}, for trusted clients too) 421 4.7.0 and close.
-     */
-    private void refused(SmtpReply reply) {
-        if (++errors > config.maxErrors()) {
-            out.reply(SmtpReplies.TOO_MANY_ERRORS);
-            close();
+    /** Answers a refused command as the guards say: now, after the error sleep, or 421 and close. */
+    void refused(SmtpReply reply) {
+        answer(guards.refused(reply), Pending.ERROR_DELAY);
+    }
+
+    /** Gives a guard's answer; a delayed one keeps the session busy (input waits) and holds no thread. */
+    private void answer(SessionGuards.Answer answer, Pending waiting) {
+        if (answer.delay().isZero()) {
+            give(answer);
             return;
         }
-        ClientChecks checks = config.clientChecks();
-        if (errors <= checks.softErrorLimit() || checks.errorSleep().isZero()
-                || !checks.appliesTo(client == null ? null : client.getAddress())) {
-            out.reply(reply);
-            return;
-        }
-        pending = Pending.ERROR_DELAY;
-        out.later(checks.errorSleep(), () -> {
-            if (pending == Pending.ERROR_DELAY && state != State.CLOSED) {
+        pending = waiting;
+        out.later(answer.delay(), () -> {
+            if (pending == waiting && state != State.CLOSED) {
                 pending = Pending.NONE;
-                out.reply(reply);
+                give(answer);
             }
         });
     }
 
+    private void give(SessionGuards.Answer answer) {
+        out.reply(answer.reply());
+        if (answer.close()) {
+            close(); // RFC 5321 §3.8: 421 means the channel is being closed
+        }
+    }
+
     /** Reply that counts as a bad command when it is a syntax/sequence error (500-504, 555). */
-    private void replyTo(SmtpReply reply) {
+    void replyTo(SmtpReply reply) {
         int c = reply.code();
         if ((c >= 500 && c <= 504) || c == 555) {
             commandError(reply);
@@ -509,7 +481,7 @@ public final class SmtpSession {
      * RFC 3848 / RFC 6531 §3.7.3 "with" protocol names: S for TLS, A for AUTH (ESMTPSA,
      * UTF8SMTPA ...). Plain SMTP (HELO) has no such variants.
      */
-    private String protocol() {
+    String protocol() {
         if (!esmtp) {
             return "SMTP";
         }
@@ -517,7 +489,7 @@ public final class SmtpSession {
     }
 
     /** Opens the spool file of this transaction's content, our Received header first; false when it failed. */
-    private boolean openContent() {
+    boolean openContent() {
         if (content != null) {
             content.discard(); // left by a transaction that ended without RSET
             content = null;
@@ -535,287 +507,5 @@ public final class SmtpSession {
             LOG.warn("Cannot open spool file in {}: {}", config.spoolDir(), e.toString());
             return false;
         }
-    }
-
-    /** One command in command state; each method is one verb of RFC 5321 §4.1.1. */
-    private final class CommandDispatch {
-        private final SmtpLine line;
-
-        CommandDispatch(SmtpLine line) {
-            this.line = line;
-        }
-
-        void run(SmtpCommand cmd) {
-            switch (cmd.verb()) {
-                case HELO, EHLO -> hello(cmd);
-                case MAIL -> mail(cmd.argument());
-                case RCPT -> rcpt(cmd.argument());
-                case DATA -> data(cmd.argument());
-                case BDAT -> bdat();
-                case RSET -> junk(() -> noArgument(cmd, () -> {
-                    resetTransaction();
-                    out.reply(Replies.OK);
-                }));
-                case NOOP -> junk(() -> out.reply(Replies.OK)); // §4.1.1.9: an argument is allowed and ignored
-                case QUIT -> noArgument(cmd, () -> {
-                    out.reply(SmtpReplies.BYE);
-                    close();
-                });
-                case HELP -> junk(() -> out.reply(cmd.argument().isEmpty() ? SmtpReplies.help(out.tlsAvailable())
-                        : SmtpReplies.helpFor(cmd.argument())));
-                case VRFY, EXPN -> junk(() -> verify(cmd));
-                case STARTTLS -> startTls(cmd);
-                case AUTH -> auth(cmd.argument());
-                case UNKNOWN -> commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
-                default -> commandError(Replies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN ...
-            }
-        }
-
-        /**
-         * Commands that move no mail forward. Past {@code maxJunkCommands} since the last accepted
-         * message each one also counts as an error, so a client that only probes or stalls with
-         * them is closed at the error limit (Postfix's smtpd_junk_command_limit); it is answered
-         * as usual until then.
-         */
-        private void junk(Runnable command) {
-            if (++junkCommands > config.maxJunkCommands() && ++errors > config.maxErrors()) {
-                out.reply(SmtpReplies.TOO_MANY_ERRORS);
-                close();
-                return;
-            }
-            command.run();
-        }
-
-        private void noArgument(SmtpCommand cmd, Runnable action) {
-            if (!cmd.argument().isEmpty()) {
-                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
-            } else {
-                action.run();
-            }
-        }
-
-        /** §4.1.1.1: HELO/EHLO name the client and reset any transaction. */
-        private void hello(SmtpCommand cmd) {
-            String name = cmd.argument();
-            if (!SmtpCommand.isHeloName(name)) {
-                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
-                return;
-            }
-            helo = name;
-            esmtp = cmd.verb() == SmtpCommand.Verb.EHLO;
-            resetTransaction();
-            state = State.GREETED;
-            out.reply(esmtp ? SmtpReplies.ehlo(config.hostname(), ehloKeywords()) : SmtpReplies.helo(config.hostname()));
-        }
-
-        /** The service extensions offered now (RFC 5321 §4.1.1.1); some depend on TLS and AUTH state. */
-        private List<String> ehloKeywords() {
-            List<String> k = new java.util.ArrayList<>();
-            k.add("PIPELINING");                          // RFC 2920
-            k.add("SIZE " + config.maxMessageSize());     // RFC 1870
-            k.add("8BITMIME");                            // RFC 6152
-            k.add("DSN");                                 // RFC 3461
-            k.add("ENHANCEDSTATUSCODES");                 // RFC 2034
-            k.add("SMTPUTF8");                            // RFC 6531
-            k.add("CHUNKING");                            // RFC 3030 BDAT
-            // Not BINARYMIME (RFC 3030 §3): binary content has bare CR and LF octets, which our
-            // store-and-forward path refuses (or normalizes, corrupting it); it would need that off.
-            if (!tls && out.tlsAvailable()) {
-                k.add("STARTTLS");                        // RFC 3207; never again once under TLS (§4.2)
-            }
-            if (tls && authenticatedUser == null) {
-                // RFC 4954 §3; PLAIN and LOGIN send the password as it is, so only under TLS (§4)
-                k.add("AUTH " + String.join(" ", SaslExchange.MECHANISMS));
-            }
-            return k;
-        }
-
-        private void mail(String arg) {
-            if (state == State.CONNECTED) {
-                commandError(SmtpReplies.HELO_FIRST);
-                return;
-            }
-            if (state != State.GREETED) {
-                commandError(SmtpReplies.NESTED_MAIL);
-                return;
-            }
-            if (config.auth().required() && authenticatedUser == null) {
-                out.reply(SmtpReplies.AUTH_REQUIRED); // RFC 4954 §6, submission (RFC 6409 §4.3)
-                return;
-            }
-            EnvelopeArguments.Checked<EnvelopeArguments.Mail> m =
-                    EnvelopeArguments.mail(arg, esmtp, config.maxMessageSize());
-            if (m.error() != null) {
-                replyTo(m.error());
-                return;
-            }
-            Map<String, String> params = m.value().params();
-            if (params.containsKey("AUTH") && authenticatedUser == null) {
-                // RFC 4954 §5: from a client we have not authenticated, AUTH=<> whatever it said
-                params = new LinkedHashMap<>(params);
-                params.put("AUTH", "<>");
-            }
-            txn = new MailTransaction(m.value().sender(), params, m.value().smtpUtf8());
-            chunks.reset(); // a new transaction: BDATs of a failed one are no longer answered with its error
-            state = State.MAIL;
-            out.reply(SmtpReplies.SENDER_OK);
-        }
-
-        private void rcpt(String arg) {
-            if (state == State.BDAT) {
-                commandError(SmtpReplies.BAD_SEQUENCE); // the content has begun: the envelope is fixed
-                return;
-            }
-            if (state != State.MAIL && state != State.RCPT) {
-                commandError(state == State.CONNECTED ? SmtpReplies.HELO_FIRST : SmtpReplies.MAIL_FIRST);
-                return;
-            }
-            EnvelopeArguments.Checked<EnvelopeArguments.Rcpt> r = EnvelopeArguments.rcpt(arg, esmtp, txn.smtpUtf8());
-            if (r.error() != null) {
-                replyTo(r.error());
-                return;
-            }
-            if (txn.recipientCount() >= config.maxRecipients()) {
-                out.reply(SmtpReplies.TOO_MANY_RECIPIENTS); // RFC 5321 §4.5.3.1.10; accepted ones stay
-                return;
-            }
-            txn.rcptAttempted(r.value().recipient(), r.value().params());
-            pendingRecipient = r.value().recipient();
-            pending = Pending.RCPT;
-            out.decide(new RcptRequest(info(), txn.sender(), r.value().recipient(), r.value().params()));
-        }
-
-        private void data(String arg) {
-            if (!arg.isEmpty()) {
-                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
-                return;
-            }
-            SmtpReply refusal = contentRefusal();
-            if (refusal == null && state == State.BDAT) {
-                refusal = SmtpReplies.DATA_AFTER_BDAT;
-            }
-            if (refusal != null) {
-                commandError(refusal);
-                return;
-            }
-            if (!openContent()) {
-                out.reply(SmtpReplies.LOCAL_ERROR);
-                return;
-            }
-            data = new DataReceiver(content, config.maxTextLine());
-            state = State.DATA;
-            out.reply(SmtpReplies.START_MAIL_INPUT);
-        }
-
-        /**
-         * BDAT (RFC 3030 §2). Its chunk follows the line whatever we answer: the decoder already
-         * frames it, and a refusal is given once it has been read and discarded.
-         */
-        private void bdat() {
-            BdatCommand cmd = BdatCommand.parse(line.content());
-            if (cmd == null) {
-                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS); // not framed as BDAT: no chunk follows
-                return;
-            }
-            SmtpReply refusal = chunks.failure() != null ? chunks.failure() : contentRefusal();
-            if (refusal == null && state == State.RCPT) {
-                if (openContent()) {
-                    state = State.BDAT;
-                } else {
-                    // Refuse the whole transaction, not just this chunk: a later chunk must not
-                    // start a message that lacks this one.
-                    resetTransaction();
-                    chunks.failed(SmtpReplies.LOCAL_ERROR);
-                    refusal = SmtpReplies.LOCAL_ERROR;
-                }
-            }
-            chunks.begin(cmd, refusal);
-        }
-
-        /** Why message content cannot start now (RFC 5321 §4.1.4, §3.3), or null; the same for DATA and BDAT. */
-        private SmtpReply contentRefusal() {
-            return switch (state) {
-                case CONNECTED -> SmtpReplies.HELO_FIRST;
-                case GREETED -> SmtpReplies.MAIL_FIRST; // also after BDAT LAST (RFC 3030 §2: 503)
-                case MAIL -> txn.rcptAttempts() > 0 ? SmtpReplies.NO_VALID_RECIPIENTS : SmtpReplies.RCPT_FIRST;
-                default -> null;
-            };
-        }
-
-        /** VRFY and EXPN: {@code String [SP "SMTPUTF8"]} (RFC 6531 §3.7.4.1). */
-        private void verify(SmtpCommand cmd) {
-            String argument = cmd.argument();
-            boolean smtpUtf8 = false;
-            int space = argument.lastIndexOf(' ');
-            if (space > 0 && EnvelopeArguments.asciiEqualsIgnoreCase(argument.substring(space + 1), "SMTPUTF8")) {
-                smtpUtf8 = true;
-                argument = argument.substring(0, space).strip();
-            }
-            if (argument.isEmpty()) {
-                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
-                return;
-            }
-            pending = Pending.VERIFY;
-            out.decide(cmd.verb() == SmtpCommand.Verb.VRFY
-                    ? new VrfyRequest(info(), argument, smtpUtf8) : new ExpnRequest(info(), argument, smtpUtf8));
-        }
-
-        /** RFC 3207 §4: the client asks to turn this connection to TLS. */
-        private void startTls(SmtpCommand cmd) {
-            if (!cmd.argument().isEmpty()) {
-                commandError(SmtpReplies.STARTTLS_NO_PARAMETERS);
-            } else if (tls) {
-                commandError(SmtpReplies.TLS_ALREADY_ACTIVE);
-            } else if (!out.tlsAvailable()) {
-                commandError(Replies.COMMAND_NOT_IMPLEMENTED);
-            } else if (state == State.MAIL || state == State.RCPT || state == State.BDAT) {
-                // BDAT: chunks of this transaction are already stored (RFC 3030 §2)
-                commandError(SmtpReplies.TRANSACTION_IN_PROGRESS);
-            } else {
-                // Set before the 220 goes out: from then on, input is plaintext injection until
-                // the handshake ends (onTlsEstablished) or fails (the adapter closes).
-                awaitingHandshake = true;
-                if (!out.startTls(SmtpReplies.READY_TO_START_TLS)) {
-                    awaitingHandshake = false;
-                    out.reply(SmtpReplies.TLS_NOT_AVAILABLE);
-                }
-            }
-        }
-
-
-        /**
-         * RFC 4954 §4: PLAIN and LOGIN, only under TLS, once per session, outside a mail transaction.
-         * The argument is the mechanism and an optional initial response.
-         */
-        private void auth(String arg) {
-            if (state == State.CONNECTED || !esmtp) {
-                commandError(state == State.CONNECTED ? SmtpReplies.HELO_FIRST : SmtpReplies.EHLO_FIRST);
-                return;
-            }
-            if (authenticatedUser != null) {
-                commandError(SmtpReplies.ALREADY_AUTHENTICATED);
-                return;
-            }
-            if (state != State.GREETED) {
-                commandError(SmtpReplies.AUTH_IN_TRANSACTION);
-                return;
-            }
-            String[] words = arg.split(" ", -1);
-            if (arg.isEmpty() || words.length > 2 || words[0].isEmpty() || (words.length == 2 && words[1].isEmpty())) {
-                commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
-                return;
-            }
-            SaslExchange exchange = SaslExchange.of(words[0]);
-            if (exchange == null) {
-                commandError(SmtpReplies.AUTH_MECHANISM_UNKNOWN);
-                return;
-            }
-            if (!tls) {
-                out.reply(SmtpReplies.AUTH_ENCRYPTION_REQUIRED);
-                return;
-            }
-            authStep(exchange, exchange.start(words.length == 2 ? words[1] : null));
-        }
-
     }
 }
