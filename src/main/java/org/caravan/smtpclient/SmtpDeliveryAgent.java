@@ -1,13 +1,12 @@
 package org.caravan.smtpclient;
 
 import java.io.InputStream;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,13 +48,10 @@ import org.slf4j.LoggerFactory;
  * fresh connection when it came from the pool (nothing was delivered, so no duplicate is
  * possible); after the content started, the recipients are deferred with 4.4.2 instead.
  *
- * <p>STARTTLS (RFC 3207) follows each candidate's {@link TlsPolicy} (see there), as Postfix's
- * smtp client does: TLS 1.2 or newer only; under {@code may} a failed STARTTLS is retried once in
- * clear on a new connection with STARTTLS off (so it cannot loop); under {@code encrypt} and
- * {@code verify} a host that does not offer STARTTLS (4.7.4) or whose STARTTLS fails (4.7.5) is
- * left with QUIT before MAIL, and the next candidate is tried; when none is left the recipients
- * are deferred with that status. The pool key includes the policy, so a cleartext session never
- * serves a domain that requires TLS.
+ * <p>STARTTLS (RFC 3207) follows each candidate's TLS policy: {@link Dialer} opens the session
+ * (TLS 1.2 or newer only); a host the policy rules out is skipped and the next candidate tried;
+ * when none is left the recipients are deferred with the status {@link HostFailures} keeps. The
+ * pool key includes the policy, so a cleartext session never serves a domain that requires TLS.
  */
 public final class SmtpDeliveryAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpDeliveryAgent.class);
@@ -67,6 +63,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
     private final Session[] sessions = new Session[4];
     private final ConnectionPool<SessionKey> pool;
     private final ScheduledExecutorService timers;
+    private final Dialer dialer = new Dialer();
 
     public SmtpDeliveryAgent(SmtpClientSettings settings) {
         this.settings = settings;
@@ -134,43 +131,16 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
 
     /** Delivers {@code content} to {@code env}'s recipients via the first candidate that takes a session. */
     public DeliveryResult deliver(List<MailHost> candidates, Envelope env, IoSupplier<InputStream> content) {
-        Failures failures = new Failures();
+        HostFailures failures = new HostFailures();
         for (MailHost host : candidates) {
-            Attempt a = tryHost(host, env, content, failures);
-            if (a != null) {
-                return finish(env, host.relay(), a.tls, a.replies, a.remoteDsn);
+            Optional<Attempt> a = tryHost(host, env, content, failures);
+            if (a.isPresent()) {
+                return finish(env, host.relay(), a.get().tls, a.get().replies, a.get().remoteDsn);
             }
         }
         SmtpReply[] all = new SmtpReply[env.recipients().size()];
         Arrays.fill(all, failures.verdict());
         return finish(env, "none", null, all, false);
-    }
-
-    /** Why each candidate took no transaction; a TLS policy failure decides the status code. */
-    private static final class Failures {
-        private final List<String> reasons = new ArrayList<>();
-        private String tlsStatus;
-
-        void add(String reason) {
-            reasons.add(reason);
-        }
-
-        /** The policy kept the message from a host: the status says so, whatever the others did. */
-        void tls(String enhancedStatus, String reason) {
-            reasons.add(reason);
-            if (tlsStatus == null) {
-                tlsStatus = enhancedStatus;
-            }
-        }
-
-        SmtpReply verdict() {
-            if (tlsStatus != null) {
-                return SmtpReply.of(451, tlsStatus, String.join("; ", reasons));
-            }
-            String why = reasons.isEmpty() ? "no mail host to try" : String.join("; ", reasons);
-            // RFC 3463 X.4.1 no answer from host: the destination may come back, so defer (§4.5.4.1).
-            return SmtpReply.of(451, "4.4.1", "no mail host took the message: " + why);
-        }
     }
 
     /** Replies per recipient, whether the host that took the transaction offered DSN, and its TLS. */
@@ -180,8 +150,8 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         }
     }
 
-    /** Replies per recipient, or null when this host took no transaction (try the next one). */
-    private Attempt tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, Failures failures) {
+    /** Replies per recipient, or empty when this host took no transaction (try the next one). */
+    private Optional<Attempt> tryHost(MailHost host, Envelope env, IoSupplier<InputStream> content, HostFailures failures) {
         SessionKey key = new SessionKey(host, env.needsSmtpUtf8());
         StartTlsTransport t = (StartTlsTransport) pool.borrow(key);
         if (t != null && host.tls().required() && !t.tls().encrypted()) {
@@ -192,21 +162,20 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         boolean reused = t != null;
         for (int attempt = 0; attempt < 2; attempt++) {
             if (t == null) {
-                Connected c = connect(key, failures);
-                if (c.refusal != null) {
-                    // 5xx greeting or EHLO: this host says no for everyone
-                    return Attempt.refused(fill(env, c.refusal), TlsStatus.NONE);
+                Dialer.Dialed dialed = dialer.dial(host, session(key), failures);
+                if (dialed instanceof Dialer.Refused r) {
+                    return Optional.of(Attempt.refused(fill(env, r.reply()), TlsStatus.NONE));
                 }
-                if (c.transport == null) {
-                    return null; // try the next host
+                if (!(dialed instanceof Dialer.Connected c)) {
+                    return Optional.empty(); // try the next host
                 }
-                t = c.transport;
+                t = c.transport();
             }
             TlsStatus tls = t.tls();
             SmtpReply utf8 = smtpUtf8Check(env, t);
             if (utf8 != null) {
                 release(key, t, true); // nothing was sent: the session stays usable
-                return Attempt.refused(fill(env, utf8), tls);
+                return Optional.of(Attempt.refused(fill(env, utf8), tls));
             }
             Address[] rcpts = addresses(env);
             boolean dsn = t.supportsExtension("DSN");
@@ -214,120 +183,27 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
             TransactionReader.Outcome o = send(t, msg, rcpts, dsn ? rcptParameters(env) : null);
             if (!o.connectionLost()) {
                 release(key, t, o.keepConnection());
-                return new Attempt(o.replies(), dsn, tls);
+                return Optional.of(new Attempt(o.replies(), dsn, tls));
             }
             ConnectionPool.quietClose(t);
             t = null;
             if (msg.contentFailure() != null) {
-                return new Attempt(fill(env, SmtpReply.of(451, "4.3.0", "local error reading queued message: "
-                        + msg.contentFailure().getMessage())), dsn, tls);
+                return Optional.of(new Attempt(fill(env, SmtpReply.of(451, "4.3.0", "local error reading queued message: "
+                        + msg.contentFailure().getMessage())), dsn, tls));
             }
             if (msg.contentStarted()) {
                 // The message may or may not have arrived; deferring risks a duplicate, never a loss.
-                return new Attempt(fill(env, SmtpReply.of(451, "4.4.2", "lost connection with " + host.relay()
-                        + " while sending message")), dsn, tls);
+                return Optional.of(new Attempt(fill(env, SmtpReply.of(451, "4.4.2", "lost connection with " + host.relay()
+                        + " while sending message")), dsn, tls));
             }
             if (!reused) {
                 failures.add(host.relay() + ": lost connection before DATA");
-                return null;
+                return Optional.empty();
             }
             // A cached session died while idle: nothing was sent, so one fresh session is safe.
             reused = false;
         }
-        return null;
-    }
-
-    private record Connected(StartTlsTransport transport, SmtpReply refusal) {
-    }
-
-    /** A session with the host that satisfies its TLS policy, or why there is none. */
-    private Connected connect(SessionKey key, Failures failures) {
-        MailHost host = key.host;
-        TlsPolicy policy = host.tls();
-        StartTlsTransport t = new StartTlsTransport(session(key), host.host());
-        t.setStartTLS(policy != TlsPolicy.NONE);
-        try {
-            t.connect(host.address().getHostAddress(), host.port(), null, null);
-        } catch (MessagingException e) {
-            ConnectionPool.quietClose(t);
-            if (t.tlsFailure() != null) {
-                return startTlsFailed(key, t.tlsFailure(), failures);
-            }
-            return failed(t, e, host, failures);
-        }
-        if (policy.required() && !t.tls().encrypted()) {
-            // QUIT before MAIL: nothing of the message goes out in clear. RFC 3463 X.7.4 "security
-            // features not supported" (Postfix: "TLS is required, but was not offered by host").
-            ConnectionPool.quietClose(t);
-            failures.tls("4.7.4", "TLS is required, but was not offered by " + host.relay());
-            return new Connected(null, null);
-        }
-        return new Connected(t, null);
-    }
-
-    /** STARTTLS was refused or its handshake failed (Angus has closed that connection). */
-    private Connected startTlsFailed(SessionKey key, MessagingException e, Failures failures) {
-        MailHost host = key.host;
-        String why = "Cannot start TLS with " + host.relay() + ": " + tlsReason(e);
-        if (host.tls().required()) {
-            // RFC 3463 X.7.5 cryptographic failure, as Postfix reports a failed TLS handshake.
-            failures.tls("4.7.5", why);
-            return new Connected(null, null);
-        }
-        // Postfix at level "may": the same host again, in clear, on a new connection with STARTTLS
-        // off, so this happens once per delivery and cannot loop. Unauthenticated encryption was
-        // only ever opportunistic; cleartext is what the peer would get without STARTTLS at all.
-        LOG.warn("{}; retrying in clear (TLS policy may)", why);
-        StartTlsTransport clear = new StartTlsTransport(session(key), host.host());
-        clear.setStartTLS(false);
-        try {
-            clear.connect(host.address().getHostAddress(), host.port(), null, null);
-            return new Connected(clear, null);
-        } catch (MessagingException again) {
-            ConnectionPool.quietClose(clear);
-            return failed(clear, again, host, failures);
-        }
-    }
-
-    /** The server's refusal of STARTTLS, else the innermost cause (the TLS alert or I/O error). */
-    private static String tlsReason(MessagingException e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root == e) {
-            return "STARTTLS refused: " + oneLine(e.getMessage()); // issueCommand: the server's reply
-        }
-        return "handshake failed: " + oneLine(root.getMessage() == null ? root.getClass().getSimpleName()
-                : root.getMessage());
-    }
-
-    private static String oneLine(String s) {
-        return String.valueOf(s).replaceAll("[\r\n]+", " ").strip();
-    }
-
-    /** The connection or greeting/EHLO failed: a 5xx refusal for everyone, or a reason to try the next host. */
-    private Connected failed(StartTlsTransport t, MessagingException e, MailHost host, Failures failures) {
-        int code = t.getLastReturnCode();
-        if (code >= 500 && code <= 599) {
-            // 5xx greeting or EHLO/HELO: this host refuses us for this mail, say so for everyone.
-            return new Connected(null, RemoteReplies.parse(code, t.getLastServerResponse()));
-        }
-        failures.add(host.relay() + ": " + (code >= 400 && code <= 499
-                ? RemoteReplies.parse(code, t.getLastServerResponse()) : reason(e)));
-        return new Connected(null, null);
-    }
-
-    private static String reason(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof ConnectException) {
-                return "connection refused";
-            }
-            if (c instanceof SocketTimeoutException) {
-                return "connection timed out";
-            }
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replaceAll("[\r\n]+", " ");
+        return Optional.empty();
     }
 
     /**
