@@ -15,7 +15,6 @@ import org.caravan.envelope.MessageContent;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.mail.DeliveryLog;
 import org.caravan.mail.RecipientDsn;
-import org.caravan.mail.StatusCodes;
 import org.caravan.nexthop.MailHost;
 import org.caravan.nexthop.NextHopException;
 import org.caravan.nexthop.NextHopResolver;
@@ -28,12 +27,9 @@ import org.caravan.smtpclient.SmtpDeliveryAgent;
 /**
  * The relay stage's bean: one delivery attempt of a message to its domain's next hop, and the
  * sorting of every recipient into delivered (done), temporary failure (retried while the message
- * is younger than its lifetime) or permanent failure (bounced). After it, the headers
- * {@code CaravanRetryRecipients}, {@code CaravanFailures} and {@code CaravanLastError} say which.
+ * is younger than its lifetime) or permanent failure (bounced), as an {@link AttemptOutcome}.
  */
 public final class RelayStage {
-    /** RFC 3463 X.4.7: delivery time expired. */
-
     private final NextHopResolver resolver;
     private final SmtpDeliveryAgent agent;
     private final RetrySchedule schedule;
@@ -49,7 +45,11 @@ public final class RelayStage {
         this.clock = clock;
     }
 
-    public void deliver(Exchange exchange) {
+    /**
+     * One attempt for the exchange's message; the outcome is returned for the route to branch on
+     * and also written to the envelope headers that the retry and notice stages read.
+     */
+    public AttemptOutcome deliver(Exchange exchange) {
         Message message = exchange.getMessage();
         String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
         String domain = message.getHeader(EnvelopeHeaders.NEXT_HOP, String.class);
@@ -103,41 +103,20 @@ public final class RelayStage {
             failed.addAll(result.bounced());
         }
 
-        Instant now = clock.instant();
-        boolean expired = schedule.expired(arrival, now);
-        boolean warn = !Boolean.TRUE.equals(message.getHeader(EnvelopeHeaders.DELAY_WARNED, Boolean.class))
-                && schedule.delayWarningDue(arrival, now);
-        List<RecipientNotice> delays = new ArrayList<>();
-        List<String> retry = new ArrayList<>();
-        List<RecipientNotice> failures = new ArrayList<>();
-        StringBuilder lastErrors = new StringBuilder();
-        for (RecipientOutcome outcome : failed) {
-            String remote = "none".equals(outcome.relay()) ? "" : outcome.relay();
-            if (outcome.reply().isPermanentFailure()) {
-                failures.add(RecipientNotice.of(outcome.recipient(), outcome.reply(), remote));
-            } else if (expired) {
-                failures.add(new RecipientNotice(outcome.recipient(), StatusCodes.EXPIRED, remote,
-                        "delivery time expired after " + Duration.between(arrival, now).toMinutes()
-                                + " minutes; last reply: " + outcome.reply()));
-            } else {
-                if (warn) {
-                    delays.add(RecipientNotice.of(outcome.recipient(), outcome.reply(), remote));
-                }
-                retry.add(outcome.recipient());
-                lastErrors.append(outcome.recipient()).append('\t').append(outcome.reply()).append('\n');
-            }
-        }
+        AttemptOutcome outcome = AttemptOutcome.sort(successes, failed, arrival, clock.instant(),
+                Boolean.TRUE.equals(message.getHeader(EnvelopeHeaders.DELAY_WARNED, Boolean.class)), schedule);
         EnvelopeHeaders.retainEnvelopeOnly(message);
         message.setHeader(EnvelopeHeaders.ATTEMPTS, attempts);
-        message.setHeader(EnvelopeHeaders.RETRY_RECIPIENTS, EnvelopeHeaders.joinAddresses(retry));
-        message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));
-        message.setHeader(EnvelopeHeaders.LAST_ERROR, lastErrors.toString().strip());
-        message.setHeader(EnvelopeHeaders.DELAYS, RecipientNotice.encode(delays));
-        message.setHeader(EnvelopeHeaders.SUCCESSES, RecipientNotice.encode(successes));
-        if (!delays.isEmpty()) {
+        message.setHeader(EnvelopeHeaders.RETRY_RECIPIENTS, EnvelopeHeaders.joinAddresses(outcome.retry()));
+        message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(outcome.failures()));
+        message.setHeader(EnvelopeHeaders.LAST_ERROR, outcome.lastError());
+        message.setHeader(EnvelopeHeaders.DELAYS, RecipientNotice.encode(outcome.delays()));
+        message.setHeader(EnvelopeHeaders.SUCCESSES, RecipientNotice.encode(outcome.successes()));
+        if (outcome.hasDelays()) {
             // One warning per message: the retried copy remembers that it was sent.
             message.setHeader(EnvelopeHeaders.DELAY_WARNED, true);
         }
+        return outcome;
     }
 
     /** Resolves the next hop and delivers: one outcome per recipient. */
