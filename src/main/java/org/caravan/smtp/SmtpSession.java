@@ -68,6 +68,7 @@ public final class SmtpSession {
     /** The decision we are waiting for, if any. */
     enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY, ERROR_DELAY }
 
+    // State the verbs (SessionCommands) read and change is package-private; nothing else touches it.
     final SmtpServerConfig config;
     private final String sessionId;
     private final InetSocketAddress client;
