@@ -2,8 +2,6 @@ package org.caravan.nexthop;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,7 +17,6 @@ import org.caravan.mail.SmtpReply;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -27,7 +24,6 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.hosts.HostsFileParser;
@@ -68,8 +64,7 @@ public final class NextHopResolver {
         this.smarthost = smarthost;
         this.defaultTls = defaultTls;
         this.smtpPort = smtpPort;
-        this.resolver = createResolver(dnsServer);
-        this.resolver.setTimeout(dnsTimeout);
+        this.resolver = DnsResolvers.of(dnsServer, dnsTimeout);
     }
 
     /** A fixed transport map and smarthost in the text form operators write; port 25 for MX hosts. */
@@ -88,23 +83,6 @@ public final class NextHopResolver {
         routes.forEach((domain, route) -> hops.put(domain.toLowerCase(Locale.ROOT),
                 TransportEntry.of(NextHop.parse(route))));
         return domain -> Optional.ofNullable(hops.get(domain));
-    }
-
-    private static Resolver createResolver(String dnsServer) {
-        if (dnsServer == null || dnsServer.isBlank()) {
-            return new ExtendedResolver();
-        }
-        String spec = dnsServer.trim();
-        int colon = spec.lastIndexOf(':');
-        boolean hasPort = colon > 0 && spec.indexOf(':') == colon; // "host:port"; bare IPv6 has several
-        String host = hasPort ? spec.substring(0, colon) : spec;
-        int port = hasPort ? Integer.parseInt(spec.substring(colon + 1)) : SimpleResolver.DEFAULT_PORT;
-        try {
-            // Resolving the server's own address is a literal parse in practice (config holds an IP).
-            return new SimpleResolver(new InetSocketAddress(InetAddress.getByName(host), port));
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("DNS server not resolvable: " + dnsServer, e);
-        }
     }
 
     /** Candidates for mail to {@code domain}, most preferred first, each with the domain's TLS policy. */

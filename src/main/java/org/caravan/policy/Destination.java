@@ -2,7 +2,7 @@ package org.caravan.policy;
 
 /**
  * Where one recipient goes, as decided by {@link RecipientClassifier}. Sealed so the routing stage
- * and {@link RecipientPolicy} handle every case (a switch over it is checked by the compiler).
+ * and the verify checks handle every case (a switch over it is checked by the compiler).
  */
 public sealed interface Destination {
 

@@ -58,4 +58,27 @@ public final class PolicyReplies {
 
     /** RFC 5321 §3.6 / §4.2.2 554 relay denied; RFC 3463 §3.8 X.7.1 delivery not authorized. */
     public static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "Relay access denied");
+
+    /**
+     * RFC 5321 §4.2.2 554 / RFC 3463 §3.8 X.7.1: the client's address is listed in a DNS blocklist
+     * (RFC 5782), answered at RCPT as Postfix's reject_rbl_client does. Completed with
+     * {@link #clientBlocked(String, String)}.
+     */
+    public static final SmtpReply CLIENT_BLOCKED = SmtpReply.of(554, "5.7.1", "Service unavailable; client host blocked");
+
+    /** {@link #CLIENT_BLOCKED} as "Service unavailable; Client host [ip] blocked using zone". */
+    public static SmtpReply clientBlocked(String clientIp, String zone) {
+        return CLIENT_BLOCKED.withText("Service unavailable; Client host [" + clientIp + "] blocked using " + zone);
+    }
+
+    /**
+     * {@code reply} as "&lt;address&gt;: text", as Postfix writes it, so the sender's MTA log says
+     * which recipient failed. The address is echoed only if it is printable ASCII: reply text is
+     * ASCII unless SMTPUTF8 was negotiated (RFC 6531 §3.7.4.2), and policy does not know that here.
+     */
+    public static SmtpReply naming(String recipient, SmtpReply reply) {
+        String text = reply.lines().get(0);
+        boolean printable = recipient.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        return reply.withText(printable ? "<" + recipient + ">: " + text : text);
+    }
 }

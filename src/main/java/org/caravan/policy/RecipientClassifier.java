@@ -6,12 +6,14 @@ import org.caravan.directory.Directory;
 import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Resolution;
 import org.caravan.mail.Addresses;
+import org.caravan.mail.RcptRequest;
+import org.caravan.mail.Replies;
 import org.caravan.srs.SrsException;
 import org.caravan.srs.SrsRewriter;
 
 /**
  * The one place that decides local or remote for a recipient, used both at RCPT time by
- * {@link RecipientPolicy} and at routing time after the message is queued, so the two can never
+ * the verify stage's checks and at routing time after the message is queued, so the two can never
  * disagree about what "local" means (only a directory reload in between can change the answer).
  *
  * <p>Postmaster (RFC 5321 §4.5.1): every SMTP server must accept "postmaster" (no domain, any
@@ -100,6 +102,18 @@ public final class RecipientClassifier {
             return new Destination.NoSuchUser(u.address());
         }
         return new Destination.Remote(((Resolution.Remote) r).domain());
+    }
+
+    /**
+     * The verify stage's first step: the RCPT request with its recipient classified once for
+     * every check after it; an address that cannot be parsed is answered 501 5.1.3 at once.
+     */
+    public Verification verification(RcptRequest request) {
+        try {
+            return Verification.of(request, classify(request.recipient()));
+        } catch (IllegalArgumentException e) {
+            return new Verification(request, null, Replies.BAD_RECIPIENT_SYNTAX);
+        }
     }
 
     /** Whether {@code sender} may post to {@code list}, in the directory now in force. */

@@ -31,7 +31,11 @@ import org.caravan.policy.ClientNetworks;
 import org.caravan.policy.DisclosurePolicy;
 import org.caravan.policy.MessagePolicy;
 import org.caravan.policy.RecipientClassifier;
-import org.caravan.policy.RecipientPolicy;
+import org.caravan.policy.ListPostingCheck;
+import org.caravan.policy.LocalRecipientCheck;
+import org.caravan.policy.MovedUserCheck;
+import org.caravan.policy.RelayControlCheck;
+import org.caravan.policy.SrsAddressCheck;
 import org.caravan.relay.RelayStage;
 import org.caravan.retry.RetryScheduler;
 import org.caravan.routing.Forwarder;
@@ -47,7 +51,7 @@ import org.caravan.srs.SrsRewriter;
 import org.caravan.tls.ServerTls;
 
 /**
- * The beans the route files call, by the names they use ({@code #smtpServer}, {@code recipientPolicy},
+ * The beans the route files call, by the names they use ({@code #smtpServer}, {@code relayControlCheck},
  * ...), built once from the settings. One place to see what a route's {@code ref} points at.
  */
 final class Beans {
@@ -101,7 +105,13 @@ final class Beans {
                 smtp.withListener(Listener.SUBMISSION).withAuthRequired(true), connections, tls.context(), sessions));
         named.put("submissionsServer", new SmtpServerInitializerFactory(
                 smtp.withListener(Listener.SUBMISSIONS).withAuthRequired(true), connections, tls.context(), sessions));
-        named.put("recipientPolicy", new RecipientPolicy(classifier, trusted));
+        // The verify stage's checks, in the order verify.camel.yaml calls them.
+        named.put("recipientClassifier", classifier);
+        named.put("srsAddressCheck", new SrsAddressCheck(classifier));
+        named.put("localRecipientCheck", new LocalRecipientCheck());
+        named.put("listPostingCheck", new ListPostingCheck(classifier));
+        named.put("movedUserCheck", new MovedUserCheck());
+        named.put("relayControlCheck", new RelayControlCheck(trusted));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
         named.put("authenticator", new Authenticator(directory,

@@ -28,7 +28,7 @@ import org.caravan.directory.PasswordHash;
 import org.caravan.mail.AuthRequest;
 import org.caravan.policy.ClientNetworks;
 import org.caravan.policy.RecipientClassifier;
-import org.caravan.policy.RecipientPolicy;
+import org.caravan.policy.ShippedChecks;
 import org.caravan.smtp.SmtpLineDecoder;
 import org.caravan.smtp.SmtpServerConfig;
 import org.caravan.smtp.SmtpSessionHandler;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * AUTH over a real socket through camel-netty and a route with the real {@link Authenticator} and
- * {@link RecipientPolicy}: credentials are checked on a Camel worker thread, never the event loop;
+ * {@link ShippedChecks}: credentials are checked on a Camel worker thread, never the event loop;
  * the delayed 535 comes back through camel-netty's write; an authenticated client may relay. The
  * TLS handshake is simulated with the event Netty's SslHandler fires (real TLS comes with the
  * STARTTLS branch).
@@ -92,7 +92,7 @@ class AuthOverCamelTest {
         DirectorySource source = new DirectorySource(directory);
         Authenticator authenticator = new Authenticator(source, new ClientAuthFailures(
                 ClientAuthFailures.Limits.DEFAULTS, 100, Clock.systemUTC()));
-        RecipientPolicy recipients = new RecipientPolicy(new RecipientClassifier(source), ClientNetworks.parse("192.0.2.0/24"));
+        ShippedChecks recipients = new ShippedChecks(new RecipientClassifier(source), ClientNetworks.parse("192.0.2.0/24"));
         SmtpServerConfig config = SmtpServerConfig.defaults("mx.test", spool)
                 .withAuth(new SmtpServerConfig.Auth(false, 3, Duration.ofMillis(700), Duration.ofMillis(700)));
 

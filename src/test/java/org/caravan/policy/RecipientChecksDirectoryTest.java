@@ -18,7 +18,7 @@ import org.caravan.mail.SmtpReply;
 import org.junit.jupiter.api.Test;
 
 /** RCPT answers for aliases, lists and moved users (RFC 5321 §3.4, §3.5.5). */
-class RecipientPolicyDirectoryTest {
+class RecipientChecksDirectoryTest {
     private static final Alias SALES = new Alias("sales@example.test", List.of("alice@example.test", "x@far.test"));
     private static final MailingList TEAM = new MailingList("team@example.test", "The Team", "alice@example.test",
             MailingList.Posters.MEMBERS, List.of(), List.of("alice@example.test", "carol@far.test"));
@@ -33,7 +33,7 @@ class RecipientPolicyDirectoryTest {
                     new Forward("erin@example.test", "erin@newplace.test", false)),
             Map.of());
     private final RecipientClassifier classifier = new RecipientClassifier(new DirectorySource(DIRECTORY));
-    private final RecipientPolicy policy = new RecipientPolicy(classifier, ClientNetworks.parse("127.0.0.0/8"));
+    private final ShippedChecks policy = new ShippedChecks(classifier, ClientNetworks.parse("127.0.0.0/8"));
 
     /** From an untrusted client: these answers must not depend on relay rights. */
     private SmtpReply rcpt(String sender, String recipient) {

@@ -15,15 +15,15 @@ import org.caravan.mail.SessionInfo;
 import org.caravan.mail.SmtpReply;
 import org.junit.jupiter.api.Test;
 
-class RecipientPolicyTest {
+class RecipientChecksTest {
     private static final Directory DIRECTORY = new Directory(
             List.of("example.test", "example.org"),
             List.of(new Mailbox("alice@example.test", "Alice", null),
                     new Mailbox("postmaster@example.org", null, null)),
             Map.of());
     private final RecipientClassifier classifier = new RecipientClassifier(new DirectorySource(DIRECTORY));
-    private final RecipientPolicy policy =
-            new RecipientPolicy(classifier, ClientNetworks.parse("127.0.0.0/8, ::1, 192.168.0.0/16"));
+    private final ShippedChecks policy =
+            new ShippedChecks(classifier, ClientNetworks.parse("127.0.0.0/8, ::1, 192.168.0.0/16"));
 
     private static SessionInfo session(String ip, String user) {
         return new SessionInfo("s1", new InetSocketAddress(ip, 40000), new InetSocketAddress("127.0.0.1", 25),
