@@ -13,6 +13,7 @@ import org.apache.camel.Message;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
 import org.caravan.envelope.RecipientNotice;
+import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.mail.QueueIds;
 import org.caravan.mail.RecipientDsn;
 import org.caravan.mail.StatusCodes;
@@ -61,7 +62,7 @@ public final class Notices {
         String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
         String notice = message.getHeader(EnvelopeHeaders.NOTICE, String.class);
         String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
-        List<RecipientNotice> failures = wanted(message, EnvelopeHeaders.FAILURES, RecipientDsn::wantsFailure);
+        List<RecipientNotice> failures = wanted(exchange, RecipientOutcomes.FAILURES, RecipientDsn::wantsFailure);
         if (failures.isEmpty()) {
             LOG.info("queue_id={}: failure notices not requested (NOTIFY), none sent", queueId);
             nothing(message);
@@ -82,7 +83,7 @@ public final class Notices {
     public void delayWarning(Exchange exchange) throws IOException {
         Message message = exchange.getMessage();
         String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
-        List<RecipientNotice> delayed = wanted(message, EnvelopeHeaders.DELAYS, RecipientDsn::wantsDelay);
+        List<RecipientNotice> delayed = wanted(exchange, RecipientOutcomes.DELAYS, RecipientDsn::wantsDelay);
         if (delayed.isEmpty() || sender.isEmpty()) {
             nothing(message);
             return;
@@ -95,7 +96,7 @@ public final class Notices {
     public void success(Exchange exchange) throws IOException {
         Message message = exchange.getMessage();
         String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
-        List<RecipientNotice> done = wanted(message, EnvelopeHeaders.SUCCESSES, RecipientDsn::wantsSuccess);
+        List<RecipientNotice> done = wanted(exchange, RecipientOutcomes.SUCCESSES, RecipientDsn::wantsSuccess);
         if (done.isEmpty() || sender.isEmpty()) {
             nothing(message);
             return;
@@ -117,7 +118,7 @@ public final class Notices {
             failures.add(new RecipientNotice(recipient, StatusCodes.LOCAL_ERROR, "",
                     "local error: the message could not be processed; the operator has it on caravan.held"));
         }
-        message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(failures));
+        RecipientOutcomes.put(exchange, RecipientOutcomes.FAILURES, failures);
         // The held copy is a new message: with the dead one's duplicate id, a message that died a
         // second time (released by the operator, dead again) would be refused as a duplicate and
         // its bounce with it, for ever (ADR 0010).
@@ -128,10 +129,11 @@ public final class Notices {
         boolean wanted(RecipientDsn dsn);
     }
 
-    private static List<RecipientNotice> wanted(Message message, String header, Wish wish) {
-        Map<String, RecipientDsn> dsn = RecipientDsn.decode(message.getHeader(EnvelopeHeaders.DSN, String.class));
+    private static List<RecipientNotice> wanted(Exchange exchange, String outcomes, Wish wish) {
+        Map<String, RecipientDsn> dsn = RecipientDsn.decode(exchange.getMessage().getHeader(EnvelopeHeaders.DSN,
+                String.class));
         List<RecipientNotice> result = new ArrayList<>();
-        for (RecipientNotice n : RecipientNotice.decode(message.getHeader(header, String.class))) {
+        for (RecipientNotice n : RecipientOutcomes.get(exchange, outcomes)) {
             if (wish.wanted(RecipientDsn.of(dsn, n.recipient()))) {
                 result.add(n);
             }

@@ -11,6 +11,7 @@ import org.apache.camel.support.SynchronizationAdapter;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
 import org.caravan.envelope.RecipientNotice;
+import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.mail.DeliveryLog;
 import org.caravan.mail.StatusCodes;
 
@@ -57,6 +58,6 @@ public final class LocalDelivery {
             delivered.add(new RecipientNotice(mailbox, StatusCodes.DELIVERED, "", DELIVERED));
         }
         // For NOTIFY=SUCCESS senders: the notice stage picks those who asked.
-        message.setHeader(EnvelopeHeaders.SUCCESSES, RecipientNotice.encode(delivered));
+        RecipientOutcomes.put(exchange, RecipientOutcomes.SUCCESSES, delivered);
     }
 }

@@ -10,7 +10,12 @@ import org.apache.camel.Message;
  * Names of the envelope properties carried beside the raw message bytes on every queued message
  * (Camel headers, JMS properties on the wire). Envelope apart from content: the message bytes are
  * never rewritten, everything routing needs is here. Names are valid Java identifiers so they
- * pass through JMS unchanged.
+ * pass through JMS unchanged. This is the one list of them.
+ *
+ * <p>State that never leaves an exchange travels typed, as exchange properties: the part being
+ * routed ({@code CaravanPart}, a {@code RoutePart}, expand stage), an attempt's outcome
+ * ({@code attempt}, an {@code AttemptOutcome}, relay stage) and the per-recipient outcomes for
+ * the notice stage ({@link RecipientOutcomes}).
  */
 public final class EnvelopeHeaders {
     private EnvelopeHeaders() {
@@ -40,8 +45,6 @@ public final class EnvelopeHeaders {
     public static final String ENVID = "CaravanEnvid";
     /** Per recipient NOTIFY and ORCPT (RFC 3461 §4.1, §4.2): see {@link RecipientDsn}. */
     public static final String DSN = "CaravanDsn";
-    /** On a relay part: mail forwarded for a moved user, whose sender the forward stage rewrites. */
-    public static final String FORWARDED = "CaravanForwarded";
     /** Set once a delay warning has been sent for this message. */
     public static final String DELAY_WARNED = "CaravanDelayWarned";
     /** Next hop chosen by the route stage for a relay message (a domain; resolution happens at delivery). */
@@ -50,22 +53,13 @@ public final class EnvelopeHeaders {
     public static final String FIRST_ATTEMPT = "CaravanFirstAttempt";
     /** Delivery attempts made so far. */
     public static final String ATTEMPTS = "CaravanAttempts";
-    /** Last delivery error per failed recipient, one "recipient<TAB>reply" per line (deferred queue). */
+    /** Last delivery error per retried recipient, one "&lt;recipient&gt;: reply" per line (deferred queue, for the operator). */
     public static final String LAST_ERROR = "CaravanLastError";
 
     /** When a deferred message's next attempt is due, epoch milliseconds (for the operator). */
     public static final String NEXT_ATTEMPT = "CaravanNextAttempt";
     /** After a delivery attempt: the recipients that failed temporarily and will be retried. */
     public static final String RETRY_RECIPIENTS = "CaravanRetryRecipients";
-    /**
-     * After a delivery attempt: the recipients that failed for good, one per line as
-     * {@code recipient<TAB>status<TAB>remote-mta<TAB>diagnostic} (remote-mta may be empty).
-     */
-    public static final String FAILURES = "CaravanFailures";
-    /** After a delivery attempt: recipients still being retried for whom a delay warning is due. */
-    public static final String DELAYS = "CaravanDelays";
-    /** After delivery: recipients delivered or relayed whose sender asked for success notices. */
-    public static final String SUCCESSES = "CaravanSuccesses";
     /**
      * Header lines, CRLF-terminated, that stand in front of the stored message bytes (trace fields
      * such as Delivered-To and List-Id added by expansion); {@link MessageContent#open(Exchange)}

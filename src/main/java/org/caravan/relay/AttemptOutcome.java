@@ -20,7 +20,7 @@ import org.caravan.smtpclient.DeliveryResult.RecipientOutcome;
  * @param retry     recipients to try again (temporary failures while the message is young enough)
  * @param delays    the retried recipients to warn about, when a delay warning is due now
  * @param failures  recipients to bounce: permanent failures, and temporary ones past the lifetime
- * @param lastError per retried recipient, its last reply ({@code recipient TAB reply} lines)
+ * @param lastError per retried recipient, its last reply ({@code <recipient>: reply} lines)
  */
 public record AttemptOutcome(List<RecipientNotice> successes, List<String> retry, List<RecipientNotice> delays,
         List<RecipientNotice> failures, String lastError) {
@@ -58,7 +58,7 @@ public record AttemptOutcome(List<RecipientNotice> successes, List<String> retry
                     delays.add(RecipientNotice.of(outcome.recipient(), outcome.reply(), remote));
                 }
                 retry.add(outcome.recipient());
-                lastErrors.append(outcome.recipient()).append('\t').append(outcome.reply()).append('\n');
+                lastErrors.append('<').append(outcome.recipient()).append(">: ").append(outcome.reply()).append('\n');
             }
         }
         return new AttemptOutcome(successes, retry, delays, failures, lastErrors.toString().strip());

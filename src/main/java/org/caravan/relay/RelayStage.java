@@ -13,6 +13,7 @@ import org.caravan.delivery.DeliveryLedger;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
 import org.caravan.envelope.RecipientNotice;
+import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.mail.DeliveryLog;
 import org.caravan.mail.RecipientDsn;
 import org.caravan.nexthop.MailHost;
@@ -108,10 +109,10 @@ public final class RelayStage {
         EnvelopeHeaders.retainEnvelopeOnly(message);
         message.setHeader(EnvelopeHeaders.ATTEMPTS, attempts);
         message.setHeader(EnvelopeHeaders.RETRY_RECIPIENTS, EnvelopeHeaders.joinAddresses(outcome.retry()));
-        message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(outcome.failures()));
         message.setHeader(EnvelopeHeaders.LAST_ERROR, outcome.lastError());
-        message.setHeader(EnvelopeHeaders.DELAYS, RecipientNotice.encode(outcome.delays()));
-        message.setHeader(EnvelopeHeaders.SUCCESSES, RecipientNotice.encode(outcome.successes()));
+        RecipientOutcomes.put(exchange, RecipientOutcomes.FAILURES, outcome.failures());
+        RecipientOutcomes.put(exchange, RecipientOutcomes.DELAYS, outcome.delays());
+        RecipientOutcomes.put(exchange, RecipientOutcomes.SUCCESSES, outcome.successes());
         if (outcome.hasDelays()) {
             // One warning per message: the retried copy remembers that it was sent.
             message.setHeader(EnvelopeHeaders.DELAY_WARNED, true);

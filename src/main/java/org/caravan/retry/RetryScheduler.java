@@ -26,7 +26,6 @@ public final class RetryScheduler {
         String retry = message.getHeader(EnvelopeHeaders.RETRY_RECIPIENTS, "", String.class);
         EnvelopeHeaders.retainEnvelopeOnly(message);
         message.removeHeader(EnvelopeHeaders.RETRY_RECIPIENTS);
-        message.removeHeader(EnvelopeHeaders.FAILURES);
         message.setHeader(EnvelopeHeaders.RECIPIENTS, retry);
         long due = clock.millis() + schedule.backoffAfter(attempts).toMillis();
         message.setHeader(EnvelopeHeaders.NEXT_ATTEMPT, due);

@@ -8,7 +8,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
-import org.caravan.envelope.RecipientNotice;
+import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.policy.RecipientClassifier;
 
 /**
@@ -19,8 +19,8 @@ import org.caravan.policy.RecipientClassifier;
  * The local/remote decision itself is {@link RecipientClassifier}'s.
  */
 public final class RecipientRouter {
-    /** Header on each part: local, relay or unroutable (see {@link RoutePart.Kind}). */
-    public static final String DESTINATION = "CaravanDestination";
+    /** Exchange property holding the part being routed ({@link RoutePart}), for the stage's steps and choice. */
+    public static final String PART = "CaravanPart";
     /** Exchange property holding the message content while the split replaces the body. */
     private static final String CONTENT = "CaravanContent";
 
@@ -52,23 +52,15 @@ public final class RecipientRouter {
 
     /**
      * Inside the split: the body is one {@link RoutePart}; make the exchange that part's message
-     * (envelope headers for its recipients, the original content as body).
+     * (envelope headers for its recipients, the original content as body) and keep the part, typed,
+     * in the {@link #PART} property the stage's steps and its choice read.
      */
     public void preparePart(Exchange exchange) throws Exception {
         Message message = exchange.getMessage();
         RoutePart part = message.getMandatoryBody(RoutePart.class);
+        exchange.setProperty(PART, part);
         String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
-        String prepend = message.getHeader(EnvelopeHeaders.PREPEND, "", String.class);
         EnvelopeHeaders.retainEnvelopeOnly(message);
-        message.setHeader(DESTINATION, part.kind().header());
-        message.setHeader(EnvelopeHeaders.FORWARDED, part.forwarded());
-        if (part.sender() != null) {
-            // a list's owner-address or an SRS address: bounces of this part go there
-            message.setHeader(EnvelopeHeaders.SENDER, part.sender());
-        }
-        if (!part.prepend().isEmpty() || !prepend.isEmpty()) {
-            message.setHeader(EnvelopeHeaders.PREPEND, part.prepend() + prepend);
-        }
         message.setHeader(EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(part.recipients()));
         switch (part.kind()) {
             case RELAY -> {
@@ -80,13 +72,36 @@ public final class RecipientRouter {
                                 part.forwarded()));
                 message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":relay:" + part.domain() + variant);
             }
-            case UNROUTABLE -> {
-                message.setHeader(EnvelopeHeaders.FAILURES, RecipientNotice.encode(part.failures()));
-            }
-            case LOCAL -> {
-                // delivered in this transaction, never queued again
+            case GATEWAY -> message.setHeader(EnvelopeHeaders.NEXT_HOP, part.domain());
+            case UNROUTABLE, LOCAL -> {
+                // bounced or delivered in this transaction, never queued again
             }
         }
         message.setBody(MessageContent.retain(exchange, exchange.getProperty(CONTENT)));
+    }
+
+    /**
+     * List mail leaves from the list's owner address (RFC 5321 §3.9), a bounce to forwarded mail
+     * from the SRS-reversed sender: bounces of this part go there, not to the poster.
+     */
+    public void useOwnSender(Exchange exchange) {
+        RoutePart part = exchange.getProperty(PART, RoutePart.class);
+        exchange.getMessage().setHeader(EnvelopeHeaders.SENDER, part.sender());
+    }
+
+    /**
+     * Prepends the part's trace fields (Delivered-To per expansion, RFC 9228; List-Id, RFC 2919)
+     * through {@link EnvelopeHeaders#PREPEND}: the stored bytes stay as they are.
+     */
+    public void prependTraceFields(Exchange exchange) {
+        RoutePart part = exchange.getProperty(PART, RoutePart.class);
+        Message message = exchange.getMessage();
+        String prepend = message.getHeader(EnvelopeHeaders.PREPEND, "", String.class);
+        message.setHeader(EnvelopeHeaders.PREPEND, part.prepend() + prepend);
+    }
+
+    /** An unroutable part: its recipients' failures, typed, for the bounce stage. */
+    public void failUnroutable(Exchange exchange) {
+        RecipientOutcomes.put(exchange, RecipientOutcomes.FAILURES, exchange.getProperty(PART, RoutePart.class).failures());
     }
 }

@@ -8,7 +8,7 @@ import org.caravan.envelope.RecipientNotice;
  * One part of a queued message after routing and expansion: the recipients that share a
  * destination, an envelope sender and the header lines prepended to the content.
  *
- * @param kind       where this part goes (the value of the {@code CaravanDestination} header)
+ * @param kind       where this part goes: the expand stage's choice (expand.camel.yaml)
  * @param domain     the remote domain for a relay part, else null
  * @param recipients the envelope recipients of this part (local mailboxes for a local part)
  * @param sender     the envelope sender of this part (a list's owner-address, an SRS address),
@@ -17,9 +17,10 @@ import org.caravan.envelope.RecipientNotice;
  * @param failures   for an unroutable part: why each recipient failed (same order as recipients)
  * @param forwarded  mail for a moved user forwarded off-site: the forward stage rewrites its
  *                   envelope sender (SRS) so the next hop's SPF check passes
+ * @param gateway    for a gateway part, the Camel endpoint URI the gateway stage hands it to; else null
  */
 public record RoutePart(Kind kind, String domain, List<String> recipients, String sender, String prepend,
-        List<RecipientNotice> failures, boolean forwarded) {
+        List<RecipientNotice> failures, boolean forwarded, String gateway) {
 
     public RoutePart {
         recipients = List.copyOf(recipients);
@@ -28,25 +29,30 @@ public record RoutePart(Kind kind, String domain, List<String> recipients, Strin
     }
 
     public RoutePart(Kind kind, String domain, List<String> recipients) {
-        this(kind, domain, recipients, null, "", List.of(), false);
+        this(kind, domain, recipients, null, "", List.of(), false, null);
+    }
+
+    /** A part whose envelope sender is not the message's own: a list's owner address, an SRS address. */
+    public boolean hasOwnSender() {
+        return sender != null;
+    }
+
+    /** Whether trace fields (Delivered-To, List-Id) are to be prepended to this part's content. */
+    public boolean hasTraceFields() {
+        return !prepend.isEmpty();
     }
 
     public enum Kind {
         /** Deliver into local mailboxes. */
-        LOCAL("local"),
+        LOCAL,
         /** Queue for SMTP delivery to the domain's next hop. */
-        RELAY("relay"),
+        RELAY,
+        /**
+         * Hand to a Camel endpoint (the gateway stage). The directory names no gateway yet (the
+         * gateways issue adds them to the transport map), so today no expansion makes one.
+         */
+        GATEWAY,
         /** Not deliverable (unknown, a loop, a refused forward, a bad SRS address): bounced. */
-        UNROUTABLE("unroutable");
-
-        private final String header;
-
-        Kind(String header) {
-            this.header = header;
-        }
-
-        public String header() {
-            return header;
-        }
+        UNROUTABLE
     }
 }

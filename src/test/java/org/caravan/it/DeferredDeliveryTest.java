@@ -130,7 +130,7 @@ class DeferredDeliveryTest {
             long after = System.currentTimeMillis();
             assertThat(retry.getStringProperty("CaravanRecipients")).isEqualTo("later@far.test");
             assertThat(retry.getStringProperty("CaravanLastError"))
-                    .isEqualTo("later@far.test\t451 4.2.1 Mailbox busy, try later");
+                    .isEqualTo("<later@far.test>: 451 4.2.1 Mailbox busy, try later");
             assertThat(retry.getIntProperty("CaravanAttempts")).isEqualTo(1);
             long nextAttempt = retry.getLongProperty("CaravanNextAttempt");
             assertThat(nextAttempt).isBetween(before + MIN_BACKOFF.toMillis(), after + MIN_BACKOFF.toMillis());
@@ -165,7 +165,7 @@ class DeferredDeliveryTest {
                     .containsExactlyInAnyOrder("a@far.test", "b@far.test");
             List<String> errors = lines(retry.getStringProperty("CaravanLastError"));
             assertThat(errors).hasSize(2).allSatisfy(line -> assertThat(line).matches(
-                    "[ab]@far\\.test\t451 4\\.4\\.1 .*"));
+                    "<[ab]@far\\.test>: 451 4\\.4\\.1 .*"));
             assertThat(retry.getIntProperty("CaravanAttempts")).isEqualTo(1);
             assertThat(count(router.maildir(LOCAL_SENDER).resolve("new"))).isZero();
         }
@@ -201,8 +201,8 @@ class DeferredDeliveryTest {
             assertThat(lines(retry.getStringProperty("CaravanRecipients")))
                     .containsExactlyInAnyOrder("a@far.test", "b@far.test");
             assertThat(lines(retry.getStringProperty("CaravanLastError"))).containsExactlyInAnyOrder(
-                    "a@far.test\t452 4.3.1 Insufficient system storage",
-                    "b@far.test\t452 4.3.1 Insufficient system storage");
+                    "<a@far.test>: 452 4.3.1 Insufficient system storage",
+                    "<b@far.test>: 452 4.3.1 Insufficient system storage");
             assertThat(retry.getIntProperty("CaravanAttempts")).isEqualTo(1);
             // The scripted server records every finished DATA, refused or not: one attempt only.
             assertThat(nextHop.messages()).hasSize(1);
@@ -222,7 +222,7 @@ class DeferredDeliveryTest {
 
             Message retry = awaitScheduled(router);
             assertThat(retry.getStringProperty("CaravanRecipients")).isEqualTo("a@far.test");
-            assertThat(retry.getStringProperty("CaravanLastError")).matches("a@far\\.test\t4\\d\\d 4\\.4\\.2 .*");
+            assertThat(retry.getStringProperty("CaravanLastError")).matches("<a@far\\.test>: 4\\d\\d 4\\.4\\.2 .*");
             assertThat(retry.getIntProperty("CaravanAttempts")).isEqualTo(1);
         }
     }

@@ -66,7 +66,7 @@ class OutboundTlsTest {
             await().atMost(WAIT).until(() -> router.scheduled("caravan.deferred").size() == 1);
             Message retry = router.scheduled("caravan.deferred").get(0);
             assertThat(retry.getStringProperty("CaravanRecipients")).isEqualTo("bob@far.test");
-            assertThat(retry.getStringProperty("CaravanLastError")).isEqualTo("bob@far.test\t451 4.7.4 TLS is required,"
+            assertThat(retry.getStringProperty("CaravanLastError")).isEqualTo("<bob@far.test>: 451 4.7.4 TLS is required,"
                     + " but was not offered by 127.0.0.1[127.0.0.1]:" + nextHop.port());
             assertThat(nextHop.connectionCount()).isEqualTo(1);
             assertThat(nextHop.transcript()).noneMatch(l -> l.startsWith("C: MAIL") || l.startsWith("C: RCPT")

@@ -48,7 +48,7 @@ class RouteFilesTest {
         try (TestRouter router = TestRouter.start(dir.resolve("run"), Map.of("caravan.routes.dir", routes.toString()))) {
             assertThat(router.camel().getRoutes()).extracting(Route::getRouteId).contains(
                     "smtp-listener", "smtp-submission", "smtp-submissions", "smtp-decision", "receive",
-                    "verify", "vrfy", "expn", "route", "deliver-local", "relay", "xml-probe");
+                    "verify", "vrfy", "expn", "expand", "local", "forward", "gateway", "relay", "xml-probe");
             String answer = router.camel().createProducerTemplate().requestBody("direct:xml-probe", "hello", String.class);
             assertThat(answer).isEqualTo("xml route saw hello");
         }

@@ -30,7 +30,7 @@ class AttemptOutcomeTest {
         assertThat(o.retry()).containsExactly("a@far.test");
         assertThat(o.hasRetries()).isTrue();
         assertThat(o.hasFailures() || o.hasDelays() || o.hasSuccesses()).isFalse();
-        assertThat(o.lastError()).isEqualTo("a@far.test\t" + BUSY);
+        assertThat(o.lastError()).isEqualTo("<a@far.test>: " + BUSY);
     }
 
     @Test
