@@ -47,12 +47,9 @@ public final class DsnBuilder {
      * @param reportingMta    our host name: Reporting-MTA, From: MAILER-DAEMON@…, Message-ID domain
      * @param returnSizeLimit octets of the original returned in full; a larger original, and the header section
      *                        of any original, is returned as headers only, read no further than this many octets
+     * @param clock           the report's Date and Arrival-Date fallback
      */
-    public DsnBuilder(String reportingMta, long returnSizeLimit) {
-        this(reportingMta, returnSizeLimit, Clock.systemUTC());
-    }
-
-    DsnBuilder(String reportingMta, long returnSizeLimit, Clock clock) {
+    public DsnBuilder(String reportingMta, long returnSizeLimit, Clock clock) {
         this.reportingMta = field(Objects.requireNonNull(reportingMta, "reportingMta"));
         if (this.reportingMta.isBlank()) {
             throw new IllegalArgumentException("reportingMta is blank");

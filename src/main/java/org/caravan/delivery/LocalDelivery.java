@@ -1,5 +1,6 @@
 package org.caravan.delivery;
 
+import java.time.Clock;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,10 +25,13 @@ public final class LocalDelivery {
     private static final String DELIVERED = "delivered to mailbox";
     private final MaildirDelivery maildir;
     private final DeliveryLedger ledger;
+    private final Clock clock;
 
-    public LocalDelivery(MaildirDelivery maildir, DeliveryLedger ledger) {
+    /** @param clock stands in for a missing arrival stamp */
+    public LocalDelivery(MaildirDelivery maildir, DeliveryLedger ledger, Clock clock) {
         this.maildir = maildir;
         this.ledger = ledger;
+        this.clock = clock;
     }
 
     public void deliver(Exchange exchange) throws Exception {
@@ -35,7 +39,7 @@ public final class LocalDelivery {
         String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
         String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
         Instant arrival = Instant.ofEpochMilli(message.getHeader(EnvelopeHeaders.ARRIVAL_TIME,
-                System.currentTimeMillis(), Long.class));
+                clock.millis(), Long.class));
         List<RecipientNotice> delivered = new ArrayList<>();
         List<String> mailboxes = EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
                 String.class));

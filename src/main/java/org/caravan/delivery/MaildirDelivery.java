@@ -1,5 +1,6 @@
 package org.caravan.delivery;
 
+import java.time.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -56,12 +57,15 @@ public final class MaildirDelivery {
 
     private final Path mailRoot;
     private final String hostname;
+    private final Clock clock;
 
     /**
      * @param mailRoot where all Maildirs live (created on demand)
      * @param hostname this host's name, the last part of every unique file name
+     * @param clock    for unique names and the delivery delay in the log
      */
-    public MaildirDelivery(Path mailRoot, String hostname) {
+    public MaildirDelivery(Path mailRoot, String hostname, Clock clock) {
+        this.clock = java.util.Objects.requireNonNull(clock, "clock");
         this.mailRoot = mailRoot.toAbsolutePath().normalize();
         if (hostname == null || hostname.isEmpty()) {
             throw new IllegalArgumentException("hostname is required for Maildir unique names");
@@ -74,7 +78,7 @@ public final class MaildirDelivery {
     /** As {@link #deliver(String, String, String, InputStream, Instant)} with the delay counted from now. */
     public void deliver(String mailbox, String queueId, String envelopeSender, InputStream content)
             throws IOException {
-        deliver(mailbox, queueId, envelopeSender, content, Instant.now());
+        deliver(mailbox, queueId, envelopeSender, content, clock.instant());
     }
 
     /**
@@ -119,7 +123,7 @@ public final class MaildirDelivery {
         }
         forceDirectory(newDir);
         SmtpReply reply = Replies.OK.withText("delivered to maildir");
-        DeliveryLog.record(queueId, address, "local", Duration.between(arrival, Instant.now()), reply);
+        DeliveryLog.record(queueId, address, "local", Duration.between(arrival, clock.instant()), reply);
     }
 
     /** The Maildir of a mailbox (whether or not it exists yet); never outside mailRoot. */
@@ -181,7 +185,7 @@ public final class MaildirDelivery {
      * sharing the Maildir over NFS.
      */
     private String uniqueName() {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + PID + "Q"
                 + DELIVERIES.incrementAndGet() + "." + hostname;
     }

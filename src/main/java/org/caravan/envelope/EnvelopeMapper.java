@@ -1,5 +1,6 @@
 package org.caravan.envelope;
 
+import java.time.Clock;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -22,6 +23,12 @@ import org.caravan.mail.Xtext;
  * the spooled raw message file as the body (streamed into Artemis, never loaded whole).
  */
 public final class EnvelopeMapper {
+    private final Clock clock;
+
+    /** @param clock stamps the arrival time (the queue lifetime and delay warnings count from it) */
+    public EnvelopeMapper(Clock clock) {
+        this.clock = java.util.Objects.requireNonNull(clock, "clock");
+    }
 
     public void toQueueMessage(Exchange exchange) throws InvalidPayloadException {
         Message message = exchange.getMessage();
@@ -30,7 +37,7 @@ public final class EnvelopeMapper {
         message.setHeader(EnvelopeHeaders.QUEUE_ID, request.queueId());
         message.setHeader(EnvelopeHeaders.SENDER, request.sender());
         message.setHeader(EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(request.recipients()));
-        message.setHeader(EnvelopeHeaders.ARRIVAL_TIME, System.currentTimeMillis());
+        message.setHeader(EnvelopeHeaders.ARRIVAL_TIME, clock.millis());
         InetSocketAddress client = request.session().client();
         message.setHeader(EnvelopeHeaders.CLIENT_ADDRESS,
                 client == null ? "" : client.getAddress().getHostAddress());

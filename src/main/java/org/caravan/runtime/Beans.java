@@ -66,9 +66,11 @@ final class Beans {
 
     /** Every bean, by the name the route files use. */
     private Map<String, Object> build() {
+        // The one wall clock: every stamp (arrival, retries, expiry, reports, SRS, Maildir names) reads it.
+        Clock clock = Clock.systemUTC();
         DirectorySource directory = DirectorySource.load(settings.directoryFile());
         SrsRewriter srs = new SrsRewriter(srsSecret(), settings.srsDomain().isBlank()
-                ? directory.current().primaryDomain() : settings.srsDomain(), settings.srsMaxAge(), Clock.systemUTC());
+                ? directory.current().primaryDomain() : settings.srsDomain(), settings.srsMaxAge(), clock);
         RecipientClassifier classifier = new RecipientClassifier(directory, srs);
 
         SmtpLimits limits = settings.smtpLimits();
@@ -85,7 +87,7 @@ final class Beans {
                 limits.maxConnectionsPerClient(), trusted::contains);
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
                 .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout())
-                .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)));
+                .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)), clock);
 
         Map<String, Object> named = new LinkedHashMap<>();
         named.put("directory", directory);
@@ -115,23 +117,22 @@ final class Beans {
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
         named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
         named.put("authenticator", new Authenticator(directory,
-                new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, Clock.systemUTC())));
-        named.put("envelopeMapper", new EnvelopeMapper());
-        named.put("submissionHeaders", new SubmissionHeaders(settings.hostname(), Clock.systemUTC()));
+                new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, clock)));
+        named.put("envelopeMapper", new EnvelopeMapper(clock));
+        named.put("submissionHeaders", new SubmissionHeaders(settings.hostname(), clock));
         named.put("recipientRouter", new RecipientRouter(classifier));
-        Clock clock = Clock.systemUTC();
         // Never repeats a delivery that a crash or a rollback cut off from its commit (at most a
         // message lifetime: older entries belong to messages that were dead-lettered).
         DeliveryLedger ledger = DeliveryLedger.open(settings.ledgerDir(), settings.retry().lifetime(), clock);
         named.put("deliveryLedger", ledger);
-        named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname()),
-                ledger));
+        named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname(), clock),
+                ledger, clock));
         named.put("relayStage", new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
                         settings.smarthostIfSet().map(NextHop::parse), settings.relayTls(), settings.dnsServer(),
                         settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), ledger, clock));
         named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
-        named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit()),
+        named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit(), clock),
                 settings.doubleBounce(), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));
         named.put("smtpClient", agent);
         return named;

@@ -1,8 +1,8 @@
 package org.caravan.smtpclient;
 
+import java.time.Clock;
 import java.io.InputStream;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -65,7 +65,11 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Dialer dialer = new Dialer();
 
-    public SmtpDeliveryAgent(SmtpClientSettings settings) {
+    private final Clock clock;
+
+    /** @param clock for the delivery delay in the log (from arrival) */
+    public SmtpDeliveryAgent(SmtpClientSettings settings, Clock clock) {
+        this.clock = java.util.Objects.requireNonNull(clock, "clock");
         this.settings = settings;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "caravan-smtp-client-timer");
@@ -313,7 +317,7 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
 
     /** @param tls how the session was protected; null when no host took a session */
     private DeliveryResult finish(Envelope env, String relay, TlsStatus tls, SmtpReply[] replies, boolean remoteDsn) {
-        Duration delay = Duration.between(env.arrival(), Instant.now());
+        Duration delay = Duration.between(env.arrival(), clock.instant());
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < replies.length; i++) {
             String rcpt = env.recipients().get(i);

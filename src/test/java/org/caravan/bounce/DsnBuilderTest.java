@@ -415,7 +415,7 @@ class DsnBuilderTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new DeliveryReport("q", null, "a@b", NOW, List.of(), ReturnContent.FULL))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new DsnBuilder(MTA, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new DsnBuilder(MTA, -1, Clock.systemUTC())).isInstanceOf(IllegalArgumentException.class);
     }
 
     /** {@code prefix} then an endless body of 'x' lines. */

@@ -1,5 +1,6 @@
 package org.caravan.delivery;
 
+import java.time.Clock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,7 +48,7 @@ class MaildirDeliveryTest {
 
     @Test
     void writesTraceFieldsThenExactContentIntoNew() throws IOException {
-        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test");
+        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test", Clock.systemUTC());
         byte[] content = "Subject: hi\r\n\r\nbody with bare \n and 8bit \u00e9\r\n.\r\n".getBytes(StandardCharsets.UTF_8);
         md.deliver("Alice@Example.Test", "Q1", "bob@far.test", new ByteArrayInputStream(content));
 
@@ -67,7 +68,7 @@ class MaildirDeliveryTest {
 
     @Test
     void nullSenderAndUniqueNameShape() throws IOException {
-        MaildirDelivery md = new MaildirDelivery(root(), "host/with:odd");
+        MaildirDelivery md = new MaildirDelivery(root(), "host/with:odd", Clock.systemUTC());
         md.deliver("alice@example.test", "Q2", "", bytes("x"));
         Path file = list(md.maildir("alice@example.test").resolve("new")).get(0);
         assertThat(Files.readString(file, StandardCharsets.UTF_8))
@@ -78,8 +79,8 @@ class MaildirDeliveryTest {
 
     @Test
     void uniqueNamesAcrossConcurrentDeliveries() throws Exception {
-        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test");
-        MaildirDelivery other = new MaildirDelivery(root(), "mx.example.test"); // counter is per process
+        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test", Clock.systemUTC());
+        MaildirDelivery other = new MaildirDelivery(root(), "mx.example.test", Clock.systemUTC()); // counter is per process
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Callable<Void>> tasks = new ArrayList<>();
@@ -111,7 +112,7 @@ class MaildirDeliveryTest {
 
     @Test
     void hostileLocalPartsStayUnderMailRoot() throws IOException {
-        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test");
+        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test", Clock.systemUTC());
         String[] hostile = {"../../escape", "..", ".", "a/b", "a\\b", "a\u0000b", "%2E%2E", "/abs", "x/../../../y",
                 "..\\..\\win"};
         Set<Path> maildirs = new HashSet<>();
@@ -165,7 +166,7 @@ class MaildirDeliveryTest {
                 return n;
             }
         };
-        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test");
+        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test", Clock.systemUTC());
         md.deliver("alice@example.test", "QBIG", "bob@far.test", generated);
 
         Path file = list(md.maildir("alice@example.test").resolve("new")).get(0);
@@ -185,7 +186,7 @@ class MaildirDeliveryTest {
 
     @Test
     void failedReadLeavesNothingBehind() {
-        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test");
+        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test", Clock.systemUTC());
         InputStream broken = new InputStream() {
             private int calls;
 
@@ -212,7 +213,7 @@ class MaildirDeliveryTest {
 
     @Test
     void refusesHeaderInjectionAndMissingDomain() {
-        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test");
+        MaildirDelivery md = new MaildirDelivery(root(), "mx.example.test", Clock.systemUTC());
         assertThatThrownBy(() -> md.deliver("alice@example.test", "Q", "a@b\r\nX-Evil: 1", bytes("x")))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> md.deliver("alice", "Q", "", bytes("x")))
@@ -224,7 +225,7 @@ class MaildirDeliveryTest {
     @Test
     void unwritableRootIsAnIOException() throws IOException {
         Files.writeString(base.resolve("file"), "not a directory", StandardCharsets.US_ASCII);
-        MaildirDelivery md = new MaildirDelivery(base.resolve("file"), "mx.example.test");
+        MaildirDelivery md = new MaildirDelivery(base.resolve("file"), "mx.example.test", Clock.systemUTC());
         assertThatThrownBy(() -> md.deliver("alice@example.test", "Q", "", bytes("x")))
                 .isInstanceOf(IOException.class);
     }

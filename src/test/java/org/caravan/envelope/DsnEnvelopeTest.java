@@ -1,5 +1,6 @@
 package org.caravan.envelope;
 
+import java.time.Clock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
@@ -31,6 +32,8 @@ class DsnEnvelopeTest {
     private DefaultCamelContext camel;
     private Path content;
 
+    private static final java.time.Instant ARRIVAL = java.time.Instant.parse("2026-12-04T09:30:00Z");
+
     @BeforeEach
     void setUp() throws Exception {
         camel = new DefaultCamelContext();
@@ -50,7 +53,7 @@ class DsnEnvelopeTest {
                 content, Files.size(content), 0);
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setBody(request);
-        new EnvelopeMapper().toQueueMessage(exchange);
+        new EnvelopeMapper(Clock.fixed(ARRIVAL, java.time.ZoneOffset.UTC)).toQueueMessage(exchange);
         return exchange.getMessage();
     }
 
@@ -64,6 +67,8 @@ class DsnEnvelopeTest {
                         "orig@d.test", Map.of("ORCPT", "rfc822;o+40x.test")));
 
         assertThat(m.getHeader(EnvelopeHeaders.RET)).isEqualTo("HDRS");
+        assertThat(m.getHeader(EnvelopeHeaders.ARRIVAL_TIME)).as("stamped by the injected clock")
+                .isEqualTo(ARRIVAL.toEpochMilli());
         assertThat(m.getHeader(EnvelopeHeaders.ENVID)).isEqualTo("QQ314159");
         String dsn = m.getHeader(EnvelopeHeaders.DSN, String.class);
         assertThat(dsn).isEqualTo("c@d.test\tSUCCESS,FAILURE\trfc822;c+2Bx@d.test\n"

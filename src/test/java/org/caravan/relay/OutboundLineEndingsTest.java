@@ -1,5 +1,6 @@
 package org.caravan.relay;
 
+import java.time.Clock;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,7 +52,7 @@ class OutboundLineEndingsTest {
     void start() throws IOException {
         server = ScriptedSmtpServer.start("PIPELINING", "8BITMIME");
         agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)), Clock.systemUTC());
     }
 
     @AfterEach
@@ -135,7 +136,7 @@ class OutboundLineEndingsTest {
         DeliveryReport report = new DeliveryReport("Q9", null, "x@far.test", Instant.now(), List.of(
                 new RecipientStatus("b@example.test", "rfc822;b@example.test", Action.FAILED, "5.1.1",
                         "mx.test", "smtp; 550 5.1.1 No such user", Instant.now(), null)), ReturnContent.FULL);
-        byte[] dsn = new DsnBuilder("mx.caravan.test", 50_000).build(report, "x@far.test",
+        byte[] dsn = new DsnBuilder("mx.caravan.test", 50_000, Clock.systemUTC()).build(report, "x@far.test",
                 () -> new ByteArrayInputStream(original));
         assertThat(new String(dsn, ISO_8859_1)).contains("Subject: unix\n\nbody\n.\nend\n"); // returned as is
 

@@ -119,8 +119,8 @@ class ExpandRoutesTest extends CamelTestSupport {
         context.getShutdownStrategy().setTimeout(2);
         context.getRegistry().bind("recipientRouter", new Router());
         context.getRegistry().bind("forwarder", new Forwarder(SRS));
-        context.getRegistry().bind("localDelivery", new LocalDelivery(new MaildirDelivery(dir.resolve("mail"), "mx.test"),
-                DeliveryLedger.open(dir.resolve("ledger"), Duration.ofDays(5), Clock.systemUTC())));
+        context.getRegistry().bind("localDelivery", new LocalDelivery(new MaildirDelivery(dir.resolve("mail"), "mx.test", Clock.systemUTC()),
+                DeliveryLedger.open(dir.resolve("ledger"), Duration.ofDays(5), Clock.systemUTC()), Clock.systemUTC()));
         return context;
     }
 

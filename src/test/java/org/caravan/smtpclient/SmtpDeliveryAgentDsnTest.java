@@ -1,5 +1,6 @@
 package org.caravan.smtpclient;
 
+import java.time.Clock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.caravan.smtpclient.SmtpDeliveryAgentTest.closedPort;
@@ -30,7 +31,7 @@ class SmtpDeliveryAgentDsnTest {
     @BeforeEach
     void start() {
         agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)), Clock.systemUTC());
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package org.caravan.smtpclient;
 
+import java.time.Clock;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,7 +33,7 @@ class SmtpDeliveryAgentGreenMailTest {
         greenMail.start();
         host = new MailHost("greenmail.test", InetAddress.getLoopbackAddress(), greenMail.getSmtp().getPort());
         agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)), Clock.systemUTC());
     }
 
     @AfterEach

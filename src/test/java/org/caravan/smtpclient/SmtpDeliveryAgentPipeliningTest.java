@@ -1,5 +1,6 @@
 package org.caravan.smtpclient;
 
+import java.time.Clock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.caravan.smtpclient.SmtpDeliveryAgentTest.envelope;
 import static org.caravan.smtpclient.SmtpDeliveryAgentTest.host;
@@ -38,7 +39,7 @@ class SmtpDeliveryAgentPipeliningTest {
     void start() throws Exception {
         server = ScriptedSmtpServer.start("PIPELINING", "8BITMIME").mailReplyDelay(HOLD);
         agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)), Clock.systemUTC());
     }
 
     @AfterEach

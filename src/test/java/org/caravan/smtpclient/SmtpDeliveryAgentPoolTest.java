@@ -1,5 +1,6 @@
 package org.caravan.smtpclient;
 
+import java.time.Clock;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,7 +34,7 @@ class SmtpDeliveryAgentPoolTest {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start("PIPELINING");
              SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
-                     .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)).withPool(3, Duration.ofSeconds(30)))) {
+                     .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)).withPool(3, Duration.ofSeconds(30)), Clock.systemUTC())) {
             MailHost host = new MailHost("mx.test", InetAddress.getLoopbackAddress(), server.port());
             List<Future<DeliveryResult>> results = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -57,7 +58,7 @@ class SmtpDeliveryAgentPoolTest {
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start()) {
             MailHost host = new MailHost("mx.test", InetAddress.getLoopbackAddress(), server.port());
             try (SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
-                    .withPool(2, Duration.ofMillis(300)))) {
+                    .withPool(2, Duration.ofMillis(300)), Clock.systemUTC())) {
                 send(agent, host, 1);
                 assertThat(agent.idleConnections(host)).isEqualTo(1);
 

@@ -1,5 +1,6 @@
 package org.caravan.smtpclient;
 
+import java.time.Clock;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +30,7 @@ class SmtpDeliveryAgentTest {
     void start() throws IOException {
         server = ScriptedSmtpServer.start("PIPELINING", "8BITMIME", "DSN");
         agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)), Clock.systemUTC());
     }
 
     @AfterEach
@@ -307,7 +308,7 @@ class SmtpDeliveryAgentTest {
     void silentServerTimesOutAndTheNextCandidateIsTried() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
              SmtpDeliveryAgent quick = new SmtpDeliveryAgent(SmtpClientSettings.defaults("caravan.test")
-                     .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(500)))) {
+                     .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(500)), Clock.systemUTC())) {
             // The kernel completes the handshake from the backlog; no greeting ever comes.
             MailHost mute = new MailHost("mute.test", InetAddress.getLoopbackAddress(), silent.getLocalPort());
 

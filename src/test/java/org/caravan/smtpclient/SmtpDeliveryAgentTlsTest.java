@@ -1,5 +1,6 @@
 package org.caravan.smtpclient;
 
+import java.time.Clock;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -66,7 +67,7 @@ class SmtpDeliveryAgentTlsTest {
     }
 
     private static SmtpDeliveryAgent agent(SmtpClientSettings settings) {
-        return new SmtpDeliveryAgent(settings.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+        return new SmtpDeliveryAgent(settings.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)), Clock.systemUTC());
     }
 
     private MailHost host(TlsPolicy tls) {
