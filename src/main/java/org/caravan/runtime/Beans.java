@@ -1,5 +1,7 @@
 package org.caravan.runtime;
 
+import static org.caravan.runtime.SettingsCatalog.*;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -69,24 +71,24 @@ final class Beans {
         // The one wall clock: every stamp (arrival, retries, expiry, reports, SRS, Maildir names) reads it.
         Clock clock = Clock.systemUTC();
         DirectorySource directory = DirectorySource.load(settings.directoryFile());
-        SrsRewriter srs = new SrsRewriter(srsSecret(), settings.srsDomain().isBlank()
-                ? directory.current().primaryDomain() : settings.srsDomain(), settings.srsMaxAge(), clock);
+        SrsRewriter srs = new SrsRewriter(srsSecret(), settings.get(SRS_DOMAIN).isBlank()
+                ? directory.current().primaryDomain() : settings.get(SRS_DOMAIN), settings.get(SRS_MAX_AGE), clock);
         RecipientClassifier classifier = new RecipientClassifier(directory, srs);
 
         SmtpLimits limits = settings.smtpLimits();
-        ClientNetworks trusted = ClientNetworks.parse(settings.mynetworks());
+        ClientNetworks trusted = ClientNetworks.parse(settings.get(MYNETWORKS));
         SmtpServerConfig smtp = new SmtpServerConfig(settings.hostname(), limits.maxMessageSize(),
                 limits.maxRecipients(), limits.maxCommandLine(), limits.maxTextLine(), limits.commandTimeout(),
                 limits.dataTimeout(), limits.decisionTimeout(), settings.spoolDir(), limits.maxErrors(), limits.maxJunkCommands(),
-                settings.bareLineEndings(),
+                settings.get(BARE_LINE_ENDINGS),
                 settings.auth(), Listener.MTA,
                 // mynetworks is exempt from all but the hard error limit
-                limits.clientChecks().withExempt(trusted::contains), settings.nulOctets());
+                limits.clientChecks().withExempt(trusted::contains), settings.get(NUL_OCTETS));
         // One counter for every SMTP listener: the limits hold for the router, not per port.
         ConnectionLimiter connections = new ConnectionLimiter(limits.maxConnections(),
                 limits.maxConnectionsPerClient(), trusted::contains);
         SmtpDeliveryAgent agent = new SmtpDeliveryAgent(SmtpClientSettings.defaults(settings.hostname())
-                .withTimeouts(settings.relayConnectTimeout(), settings.relayCommandTimeout())
+                .withTimeouts(settings.get(RELAY_CONNECT_TIMEOUT), settings.get(RELAY_COMMAND_TIMEOUT))
                 .withVerifyTrust(settings.relayTlsCaFileIfSet().map(TrustAnchors::load).orElse(null)), clock);
 
         Map<String, Object> named = new LinkedHashMap<>();
@@ -95,7 +97,7 @@ final class Beans {
         named.put("forwarder", new Forwarder(srs));
         named.put("smtpConnections", connections);
         // One TLS context for every listener: STARTTLS on smtp and submission, implicit on submissions.
-        ServerTls tls = ServerTls.configure(settings.tlsCertFile(), settings.tlsKeyFile(), settings.tlsDir(),
+        ServerTls tls = ServerTls.configure(settings.get(TLS_CERT_FILE), settings.get(TLS_KEY_FILE), settings.tlsDir(),
                 settings.hostname());
         named.put("serverTls", tls);
         // Every listener's sessions, drained together on shutdown.
@@ -114,8 +116,8 @@ final class Beans {
         named.put("listPostingCheck", new ListPostingCheck(classifier));
         named.put("movedUserCheck", new MovedUserCheck());
         named.put("relayControlCheck", new RelayControlCheck(trusted));
-        named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.vrfy(), settings.expn()));
-        named.put("messagePolicy", new MessagePolicy(settings.maxReceivedHeaders()));
+        named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.get(VRFY), settings.get(EXPN)));
+        named.put("messagePolicy", new MessagePolicy(settings.get(MAX_RECEIVED_HEADERS)));
         named.put("authenticator", new Authenticator(directory,
                 new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, clock)));
         named.put("envelopeMapper", new EnvelopeMapper(clock));
@@ -129,11 +131,11 @@ final class Beans {
                 ledger, clock));
         named.put("relayStage", new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
-                        settings.smarthostIfSet().map(NextHop::parse), settings.relayTls(), settings.dnsServer(),
-                        settings.dnsTimeout(), settings.relaySmtpPort()), agent, settings.retry(), ledger, clock));
+                        settings.smarthostIfSet().map(NextHop::parse), settings.get(RELAY_TLS), settings.get(DNS_SERVER),
+                        settings.get(DNS_TIMEOUT), settings.get(RELAY_SMTP_PORT)), agent, settings.retry(), ledger, clock));
         named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
-        named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.bounceSizeLimit(), clock),
-                settings.doubleBounce(), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));
+        named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.get(BOUNCE_SIZE_LIMIT), clock),
+                settings.get(DOUBLE_BOUNCE), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));
         named.put("smtpClient", agent);
         return named;
     }
@@ -143,8 +145,8 @@ final class Beans {
      * caravan.data.dir/srs.secret (mode 0600), so SRS addresses stay reversible across restarts.
      */
     private byte[] srsSecret() {
-        if (!settings.srsSecret().isBlank()) {
-            return settings.srsSecret().getBytes(StandardCharsets.UTF_8);
+        if (!settings.get(SRS_SECRET).isBlank()) {
+            return settings.get(SRS_SECRET).getBytes(StandardCharsets.UTF_8);
         }
         Path file = settings.srsSecretFile();
         try {

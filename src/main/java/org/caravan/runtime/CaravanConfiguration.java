@@ -1,5 +1,7 @@
 package org.caravan.runtime;
 
+import static org.caravan.runtime.SettingsCatalog.*;
+
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -23,13 +25,13 @@ public final class CaravanConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
         LOG.info("Caravan {} on {}: smtp {}, submission {}, submissions {}; data in {}", settings.hostname(),
-                settings.smtpBind(), listener(settings.smtpEnabled(), settings.smtpPort()),
-                listener(settings.submissionEnabled(), settings.submissionPort()),
-                listener(settings.submissionsEnabled(), settings.submissionsPort()), settings.dataDir());
+                settings.get(SMTP_BIND), listener(settings.get(SMTP_ENABLED), settings.get(SMTP_PORT)),
+                listener(settings.get(SUBMISSION_ENABLED), settings.get(SUBMISSION_PORT)),
+                listener(settings.get(SUBMISSIONS_ENABLED), settings.get(SUBMISSIONS_PORT)), settings.dataDir());
 
         Beans beans = new Beans(settings);
 
-        String brokerUrl = settings.brokerUrl();
+        String brokerUrl = settings.get(BROKER_URL);
         if (settings.embeddedBroker()) {
             EmbeddedBroker broker = new EmbeddedBroker(settings.brokerConfig(), settings.brokerDataDir());
             // Added first, so it stops last: after every route and the JMS connections.
@@ -52,7 +54,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
 
         beans.bindTo(context);
         context.getManagementStrategy().addEventNotifier(new GracefulShutdown(beans.smtpSessions(),
-                settings.shutdownGrace()));
+                settings.get(SHUTDOWN_GRACE)));
     }
 
     private static String listener(boolean enabled, int port) {

@@ -1,191 +1,158 @@
 package org.caravan.runtime;
 
+import static org.caravan.runtime.SettingsCatalog.*;
+
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
 import org.caravan.auth.ClientAuthFailures;
-import org.caravan.bounce.DoubleBounce;
-import org.caravan.nexthop.TlsPolicy;
-import org.caravan.policy.DisclosurePolicy;
-import org.caravan.retry.PostfixDuration;
 import org.caravan.retry.RetrySchedule;
-import org.caravan.smtp.BareLineEndings;
 import org.caravan.smtp.ClientChecks;
-import org.caravan.smtp.ConnectionLimiter;
-import org.caravan.smtp.NulOctets;
 import org.caravan.smtp.SmtpServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Every Caravan setting, read once at start from one property source. Standalone that source is
- * Camel's property placeholders (application.properties, overridden by -D system properties and
- * by environment variables such as CARAVAN_SMTP_PORT for caravan.smtp.port); in another container
- * (Karaf) any other lookup can be passed in. The defaults below are the documented ones.
+ * The value of every declared setting ({@link SettingsCatalog}), read once at start from one
+ * property source. Standalone that source is Camel's property placeholders (application.properties,
+ * overridden by -D system properties and by environment variables such as CARAVAN_SMTP_PORT for
+ * caravan.smtp.port); in another container (Karaf) any other lookup can be passed in. A malformed
+ * value stops the start with an error naming the setting; a setting still given under its old
+ * name is read with a warning.
  */
-public record Settings(
-        String hostname,
-        String smtpBind,
-        int smtpPort,
-        String mynetworks,
-        String smarthost,
-        Path dataDir,
-        String brokerUrl,
-        Path brokerConfig,
-        String dnsServer,
-        Path directoryFile,
-        SmtpLimits smtpLimits,
-        int maxReceivedHeaders,
-        BareLineEndings bareLineEndings,
-        int relayConcurrency,
-        Duration relayConnectTimeout,
-        Duration relayCommandTimeout,
-        int relaySmtpPort,
-        Duration dnsTimeout,
-        RetrySchedule retry,
-        DoubleBounce doubleBounce,
-        long bounceSizeLimit,
-        DisclosurePolicy.Mode vrfy,
-        DisclosurePolicy.Mode expn,
-        String srsSecret,
-        String srsDomain,
-        Duration srsMaxAge,
-        TlsPolicy relayTls,
-        String relayTlsCaFile,
-        SmtpServerConfig.Auth auth,
-        ClientAuthFailures.Limits authClients,
-        boolean smtpEnabled,
-        boolean submissionEnabled,
-        int submissionPort,
-        boolean submissionsEnabled,
-        int submissionsPort,
-        String tlsCertFile,
-        String tlsKeyFile,
-        Duration shutdownGrace,
-        int maxDeliveries,
-        NulOctets nulOctets) {
+public final class Settings {
+    private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
-    /** Reads every setting through {@code lookup} (null or blank means "use the default"). */
-    public static Settings from(Function<String, String> lookup) {
-        Reader r = new Reader(lookup);
-        Path dataDir = Path.of(r.get("caravan.data.dir", "./data")).toAbsolutePath().normalize();
-        return new Settings(
-                r.get("caravan.hostname", defaultHostname()),
-                r.get("caravan.smtp.bind", "0.0.0.0"),
-                r.integer("caravan.smtp.port", 2525),
-                r.get("caravan.mynetworks", "127.0.0.0/8,::1"),
-                r.get("caravan.relay.smarthost", ""),
-                dataDir,
-                r.get("caravan.broker.url", ""),
-                Path.of(r.get("caravan.broker.config", "broker/broker.xml")).toAbsolutePath().normalize(),
-                r.get("caravan.dns.server", ""),
-                Path.of(r.get("caravan.directory.file", "config/directory.yaml")).toAbsolutePath().normalize(),
-                smtpLimits(r),
-                r.integer("caravan.loop.max-received-headers", 100),
-                r.choice("caravan.smtp.bare-line-endings", BareLineEndings.REJECT),
-                r.integer("caravan.relay.concurrency", 10),
-                Duration.ofSeconds(r.integer("caravan.relay.connect-timeout-seconds", 30)),
-                Duration.ofSeconds(r.integer("caravan.relay.command-timeout-seconds", 300)),
-                r.integer("caravan.relay.smtp-port", 25),
-                Duration.ofSeconds(r.integer("caravan.dns.timeout-seconds", 5)),
-                new RetrySchedule(
-                        PostfixDuration.parse("caravan.retry.min-backoff", r.get("caravan.retry.min-backoff", "5m")),
-                        PostfixDuration.parse("caravan.retry.max-backoff", r.get("caravan.retry.max-backoff", "1h")),
-                        PostfixDuration.parse("caravan.queue.lifetime", r.get("caravan.queue.lifetime", "5d")),
-                        PostfixDuration.parse("caravan.dsn.delay-warning", r.get("caravan.dsn.delay-warning", "4h"))),
-                r.choice("caravan.bounce.double-bounce", DoubleBounce.POSTMASTER),
-                r.longValue("caravan.bounce.size-limit", 50_000L),
-                r.choice("caravan.vrfy", DisclosurePolicy.Mode.TRUSTED),
-                r.choice("caravan.expn", DisclosurePolicy.Mode.TRUSTED),
-                r.get("caravan.srs.secret", ""),
-                r.get("caravan.srs.domain", ""),
-                PostfixDuration.parse("caravan.srs.max-age", r.get("caravan.srs.max-age", "21d")),
-                r.tlsPolicy("caravan.relay.tls", TlsPolicy.MAY),
-                r.get("caravan.relay.tls-ca-file", ""),
-                // SMTP AUTH (RFC 4954): per session, then per client address across sessions.
-                new SmtpServerConfig.Auth(false,
-                        r.integer("caravan.auth.max-failures", SmtpServerConfig.Auth.DEFAULT_MAX_FAILURES),
-                        r.duration("caravan.auth.failure-delay", "1s"),
-                        r.duration("caravan.auth.max-failure-delay", "8s")),
-                new ClientAuthFailures.Limits(
-                        r.integer("caravan.auth.client-max-failures", ClientAuthFailures.Limits.DEFAULTS.maxFailures()),
-                        r.duration("caravan.auth.client-window", "10m"),
-                        r.duration("caravan.auth.client-penalty", "10m")),
-                r.bool("caravan.smtp.enabled", true),
-                r.bool("caravan.submission.enabled", true),
-                r.integer("caravan.submission.port", 2587),
-                r.bool("caravan.submissions.enabled", true),
-                r.integer("caravan.submissions.port", 2465),
-                r.get("caravan.tls.cert-file", ""),
-                r.get("caravan.tls.key-file", ""),
-                r.duration("caravan.smtp.shutdown-grace", "30s"),
-                r.positive("caravan.queue.max-deliveries", 10),
-                r.choice("caravan.smtp.nul-octets", NulOctets.REJECT));
+    private final Map<Setting<?>, Object> values;
+
+    private Settings(Map<Setting<?>, Object> values) {
+        this.values = values;
     }
 
-    private static SmtpLimits smtpLimits(Reader r) {
-        return new SmtpLimits(
-                r.longValue("caravan.smtp.max-message-size", SmtpServerConfig.DEFAULT_MAX_MESSAGE_SIZE),
-                r.integer("caravan.smtp.max-recipients", SmtpServerConfig.DEFAULT_MAX_RECIPIENTS),
-                r.integer("caravan.smtp.max-command-line", SmtpServerConfig.DEFAULT_MAX_COMMAND_LINE),
-                r.integer("caravan.smtp.max-text-line", SmtpServerConfig.DEFAULT_MAX_TEXT_LINE),
-                // caravan.smtp.timeout-seconds is the old name; a bare number is seconds, so it still parses.
-                r.duration("caravan.smtp.command-timeout",
-                        r.get("caravan.smtp.timeout-seconds", SmtpServerConfig.DEFAULT_COMMAND_TIMEOUT.toSeconds() + "s")),
-                r.duration("caravan.smtp.data-timeout", SmtpServerConfig.DEFAULT_DATA_TIMEOUT.toSeconds() + "s"),
-                r.duration("caravan.smtp.decision-timeout", SmtpServerConfig.DEFAULT_DECISION_TIMEOUT.toSeconds() + "s"),
-                r.integer("caravan.smtp.max-errors", SmtpServerConfig.DEFAULT_MAX_ERRORS),
-                r.integer("caravan.smtp.max-junk-commands", SmtpServerConfig.DEFAULT_MAX_JUNK_COMMANDS),
-                r.integer("caravan.smtp.max-connections", ConnectionLimiter.DEFAULT_MAX_CONNECTIONS),
-                r.integer("caravan.smtp.max-connections-per-client",
-                        ConnectionLimiter.DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
-                new ClientChecks(
-                        r.integer("caravan.smtp.soft-error-limit", ClientChecks.DEFAULT_SOFT_ERROR_LIMIT),
-                        r.duration("caravan.smtp.error-sleep", ClientChecks.DEFAULT_ERROR_SLEEP.toSeconds() + "s"),
-                        r.bool("caravan.smtp.forbid-early-input", true),
-                        r.duration("caravan.smtp.pregreet-wait", ClientChecks.DEFAULT_PREGREET_WAIT.toSeconds() + "s"),
+    /** Reads every declared setting through {@code lookup} (null or blank means "use the default"). */
+    public static Settings from(Function<String, String> lookup) {
+        Map<Setting<?>, Object> values = new HashMap<>();
+        for (Setting<?> s : SettingsCatalog.ALL) {
+            values.put(s, read(s, lookup));
+        }
+        return new Settings(values);
+    }
+
+    private static Object read(Setting<?> s, Function<String, String> lookup) {
+        String text = present(lookup.apply(s.name()));
+        if (text == null && s.formerly() != null) {
+            text = present(lookup.apply(s.formerly()));
+            if (text != null) {
+                LOG.warn("setting {} is now called {} (durations as 30s, 5m; a bare number is seconds): "
+                        + "read it under the new name", s.formerly(), s.name());
+            }
+        }
+        if (text == null) {
+            text = s.name().equals(HOSTNAME.name()) ? defaultHostname() : s.defaultValue();
+        }
+        return s.parse(text);
+    }
+
+    private static String present(String v) {
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        if (!values.containsKey(setting)) {
+            throw new IllegalArgumentException("not a declared setting: " + setting.name());
+        }
+        return (T) values.get(setting);
+    }
+
+    public String hostname() {
+        return get(HOSTNAME);
+    }
+
+    public SmtpLimits smtpLimits() {
+        return new SmtpLimits(get(MAX_MESSAGE_SIZE), get(MAX_RECIPIENTS), get(MAX_COMMAND_LINE), get(MAX_TEXT_LINE),
+                get(COMMAND_TIMEOUT), get(DATA_TIMEOUT), get(DECISION_TIMEOUT), get(MAX_ERRORS), get(MAX_JUNK_COMMANDS),
+                get(MAX_CONNECTIONS), get(MAX_CONNECTIONS_PER_CLIENT),
+                new ClientChecks(get(SOFT_ERROR_LIMIT), get(ERROR_SLEEP), get(FORBID_EARLY_INPUT), get(PREGREET_WAIT),
                         ClientChecks.NOBODY));
     }
 
+    public RetrySchedule retry() {
+        return new RetrySchedule(get(RETRY_MIN_BACKOFF), get(RETRY_MAX_BACKOFF), get(QUEUE_LIFETIME), get(DELAY_WARNING));
+    }
+
+    /** SMTP AUTH (RFC 4954) per session. */
+    public SmtpServerConfig.Auth auth() {
+        return new SmtpServerConfig.Auth(false, get(AUTH_MAX_FAILURES), get(AUTH_FAILURE_DELAY),
+                get(AUTH_MAX_FAILURE_DELAY));
+    }
+
+    /** AUTH failures per client address, across sessions. */
+    public ClientAuthFailures.Limits authClients() {
+        return new ClientAuthFailures.Limits(get(AUTH_CLIENT_MAX_FAILURES), get(AUTH_CLIENT_WINDOW),
+                get(AUTH_CLIENT_PENALTY));
+    }
+
     public boolean embeddedBroker() {
-        return brokerUrl.isBlank();
+        return get(BROKER_URL).isBlank();
+    }
+
+    public Path dataDir() {
+        return absolute(get(DATA_DIR));
+    }
+
+    public Path brokerConfig() {
+        return absolute(get(BROKER_CONFIG));
+    }
+
+    public Path directoryFile() {
+        return absolute(get(DIRECTORY_FILE));
     }
 
     public Path spoolDir() {
-        return dataDir.resolve("spool");
+        return dataDir().resolve("spool");
     }
 
     public Path mailboxDir() {
-        return dataDir.resolve("mailboxes");
+        return dataDir().resolve("mailboxes");
     }
 
     /** Where the generated SRS secret is kept when caravan.srs.secret is not set. */
     public Path srsSecretFile() {
-        return dataDir.resolve("srs.secret");
+        return dataDir().resolve("srs.secret");
     }
 
     /** Where the self-signed development certificate is made when no TLS files are configured. */
     public Path tlsDir() {
-        return dataDir.resolve("tls");
+        return dataDir().resolve("tls");
     }
 
     /** Recipients delivered by transactions not yet committed ({@link org.caravan.delivery.DeliveryLedger}). */
     public Path ledgerDir() {
-        return dataDir.resolve("ledger");
+        return dataDir().resolve("ledger");
     }
 
     public Path brokerDataDir() {
-        return dataDir.resolve("broker");
+        return dataDir().resolve("broker");
     }
 
     /** PEM file of the CAs that {@code verify} next hops must chain to; empty: the JDK's trust store. */
     public Optional<Path> relayTlsCaFileIfSet() {
-        return relayTlsCaFile.isBlank() ? Optional.empty() : Optional.of(Path.of(relayTlsCaFile));
+        String file = get(RELAY_TLS_CA_FILE);
+        return file.isBlank() ? Optional.empty() : Optional.of(Path.of(file));
     }
 
     public Optional<String> smarthostIfSet() {
+        String smarthost = get(RELAY_SMARTHOST);
         return smarthost.isBlank() ? Optional.empty() : Optional.of(smarthost);
+    }
+
+    private static Path absolute(String path) {
+        return Path.of(path).toAbsolutePath().normalize();
     }
 
     private static String defaultHostname() {
@@ -193,69 +160,6 @@ public record Settings(
             return InetAddress.getLocalHost().getCanonicalHostName();
         } catch (Exception e) {
             return "localhost";
-        }
-    }
-
-    /** Lookup with defaults and a clear error naming the property when a value is malformed. */
-    private record Reader(Function<String, String> lookup) {
-        String get(String key, String dflt) {
-            String v = lookup.apply(key);
-            return v == null || v.isBlank() ? dflt : v.trim();
-        }
-
-        TlsPolicy tlsPolicy(String key, TlsPolicy dflt) {
-            try {
-                return TlsPolicy.parse(get(key, dflt.toString()));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("setting " + key + " " + e.getMessage(), e);
-            }
-        }
-
-        <E extends Enum<E>> E choice(String key, E dflt) {
-            String v = get(key, dflt.name());
-            try {
-                return Enum.valueOf(dflt.getDeclaringClass(), v.toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("setting " + key + " must be one of "
-                        + java.util.Arrays.toString(dflt.getDeclaringClass().getEnumConstants()).toLowerCase(
-                                java.util.Locale.ROOT) + ", got '" + v + "'");
-            }
-        }
-
-        boolean bool(String key, boolean dflt) {
-            String v = get(key, String.valueOf(dflt)).toLowerCase(java.util.Locale.ROOT);
-            if (!v.equals("true") && !v.equals("false")) {
-                throw new IllegalArgumentException("setting " + key + " must be true or false, got '" + v + "'");
-            }
-            return Boolean.parseBoolean(v);
-        }
-
-        Duration duration(String key, String dflt) {
-            return PostfixDuration.parse(key, get(key, dflt));
-        }
-
-        int integer(String key, int dflt) {
-            return (int) longValue(key, dflt);
-        }
-
-        int positive(String key, int dflt) {
-            int v = integer(key, dflt);
-            if (v < 1) {
-                throw new IllegalArgumentException("setting " + key + " must be at least 1, got " + v);
-            }
-            return v;
-        }
-
-        long longValue(String key, long dflt) {
-            String v = get(key, null);
-            if (v == null) {
-                return dflt;
-            }
-            try {
-                return Long.parseLong(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("setting " + key + " must be a number, got '" + v + "'");
-            }
         }
     }
 }

@@ -75,7 +75,7 @@ class VerifyRoutesTest extends CamelTestSupport {
         Properties p = new Properties();
         p.setProperty("caravan.verify.dnsbl-zones", "bl.test");
         p.setProperty("caravan.dns.server", dns.address());
-        p.setProperty("caravan.dns.timeout-seconds", "2");
+        p.setProperty("caravan.dns.timeout", "2s");
         p.setProperty("caravan.queue.max-deliveries", "5");
         p.setProperty("caravan.mynetworks", "127.0.0.0/8");
         context.getPropertiesComponent().setInitialProperties(p);

@@ -18,18 +18,18 @@ class SettingsTest {
     @Test
     void defaultsAreTheDocumentedOnes() {
         Settings s = Settings.from(key -> null);
-        assertThat(s.smtpPort()).isEqualTo(2525);
-        assertThat(s.mynetworks()).isEqualTo("127.0.0.0/8,::1");
+        assertThat(s.get(SettingsCatalog.SMTP_PORT)).isEqualTo(2525);
+        assertThat(s.get(SettingsCatalog.MYNETWORKS)).isEqualTo("127.0.0.0/8,::1");
         assertThat(s.smarthostIfSet()).isEmpty();
         assertThat(s.embeddedBroker()).isTrue();
         assertThat(s.dataDir()).isEqualTo(Path.of("./data").toAbsolutePath().normalize());
-        assertThat(s.maxReceivedHeaders()).isEqualTo(100);
+        assertThat(s.get(SettingsCatalog.MAX_RECEIVED_HEADERS)).isEqualTo(100);
         assertThat(s.smtpLimits()).isEqualTo(new SmtpLimits(104_857_600L, 1000, 2048, 65536, Duration.ofMinutes(5),
                 Duration.ofMinutes(3), Duration.ofMinutes(10), 20, 100, 1000, 50,
                 new org.caravan.smtp.ClientChecks(10, Duration.ofSeconds(1), true, Duration.ofSeconds(1),
                         org.caravan.smtp.ClientChecks.NOBODY)));
-        assertThat(s.relaySmtpPort()).isEqualTo(25);
-        assertThat(s.relayTls()).isEqualTo(org.caravan.nexthop.TlsPolicy.MAY);
+        assertThat(s.get(SettingsCatalog.RELAY_SMTP_PORT)).isEqualTo(25);
+        assertThat(s.get(SettingsCatalog.RELAY_TLS)).isEqualTo(org.caravan.nexthop.TlsPolicy.MAY);
         assertThat(s.hostname()).isNotBlank();
     }
 
@@ -42,20 +42,20 @@ class SettingsTest {
                 "caravan.data.dir", "/var/lib/caravan",
                 "caravan.loop.max-received-headers", " 50 ");
         Settings s = Settings.from(values::get);
-        assertThat(s.smtpPort()).isEqualTo(2600);
+        assertThat(s.get(SettingsCatalog.SMTP_PORT)).isEqualTo(2600);
         assertThat(s.smarthostIfSet()).contains("mail.example.net:587");
         assertThat(s.embeddedBroker()).isFalse();
         assertThat(s.mailboxDir()).isEqualTo(Path.of("/var/lib/caravan/mailboxes"));
-        assertThat(s.maxReceivedHeaders()).isEqualTo(50);
+        assertThat(s.get(SettingsCatalog.MAX_RECEIVED_HEADERS)).isEqualTo(50);
     }
 
     @Test
     void bareLineEndingsAreRejectedByDefaultOrNormalized() {
-        assertThat(Settings.from(key -> null).bareLineEndings()).isEqualTo(BareLineEndings.REJECT);
-        assertThat(Settings.from(Map.of("caravan.smtp.bare-line-endings", "normalize")::get).bareLineEndings())
+        assertThat(Settings.from(key -> null).get(SettingsCatalog.BARE_LINE_ENDINGS)).isEqualTo(BareLineEndings.REJECT);
+        assertThat(Settings.from(Map.of("caravan.smtp.bare-line-endings", "normalize")::get).get(SettingsCatalog.BARE_LINE_ENDINGS))
                 .isEqualTo(BareLineEndings.NORMALIZE);
         assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.bare-line-endings", "allow")::get))
-                .hasMessageContaining("caravan.smtp.bare-line-endings").hasMessageContaining("[reject, normalize]");
+                .hasMessageContaining("caravan.smtp.bare-line-endings").hasMessageContaining("must be one of reject, normalize, got 'allow'");
     }
 
     @Test
@@ -124,29 +124,29 @@ class SettingsTest {
     @Test
     void listenersAndTls() {
         Settings d = Settings.from(key -> null);
-        assertThat(d.smtpEnabled()).isTrue();
-        assertThat(d.submissionEnabled()).isTrue();
-        assertThat(d.submissionPort()).isEqualTo(2587);
-        assertThat(d.submissionsEnabled()).isTrue();
-        assertThat(d.submissionsPort()).isEqualTo(2465);
-        assertThat(d.tlsCertFile()).isEmpty();
-        assertThat(d.tlsKeyFile()).isEmpty();
+        assertThat(d.get(SettingsCatalog.SMTP_ENABLED)).isTrue();
+        assertThat(d.get(SettingsCatalog.SUBMISSION_ENABLED)).isTrue();
+        assertThat(d.get(SettingsCatalog.SUBMISSION_PORT)).isEqualTo(2587);
+        assertThat(d.get(SettingsCatalog.SUBMISSIONS_ENABLED)).isTrue();
+        assertThat(d.get(SettingsCatalog.SUBMISSIONS_PORT)).isEqualTo(2465);
+        assertThat(d.get(SettingsCatalog.TLS_CERT_FILE)).isEmpty();
+        assertThat(d.get(SettingsCatalog.TLS_KEY_FILE)).isEmpty();
         assertThat(d.tlsDir()).isEqualTo(d.dataDir().resolve("tls"));
 
         Settings s = Settings.from(Map.of("caravan.submission.enabled", "FALSE", "caravan.submissions.port", "10465",
                 "caravan.tls.cert-file", "/etc/caravan/tls/fullchain.pem ")::get);
-        assertThat(s.submissionEnabled()).isFalse();
-        assertThat(s.submissionsPort()).isEqualTo(10465);
-        assertThat(s.tlsCertFile()).isEqualTo("/etc/caravan/tls/fullchain.pem");
+        assertThat(s.get(SettingsCatalog.SUBMISSION_ENABLED)).isFalse();
+        assertThat(s.get(SettingsCatalog.SUBMISSIONS_PORT)).isEqualTo(10465);
+        assertThat(s.get(SettingsCatalog.TLS_CERT_FILE)).isEqualTo("/etc/caravan/tls/fullchain.pem");
         assertThatThrownBy(() -> Settings.from(Map.of("caravan.smtp.enabled", "yes")::get))
                 .hasMessage("setting caravan.smtp.enabled must be true or false, got 'yes'");
     }
 
     @Test
     void theOutboundTlsLevelIsOneOfPostfixs() {
-        assertThat(Settings.from(Map.of("caravan.relay.tls", "Encrypt")::get).relayTls())
+        assertThat(Settings.from(Map.of("caravan.relay.tls", "Encrypt")::get).get(SettingsCatalog.RELAY_TLS))
                 .isEqualTo(org.caravan.nexthop.TlsPolicy.ENCRYPT);
         assertThatThrownBy(() -> Settings.from(Map.of("caravan.relay.tls", "secure")::get))
-                .hasMessage("setting caravan.relay.tls must be none, may, encrypt or verify, not 'secure'");
+                .hasMessage("setting caravan.relay.tls must be one of none, may, encrypt, verify, got 'secure'");
     }
 }
