@@ -24,6 +24,11 @@ public final class CaravanConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
+        java.util.Set<String> given = new java.util.HashSet<>(context.getPropertiesComponent().loadProperties().stringPropertyNames());
+        given.addAll(System.getProperties().stringPropertyNames());
+        for (String unknown : Settings.undeclared(given)) {
+            LOG.warn("setting {} is not one Caravan knows (README, Configuration): ignored", unknown);
+        }
         LOG.info("Caravan {} on {}: smtp {}, submission {}, submissions {}; data in {}", settings.hostname(),
                 settings.get(SMTP_BIND), listener(settings.get(SMTP_ENABLED), settings.get(SMTP_PORT)),
                 listener(settings.get(SUBMISSION_ENABLED), settings.get(SUBMISSION_PORT)),

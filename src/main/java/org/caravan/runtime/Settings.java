@@ -61,6 +61,21 @@ public final class Settings {
         return v == null || v.isBlank() ? null : v;
     }
 
+    /**
+     * The {@code caravan.*} names among {@code keys} that no setting declares, under its name or its
+     * old one: most likely typos, which would otherwise be ignored in silence.
+     */
+    public static java.util.List<String> undeclared(java.util.Collection<String> keys) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (Setting<?> s : SettingsCatalog.ALL) {
+            known.add(s.name());
+            if (s.formerly() != null) {
+                known.add(s.formerly());
+            }
+        }
+        return keys.stream().filter(k -> k.startsWith("caravan.") && !known.contains(k)).sorted().toList();
+    }
+
     @SuppressWarnings("unchecked")
     public <T> T get(Setting<T> setting) {
         if (!values.containsKey(setting)) {

@@ -100,6 +100,13 @@ class SettingsCatalogTest {
     }
 
     @Test
+    void undeclaredNamesAreFoundButOldNamesAreKnown() {
+        assertThat(Settings.undeclared(List.of("caravan.smtp.port", "caravan.smtp.prot", "caravan.dns.timeout-seconds",
+                "camel.main.name", "caravan.relay.concurency"))).containsExactly("caravan.relay.concurency",
+                "caravan.smtp.prot");
+    }
+
+    @Test
     void aDeclarationsTypeNamesTheSettingInErrors() {
         List<String> bad = List.of("caravan.relay.connect-timeout", "caravan.smtp.port", "caravan.vrfy");
         for (String name : bad) {
