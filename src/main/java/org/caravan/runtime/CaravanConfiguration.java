@@ -2,6 +2,10 @@ package org.caravan.runtime;
 
 import static org.caravan.runtime.SettingsCatalog.*;
 
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -24,7 +28,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
-        java.util.Set<String> given = new java.util.HashSet<>(context.getPropertiesComponent().loadProperties().stringPropertyNames());
+        Set<String> given = new HashSet<>(context.getPropertiesComponent().loadProperties().stringPropertyNames());
         given.addAll(System.getProperties().stringPropertyNames());
         for (String unknown : Settings.undeclared(given)) {
             LOG.warn("setting {} is not one Caravan knows (README, Configuration): ignored", unknown);
@@ -58,6 +62,10 @@ public final class CaravanConfiguration implements CamelConfiguration {
         });
 
         beans.bindTo(context);
+        if (!settings.get(ROUTES_RELOAD_INTERVAL).isZero()) {
+            context.addService(new RouteReloader(context, Path.of(settings.get(ROUTES_DIR)),
+                    settings.get(ROUTES_RELOAD_INTERVAL)), true, true);
+        }
         context.getManagementStrategy().addEventNotifier(new GracefulShutdown(beans.smtpSessions(),
                 settings.get(SHUTDOWN_GRACE)));
     }

@@ -82,6 +82,8 @@ public final class SettingsCatalog {
     public static final Setting<String> DIRECTORY_FILE = Setting.text("caravan.directory.file", "config/directory.yaml",
             "local domains, mailboxes, transport map");
 
+    public static final Setting<Duration> ROUTES_RELOAD_INTERVAL = Setting.duration("caravan.routes.reload-interval", "2s",
+            "how often the route files are checked for changes; a valid changed file replaces its routes (not the listeners), a broken one is logged with file, line and column and the running routes stay; `0` turns it off");
     public static final Setting<String> ROUTES_DIR = Setting.text("caravan.routes.dir", "routes",
             "folder of route files (`*.camel.yaml`, `*.camel.xml`)");
 
