@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.camel.main.Main;
 import org.caravan.auth.HashPasswordCommand;
 import org.caravan.runtime.CaravanConfiguration;
+import org.caravan.runtime.RouteFiles;
 
 /**
  * Starts the router standalone: camel-main reads application.properties (overridden by -D and
@@ -20,7 +21,14 @@ public final class Caravan {
         if (args.length > 0 && args[0].equals(HashPasswordCommand.NAME)) {
             System.exit(HashPasswordCommand.run(args, System.console(), System.in, System.out, System.err));
         }
-        System.exit(newMain(Map.of()).run(args));
+        try {
+            System.exit(newMain(Map.of()).run(args));
+        } catch (RuntimeException e) {
+            if (e.getCause() instanceof RouteFiles.RouteFileException) {
+                System.exit(1); // already logged as file:line:column; the stack would only hide it
+            }
+            throw e;
+        }
     }
 
     /** A router that is configured but not started; {@code overrides} win over every other source. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Properties;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupSummaryLevel;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -41,6 +42,7 @@ public final class RouteFiles {
      */
     public static CamelContext parse(Path file, Properties properties) throws RouteFileException {
         DefaultCamelContext scratch = new DefaultCamelContext();
+        scratch.setStartupSummaryLevel(StartupSummaryLevel.Off); // no lifecycle lines
         scratch.getPropertiesComponent().setInitialProperties(properties);
         try {
             PluginHelper.getRoutesLoader(scratch).loadRoutes(

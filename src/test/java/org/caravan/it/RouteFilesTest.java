@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.apache.camel.Route;
+import org.caravan.testing.RouterProcess;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,9 +18,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The stages are the route files on disk: they load at start-up from caravan.routes.dir, YAML by
  * default and XML (camel-xml-io-dsl) as well, and a broken file stops the start with an error
- * naming the file.
+ * naming the file, line and column: one ERROR line and exit code 1 for a real process, no stack trace.
  */
 class RouteFilesTest {
+    private static final String BROKEN = """
+            - route:
+                id: broken
+                from:
+                  uri: direct:broken
+                  steps:
+                    - noSuchStep: {}
+            """;
+
     @TempDir
     Path dir;
 
@@ -57,16 +67,24 @@ class RouteFilesTest {
     @Test
     void brokenRouteFileStopsTheStartNamingTheFile() throws Exception {
         Path routes = copyOfShippedRoutes();
-        Files.writeString(routes.resolve("broken.camel.yaml"), """
-                - route:
-                    id: broken
-                    from:
-                      uri: direct:broken
-                      steps:
-                        - noSuchStep: {}
-                """, StandardCharsets.UTF_8);
+        Files.writeString(routes.resolve("broken.camel.yaml"), BROKEN, StandardCharsets.UTF_8);
 
         assertThatThrownBy(() -> TestRouter.start(dir.resolve("run"), Map.of("caravan.routes.dir", routes.toString())))
-                .hasStackTraceContaining("broken.camel.yaml");
+                .hasStackTraceContaining("broken.camel.yaml:6:11: Unknown node id: noSuchStep");
+    }
+
+    @Test
+    void brokenRouteFileStopsARealProcessWithOneLineAndNoStackTrace() throws Exception {
+        Path routes = copyOfShippedRoutes();
+        Files.writeString(routes.resolve("broken.camel.yaml"), BROKEN, StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> RouterProcess.start(dir.resolve("run"),
+                Map.of("caravan.routes.dir", routes.toString(), "caravan.smtp.port", String.valueOf(TestRouter.freePort())),
+                "256m"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("router exited with 1")
+                .hasMessageContaining("broken.camel.yaml:6:11: Unknown node id: noSuchStep; the router does not start")
+                .hasMessageNotContaining("\tat ")
+                .hasMessageNotContaining("Exception");
     }
 }
