@@ -53,6 +53,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
         }
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
         context.addComponent("jms", jmsComponent(context, artemis));
+        context.addComponent("direct", new HandoverDirectComponent()); // stages replaced under load (RouteReloader)
         // Every JMS endpoint streams only what Artemis would store as a large message anyway.
         long largeMessageThreshold = artemis.getMinLargeMessageSize();
         context.addLifecycleStrategy(new LifecycleStrategySupport() {

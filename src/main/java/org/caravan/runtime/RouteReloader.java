@@ -22,9 +22,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.Suspendable;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.spi.ShutdownStrategy;
+import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -194,7 +198,13 @@ public final class RouteReloader extends ServiceSupport {
     /** Stops and removes {@code old}, adds {@code updated}; on failure puts {@code old} back. */
     private void swap(Path file, List<RouteDefinition> old, List<RouteDefinition> updated) throws Exception {
         ModelCamelContext model = (ModelCamelContext) context;
-        model.removeRouteDefinitions(old);
+        try {
+            quiesce(old);
+            model.removeRouteDefinitions(old);
+        } catch (Exception e) {
+            resume(old);
+            throw e;
+        }
         try {
             model.addRouteDefinitions(updated);
         } catch (Exception e) {
@@ -212,6 +222,48 @@ public final class RouteReloader extends ServiceSupport {
         LOG.info("{} reloaded: {}", file, updated.stream().map(RouteDefinition::getRouteId)
                 .collect(Collectors.joining(", ")) + (updated.size() < old.size() ? " (and removed the rest)" : ""));
     }
+
+    /**
+     * Lets the routes about to be replaced empty out before Camel stops them. Camel's own stop does
+     * not suspend a {@code direct:} consumer (it defers its shutdown), so under load callers keep
+     * entering the route until it is stopped and then get a RejectedExecutionException (451 to an
+     * SMTP client). Suspended first, the consumer takes no new exchanges: callers wait for the
+     * replacement ({@link HandoverDirectComponent}), a queue consumer stops taking messages, and
+     * only the exchanges already inside finish here.
+     */
+    private void quiesce(List<RouteDefinition> old) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (RouteDefinition d : old) {
+            Route route = context.getRoute(d.getRouteId());
+            if (route != null && route.getConsumer() instanceof Suspendable) {
+                ServiceHelper.suspendService(route.getConsumer());
+                ids.add(d.getRouteId());
+            }
+        }
+        ShutdownStrategy shutdown = context.getShutdownStrategy();
+        long deadline = System.nanoTime() + shutdown.getTimeUnit().toNanos(shutdown.getTimeout());
+        int quietLooks = 0;
+        while (quietLooks < 2 && System.nanoTime() < deadline) { // twice: a caller may have been on its way in
+            int inflight = ids.stream().mapToInt(id -> context.getInflightRepository().size(id)).sum();
+            quietLooks = inflight == 0 ? quietLooks + 1 : 0;
+            TimeUnit.MILLISECONDS.sleep(QUIESCE_LOOK.toMillis());
+        }
+    }
+
+    private void resume(List<RouteDefinition> old) {
+        for (RouteDefinition d : old) {
+            Route route = context.getRoute(d.getRouteId());
+            if (route != null) {
+                try {
+                    ServiceHelper.resumeService(route.getConsumer());
+                } catch (Exception e) {
+                    LOG.error("route {} could not be resumed: {}", d.getRouteId(), e.toString());
+                }
+            }
+        }
+    }
+
+    private static final Duration QUIESCE_LOOK = Duration.ofMillis(20);
 
     /** Binds the beans the file defines; returns those they replaced, to put back on a rollback. */
     private Map<String, Object> rebindBeans(CamelContext scratch) {

@@ -30,6 +30,8 @@ public final class SmtpLoad implements AutoCloseable {
 
     private final Queue<Acknowledged> acknowledged = new ConcurrentLinkedQueue<>();
     private final AtomicInteger finished = new AtomicInteger();
+    private final AtomicInteger sent = new AtomicInteger();
+    private final Queue<String> failures = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopped;
 
@@ -56,6 +58,16 @@ public final class SmtpLoad implements AutoCloseable {
 
     public int acknowledgedCount() {
         return acknowledged.size();
+    }
+
+    /** Messages whose content was sent (answered 250 or not). */
+    public int sentCount() {
+        return sent.get();
+    }
+
+    /** Messages not answered 250 after their content, and sessions that ended on an error. */
+    public List<String> failures() {
+        return List.copyOf(failures);
     }
 
     public List<Acknowledged> acknowledged() {
@@ -94,15 +106,20 @@ public final class SmtpLoad implements AutoCloseable {
                 command(out, in, "DATA", "354");
                 String content = "Message-ID: <" + messageId + ">\r\nFrom: load@client.test\r\nSubject: load "
                         + n + "\r\n\r\nmessage " + n + " of session " + session + "\r\n.\r\n";
+                sent.incrementAndGet();
                 out.write(content.getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                if (reply(in).startsWith("250")) {
+                String reply = reply(in);
+                if (reply.startsWith("250")) {
                     acknowledged.add(new Acknowledged(messageId, List.copyOf(rcpts)));
+                } else {
+                    failures.add(messageId + ": " + reply);
                 }
             }
             command(out, in, "QUIT", "221");
         } catch (IOException routerGone) {
             // killed mid-session: whatever was not answered 250 does not count
+            failures.add("session " + session + ": " + routerGone.getMessage());
         } finally {
             finished.incrementAndGet();
         }
