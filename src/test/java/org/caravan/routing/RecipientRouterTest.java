@@ -1,0 +1,121 @@
+package org.caravan.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.caravan.directory.Alias;
+import org.caravan.directory.Directory;
+import org.caravan.directory.DirectorySource;
+import org.caravan.directory.Mailbox;
+import org.caravan.envelope.EnvelopeHeaders;
+import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.RecipientNotice;
+import org.caravan.envelope.RecipientOutcomes;
+import org.caravan.policy.RecipientClassifier;
+import org.caravan.srs.SrsRewriter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The expand stage's bean alone: the plan of a message (local, one part per remote domain,
+ * unroutable last) and each part made into its own message with the headers the later steps read.
+ */
+class RecipientRouterTest {
+    private static final String CONTENT = "Subject: hi\r\n\r\nhello\r\n";
+    private final DefaultCamelContext camel = new DefaultCamelContext();
+    private final RecipientRouter router = new RecipientRouter(new RecipientClassifier(new DirectorySource(
+            new Directory(List.of("example.test"), List.of(new Mailbox("alice@example.test", null, null)), Map.of(),
+                    "+", List.of(new Alias("team@example.test", List.of("alice@example.test", "x@far.test"))),
+                    List.of(), List.of(), Map.of())),
+            new SrsRewriter("secret".getBytes(StandardCharsets.UTF_8), "example.test", Duration.ofDays(21),
+                    Clock.fixed(Instant.parse("2026-12-04T10:00:00Z"), ZoneOffset.UTC))));
+
+    @AfterEach
+    void close() throws Exception {
+        camel.close();
+    }
+
+    private Exchange message(String... recipients) {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setHeader(EnvelopeHeaders.QUEUE_ID, "0QID");
+        exchange.getMessage().setHeader(EnvelopeHeaders.SENDER, "carol@sender.test");
+        exchange.getMessage().setHeader(EnvelopeHeaders.RECIPIENTS, String.join("\n", recipients));
+        exchange.getMessage().setHeader("JMSMessageID", "ID:1");
+        exchange.getMessage().setBody(CONTENT.getBytes(StandardCharsets.US_ASCII));
+        return exchange;
+    }
+
+    @Test
+    void thePlanGroupsByTraceFieldsLocalFirstThenOnePartPerDomainAndTheUnroutableLast() throws Exception {
+        List<RoutePart> plan = router.plan(message("nobody@example.test", "y@far.test", "team@example.test",
+                "z@near.test"));
+        // The recipients as given (no trace fields): a part per domain. Then the alias's expansion,
+        // with its Delivered-To: its mailbox first, then its remote domain. The unknown one last.
+        assertThat(plan).extracting(RoutePart::kind).containsExactly(RoutePart.Kind.RELAY, RoutePart.Kind.RELAY,
+                RoutePart.Kind.LOCAL, RoutePart.Kind.RELAY, RoutePart.Kind.UNROUTABLE);
+        assertThat(plan.subList(0, 2)).extracting(RoutePart::domain).containsExactlyInAnyOrder("far.test", "near.test");
+        assertThat(plan.subList(0, 2)).allMatch(p -> !p.hasTraceFields());
+        assertThat(plan.get(2).recipients()).containsExactly("alice@example.test");
+        assertThat(plan.get(2).prepend()).contains("Delivered-To: team@example.test");
+        assertThat(plan.get(3).recipients()).containsExactly("x@far.test");
+        assertThat(plan.get(3).prepend()).isEqualTo(plan.get(2).prepend());
+        assertThat(plan.get(4).failures()).extracting(RecipientNotice::recipient).containsExactly("nobody@example.test");
+    }
+
+    @Test
+    void aRelayPartBecomesItsOwnMessageForItsNextHop() throws Exception {
+        Exchange exchange = message("y@far.test", "x@far.test");
+        RoutePart part = router.plan(exchange).get(0);
+        exchange.getMessage().setBody(part);
+        router.preparePart(exchange);
+        assertThat(exchange.getProperty(RecipientRouter.PART)).isEqualTo(part);
+        assertThat(exchange.getMessage().getHeader(EnvelopeHeaders.NEXT_HOP)).isEqualTo("far.test");
+        assertThat(exchange.getMessage().getHeader(EnvelopeHeaders.RECIPIENTS)).isEqualTo("y@far.test\nx@far.test");
+        assertThat(exchange.getMessage().getHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID)).isEqualTo("0QID:relay:far.test");
+        assertThat(exchange.getMessage().getHeaders()).doesNotContainKey("JMSMessageID");
+        try (var content = MessageContent.open(exchange)) {
+            assertThat(new String(content.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo(CONTENT);
+        }
+    }
+
+    @Test
+    void partsForOneDomainWithTheirOwnSenderOrTraceFieldsKeepApartForDuplicateDetection() throws Exception {
+        Exchange plain = message("y@far.test");
+        router.plan(plain);
+        plain.getMessage().setBody(new RoutePart(RoutePart.Kind.RELAY, "far.test", List.of("y@far.test")));
+        router.preparePart(plain);
+
+        Exchange traced = message("x@far.test");
+        router.plan(traced);
+        traced.getMessage().setBody(new RoutePart(RoutePart.Kind.RELAY, "far.test", List.of("x@far.test"), null,
+                "Delivered-To: team@example.test\r\n", List.of(), false, null));
+        router.preparePart(traced);
+        router.prependTraceFields(traced);
+
+        assertThat(traced.getMessage().getHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, String.class))
+                .startsWith("0QID:relay:far.test:")
+                .isNotEqualTo(plain.getMessage().getHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID));
+        assertThat(traced.getMessage().getHeader(EnvelopeHeaders.PREPEND)).isEqualTo("Delivered-To: team@example.test\r\n");
+    }
+
+    @Test
+    void anUnroutablePartHandsItsFailuresToTheBounceStage() throws Exception {
+        Exchange exchange = message("nobody@example.test");
+        RoutePart part = router.plan(exchange).get(0);
+        exchange.getMessage().setBody(part);
+        router.preparePart(exchange);
+        router.failUnroutable(exchange);
+        assertThat(RecipientOutcomes.get(exchange, RecipientOutcomes.FAILURES)).extracting(RecipientNotice::recipient)
+                .containsExactly("nobody@example.test");
+    }
+}
