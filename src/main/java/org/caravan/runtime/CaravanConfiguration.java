@@ -2,10 +2,8 @@ package org.caravan.runtime;
 
 import static org.caravan.runtime.SettingsCatalog.*;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.Properties;
 import java.util.Set;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -40,7 +38,11 @@ public final class CaravanConfiguration implements CamelConfiguration {
                 listener(settings.get(SUBMISSION_ENABLED), settings.get(SUBMISSION_PORT)),
                 listener(settings.get(SUBMISSIONS_ENABLED), settings.get(SUBMISSIONS_PORT)), settings.dataDir());
 
-        checkRouteFiles(context, Path.of(settings.get(ROUTES_DIR)));
+        // Every route file parsed on its own before anything starts: a broken one stops the start
+        // with one line naming file, line and column, before the broker or a listener is up.
+        RouteReloader routeFiles = new RouteReloader(context, Path.of(settings.get(ROUTES_DIR)),
+                settings.get(ROUTES_RELOAD_INTERVAL));
+        routeFiles.checkAtStart();
         Beans beans = new Beans(settings);
 
         String brokerUrl = settings.get(BROKER_URL);
@@ -67,30 +69,10 @@ public final class CaravanConfiguration implements CamelConfiguration {
 
         beans.bindTo(context);
         if (!settings.get(ROUTES_RELOAD_INTERVAL).isZero()) {
-            context.addService(new RouteReloader(context, Path.of(settings.get(ROUTES_DIR)),
-                    settings.get(ROUTES_RELOAD_INTERVAL)), true, true);
+            context.addService(routeFiles, true, true);
         }
         context.getManagementStrategy().addEventNotifier(new GracefulShutdown(beans.smtpSessions(),
                 settings.get(SHUTDOWN_GRACE)));
-    }
-
-    /**
-     * Each route file parsed on its own before anything starts, so a broken one stops the start
-     * with one line naming file, line and column, before the broker or a listener is up.
-     */
-    private static void checkRouteFiles(CamelContext context, Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return; // camel-main reports a missing routes folder itself
-        }
-        Properties properties = context.getPropertiesComponent().loadProperties();
-        for (Path file : RouteFiles.in(dir)) {
-            try (CamelContext parsed = RouteFiles.parse(file, properties)) {
-                LOG.debug("{}: {} routes", file, parsed.getRoutesSize());
-            } catch (RouteFiles.RouteFileException e) {
-                LOG.error("{}; the router does not start", e.getMessage());
-                throw e;
-            }
-        }
     }
 
     private static String listener(boolean enabled, int port) {

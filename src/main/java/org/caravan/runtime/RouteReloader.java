@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RouteReloader extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(RouteReloader.class);
+    /** How often a route being replaced is looked at until it is empty. */
+    private static final Duration QUIESCE_LOOK = Duration.ofMillis(20);
 
     private final CamelContext context;
     private final Path dir;
@@ -62,18 +64,29 @@ public final class RouteReloader extends ServiceSupport {
         this.interval = interval;
     }
 
-    @Override
-    protected void doStart() throws Exception {
+    /**
+     * Parses every route file once, before the router starts, and remembers what each holds. A
+     * broken file is logged as one line naming file, line and column and stops the start. Called
+     * before the service starts: the first poll compares against what it remembers here.
+     */
+    public void checkAtStart() throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return; // camel-main reports a missing routes folder itself
+        }
         Properties properties = context.getPropertiesComponent().loadProperties();
         for (Path file : RouteFiles.in(dir)) {
             digests.put(file, digest(file));
             try (CamelContext scratch = RouteFiles.parse(file, properties)) {
                 shapes.put(file, shapes((ModelCamelContext) scratch));
             } catch (RouteFiles.RouteFileException e) {
-                // edited between the router's own load and this look: the first poll reports it
-                shapes.put(file, Map.of());
+                LOG.error("{}; the router does not start", e.getMessage());
+                throw e;
             }
         }
+    }
+
+    @Override
+    protected void doStart() {
         poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "caravan-routes-reload");
             t.setDaemon(true);
@@ -262,8 +275,6 @@ public final class RouteReloader extends ServiceSupport {
             }
         }
     }
-
-    private static final Duration QUIESCE_LOOK = Duration.ofMillis(20);
 
     /** Binds the beans the file defines; returns those they replaced, to put back on a rollback. */
     private Map<String, Object> rebindBeans(CamelContext scratch) {
