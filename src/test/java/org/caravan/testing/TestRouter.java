@@ -108,11 +108,24 @@ public final class TestRouter implements AutoCloseable {
         return Path.of(relative).toAbsolutePath().normalize();
     }
 
+    /**
+     * A port for a listener the router binds itself (a setting, not port 0), free right now. Chosen
+     * below the kernel's ephemeral range (32768-60999 on Linux): a port from that range, released
+     * here, can be handed to any outgoing connection (the router's own SMTP client, a test's) before
+     * the listener binds it, which failed tests with "Address already in use".
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int tries = 0; tries < 200; tries++) {
+            int port = random.nextInt(20_000, 32_768);
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port below the ephemeral range");
     }
 
     public int smtpPort() {
