@@ -1,19 +1,23 @@
 package org.caravan.bounce;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.envelope.RecipientOutcomes;
+import org.caravan.mail.IoSupplier;
 import org.caravan.mail.QueueIds;
 import org.caravan.mail.RecipientDsn;
 import org.caravan.mail.StatusCodes;
@@ -52,88 +56,119 @@ public final class Notices {
         this.clock = clock;
     }
 
-    /**
-     * The recipients in {@code CaravanFailures} that want failure notices become one bounce; the
-     * exchange becomes that message, or {@code CaravanRecipients} is left empty when nothing is
-     * to be sent.
-     */
+    /** A report to queue: its envelope (from the null sender) and the RFC 3464 message. */
+    public record Notice(QueuedEnvelope envelope, byte[] report) {
+    }
+
+    /** The route's step: the exchange becomes the bounce for {@code CaravanFailures}, or names no recipient. */
     public void bounce(Exchange exchange) throws IOException {
-        Message message = exchange.getMessage();
-        String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
-        String notice = message.getHeader(EnvelopeHeaders.NOTICE, String.class);
-        String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
-        List<RecipientNotice> failures = wanted(exchange, RecipientOutcomes.FAILURES, RecipientDsn::wantsFailure);
-        if (failures.isEmpty()) {
-            LOG.info("queue_id={}: failure notices not requested (NOTIFY), none sent", queueId);
-            nothing(message);
-            return;
-        }
-        if (!sender.isEmpty()) {
-            queue(exchange, failures, Action.FAILED, sender, BOUNCE, null);
-        } else if (DOUBLE_BOUNCE.equals(notice) || doubleBounce == DoubleBounce.DROP) {
-            LOG.warn("queue_id={} from=<> failed for {} recipient(s); {} dropped, no notice sent", queueId,
-                    failures.size(), DOUBLE_BOUNCE.equals(notice) ? "undeliverable double bounce" : "message");
-            nothing(message);
-        } else {
-            queue(exchange, failures, Action.FAILED, postmaster, DOUBLE_BOUNCE, null);
-        }
+        send(exchange, bounceOf(QueuedEnvelope.from(exchange.getMessage()),
+                RecipientOutcomes.get(exchange, RecipientOutcomes.FAILURES), MessageContent.source(exchange)));
     }
 
-    /** The recipients in {@code CaravanDelays} that want delay notices get one delay warning. */
+    /** The route's step: the exchange becomes the delay warning for {@code CaravanDelays}, or names no recipient. */
     public void delayWarning(Exchange exchange) throws IOException {
-        Message message = exchange.getMessage();
-        String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
-        List<RecipientNotice> delayed = wanted(exchange, RecipientOutcomes.DELAYS, RecipientDsn::wantsDelay);
-        if (delayed.isEmpty() || sender.isEmpty()) {
-            nothing(message);
-            return;
-        }
-        Instant arrival = arrival(message);
-        queue(exchange, delayed, Action.DELAYED, sender, DELAY, schedule.giveUpAt(arrival));
+        send(exchange, delayWarningOf(QueuedEnvelope.from(exchange.getMessage()),
+                RecipientOutcomes.get(exchange, RecipientOutcomes.DELAYS), MessageContent.source(exchange)));
     }
 
-    /** The recipients in {@code CaravanSuccesses} (they asked with NOTIFY=SUCCESS) get a success report. */
+    /** The route's step: the exchange becomes the success report for {@code CaravanSuccesses}, or names no recipient. */
     public void success(Exchange exchange) throws IOException {
-        Message message = exchange.getMessage();
-        String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
-        List<RecipientNotice> done = wanted(exchange, RecipientOutcomes.SUCCESSES, RecipientDsn::wantsSuccess);
-        if (done.isEmpty() || sender.isEmpty()) {
-            nothing(message);
-            return;
-        }
-        // Delivered here (no remote MTA), or relayed to a next hop that cannot report further.
-        Action action = done.get(0).remoteMta().isEmpty() ? Action.DELIVERED : Action.RELAYED;
-        queue(exchange, done, action, sender, SUCCESS, null);
+        send(exchange, successOf(QueuedEnvelope.from(exchange.getMessage()),
+                RecipientOutcomes.get(exchange, RecipientOutcomes.SUCCESSES), MessageContent.source(exchange)));
     }
 
     /**
-     * A message the broker gave up on (a stage failed every redelivery): every remaining recipient
-     * fails with 5.3.0, and the message itself is kept on caravan.held for the operator.
+     * The route's step for a message the broker gave up on (a stage failed every redelivery): its
+     * recipients fail ({@link #deadLetterFailures}); the message itself goes on to caravan.held.
      */
     public void deadLetter(Exchange exchange) {
         Message message = exchange.getMessage();
-        List<RecipientNotice> failures = new ArrayList<>();
-        for (String recipient : EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
-                String.class))) {
-            failures.add(new RecipientNotice(recipient, StatusCodes.LOCAL_ERROR, "",
-                    "local error: the message could not be processed; the operator has it on caravan.held"));
-        }
-        RecipientOutcomes.put(exchange, RecipientOutcomes.FAILURES, failures);
+        RecipientOutcomes.put(exchange, RecipientOutcomes.FAILURES,
+                deadLetterFailures(QueuedEnvelope.from(message)));
         // The held copy is a new message: with the dead one's duplicate id, a message that died a
         // second time (released by the operator, dead again) would be refused as a duplicate and
         // its bounce with it, for ever (ADR 0010).
         message.removeHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID);
     }
 
+    private static void send(Exchange exchange, Optional<Notice> notice) {
+        Message message = exchange.getMessage();
+        if (notice.isPresent()) {
+            notice.get().envelope().writeTo(message);
+            message.setBody(notice.get().report());
+        } else {
+            // queue-notice sends nothing for a message without recipients
+            QueuedEnvelope.from(message).withRecipients(List.of()).applyTo(message);
+        }
+    }
+
+    /**
+     * The {@code failures} that want failure notices (NOTIFY) become one bounce to the sender. For
+     * mail from the null sender: one double bounce to postmaster, or nothing (a failed double
+     * bounce, or caravan.bounce.double-bounce=drop).
+     */
+    public Optional<Notice> bounceOf(QueuedEnvelope original, List<RecipientNotice> failures,
+            IoSupplier<InputStream> content) throws IOException {
+        List<RecipientNotice> wanted = wanted(original, failures, RecipientDsn::wantsFailure);
+        String queueId = original.queueId();
+        if (wanted.isEmpty()) {
+            LOG.info("queue_id={}: failure notices not requested (NOTIFY), none sent", queueId);
+            return Optional.empty();
+        }
+        if (!original.nullSender()) {
+            return Optional.of(report(original, wanted, Action.FAILED, original.sender(), BOUNCE, null, content));
+        }
+        boolean failedDoubleBounce = DOUBLE_BOUNCE.equals(original.notice());
+        if (failedDoubleBounce || doubleBounce == DoubleBounce.DROP) {
+            LOG.warn("queue_id={} from=<> failed for {} recipient(s); {} dropped, no notice sent", queueId,
+                    wanted.size(), failedDoubleBounce ? "undeliverable double bounce" : "message");
+            return Optional.empty();
+        }
+        return Optional.of(report(original, wanted, Action.FAILED, postmaster, DOUBLE_BOUNCE, null, content));
+    }
+
+    /** The {@code delays} that want delay notices get one warning, saying until when we keep trying. */
+    public Optional<Notice> delayWarningOf(QueuedEnvelope original, List<RecipientNotice> delays,
+            IoSupplier<InputStream> content) throws IOException {
+        List<RecipientNotice> wanted = wanted(original, delays, RecipientDsn::wantsDelay);
+        if (wanted.isEmpty() || original.nullSender()) {
+            return Optional.empty();
+        }
+        Instant giveUp = schedule.giveUpAt(original.arrivalOr(clock.instant()));
+        return Optional.of(report(original, wanted, Action.DELAYED, original.sender(), DELAY, giveUp, content));
+    }
+
+    /** The {@code successes} who asked with NOTIFY=SUCCESS get a success report. */
+    public Optional<Notice> successOf(QueuedEnvelope original, List<RecipientNotice> successes,
+            IoSupplier<InputStream> content) throws IOException {
+        List<RecipientNotice> wanted = wanted(original, successes, RecipientDsn::wantsSuccess);
+        if (wanted.isEmpty() || original.nullSender()) {
+            return Optional.empty();
+        }
+        // Delivered here (no remote MTA), or relayed to a next hop that cannot report further.
+        Action action = wanted.get(0).remoteMta().isEmpty() ? Action.DELIVERED : Action.RELAYED;
+        return Optional.of(report(original, wanted, action, original.sender(), SUCCESS, null, content));
+    }
+
+    /** Every remaining recipient of a dead letter fails with 5.3.0; the operator has the message. */
+    public List<RecipientNotice> deadLetterFailures(QueuedEnvelope dead) {
+        List<RecipientNotice> failures = new ArrayList<>();
+        for (String recipient : dead.recipients()) {
+            failures.add(new RecipientNotice(recipient, StatusCodes.LOCAL_ERROR, "",
+                    "local error: the message could not be processed; the operator has it on caravan.held"));
+        }
+        return failures;
+    }
+
     private interface Wish {
         boolean wanted(RecipientDsn dsn);
     }
 
-    private static List<RecipientNotice> wanted(Exchange exchange, String outcomes, Wish wish) {
-        Map<String, RecipientDsn> dsn = RecipientDsn.decode(exchange.getMessage().getHeader(EnvelopeHeaders.DSN,
-                String.class));
+    private static List<RecipientNotice> wanted(QueuedEnvelope original, List<RecipientNotice> notices, Wish wish) {
+        Map<String, RecipientDsn> dsn = original.dsn();
         List<RecipientNotice> result = new ArrayList<>();
-        for (RecipientNotice n : RecipientOutcomes.get(exchange, outcomes)) {
+        for (RecipientNotice n : notices) {
             if (wish.wanted(RecipientDsn.of(dsn, n.recipient()))) {
                 result.add(n);
             }
@@ -141,53 +176,33 @@ public final class Notices {
         return result;
     }
 
-    private static void nothing(Message message) {
-        message.setHeader(EnvelopeHeaders.RECIPIENTS, "");
-    }
-
-    private Instant arrival(Message message) {
-        return Instant.ofEpochMilli(message.getHeader(EnvelopeHeaders.ARRIVAL_TIME, clock.millis(), Long.class));
-    }
-
-    /** Replaces the exchange with the report (new queue id, null sender, report as body). */
-    private void queue(Exchange exchange, List<RecipientNotice> notices, Action action, String to, String kind,
-                       Instant willRetryUntil) throws IOException {
-        Message message = exchange.getMessage();
-        String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
-        String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
-        Map<String, RecipientDsn> dsn = RecipientDsn.decode(message.getHeader(EnvelopeHeaders.DSN, String.class));
-        String envid = message.getHeader(EnvelopeHeaders.ENVID, "", String.class);
-        Instant arrival = arrival(message);
-        boolean headersOnly = action != Action.FAILED
-                || "HDRS".equals(message.getHeader(EnvelopeHeaders.RET, "", String.class));
+    /** The report on {@code notices} to {@code to}: a new message with its own queue id, from the null sender. */
+    private Notice report(QueuedEnvelope original, List<RecipientNotice> notices, Action action, String to,
+            String kind, Instant willRetryUntil, IoSupplier<InputStream> content) throws IOException {
+        Map<String, RecipientDsn> dsn = original.dsn();
         Instant now = clock.instant();
-
+        Instant arrival = original.arrivalOr(now);
+        boolean headersOnly = action != Action.FAILED || "HDRS".equals(original.ret());
         List<RecipientStatus> statuses = new ArrayList<>();
         for (RecipientNotice n : notices) {
             statuses.add(new RecipientStatus(n.recipient(), RecipientDsn.of(dsn, n.recipient()).originalRecipient(),
                     action, n.status(), n.remoteMta().isEmpty() ? null : hostOf(n.remoteMta()), n.diagnostic(),
                     action == Action.FAILED || action == Action.DELAYED ? now : null, willRetryUntil));
         }
-        DeliveryReport report = new DeliveryReport(queueId, envid.isEmpty() ? null : envid, sender, arrival,
-                statuses, headersOnly ? ReturnContent.HEADERS : ReturnContent.FULL);
-        byte[] bytes = builder.build(report, to, () -> MessageContent.open(exchange));
+        DeliveryReport report = new DeliveryReport(original.queueId(), original.envid().isEmpty() ? null
+                : original.envid(), original.sender(), arrival, statuses,
+                headersOnly ? ReturnContent.HEADERS : ReturnContent.FULL);
+        byte[] bytes = builder.build(report, to, content);
 
         String noticeId = QueueIds.next();
-        message.getHeaders().clear();
-        message.setHeader(EnvelopeHeaders.QUEUE_ID, noticeId);
-        message.setHeader(EnvelopeHeaders.SENDER, "");
-        message.setHeader(EnvelopeHeaders.RECIPIENTS, to);
-        message.setHeader(EnvelopeHeaders.ARRIVAL_TIME, now.toEpochMilli());
-        message.setHeader(EnvelopeHeaders.CLIENT_ADDRESS, "");
-        message.setHeader(EnvelopeHeaders.HELO, "");
-        message.setHeader(EnvelopeHeaders.BODY_TYPE, "8BITMIME");
-        message.setHeader(EnvelopeHeaders.SMTPUTF8, false);
-        message.setHeader(EnvelopeHeaders.ATTEMPTS, 0);
-        message.setHeader(EnvelopeHeaders.NOTICE, kind);
-        message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, noticeId);
-        message.setBody(bytes);
-        LOG.info("queue_id={}: {} queue_id={} to=<{}> for {} recipient(s) after {}", queueId, kind, noticeId, to,
-                notices.size(), Duration.between(arrival, now));
+        QueuedEnvelope envelope = QueuedEnvelope.of(noticeId, "", List.of(to), now)
+                .withOrigin("", "", null)
+                .withBody("8BITMIME", false)
+                .withNotice(kind)
+                .withDuplicateId(noticeId);
+        LOG.info("queue_id={}: {} queue_id={} to=<{}> for {} recipient(s) after {}", original.queueId(), kind,
+                noticeId, to, notices.size(), Duration.between(arrival, now));
+        return new Notice(envelope, bytes);
     }
 
     /** "mx.example.net[192.0.2.1]:25" → "mx.example.net" for the DSN's Remote-MTA (RFC 3464 §2.3.5). */

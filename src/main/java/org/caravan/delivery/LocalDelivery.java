@@ -1,19 +1,18 @@
 package org.caravan.delivery;
 
-import java.time.Clock;
 import java.io.InputStream;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
-import org.apache.camel.support.SynchronizationAdapter;
-import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.mail.DeliveryLog;
+import org.caravan.mail.IoSupplier;
 import org.caravan.mail.StatusCodes;
 
 /**
@@ -34,34 +33,33 @@ public final class LocalDelivery {
         this.clock = clock;
     }
 
+    /** The route's step: delivers the exchange's message; the deliveries go to the notice stage. */
     public void deliver(Exchange exchange) throws Exception {
-        Message message = exchange.getMessage();
-        String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
-        String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
-        Instant arrival = Instant.ofEpochMilli(message.getHeader(EnvelopeHeaders.ARRIVAL_TIME,
-                clock.millis(), Long.class));
+        QueuedEnvelope envelope = QueuedEnvelope.from(exchange.getMessage());
+        // Once the transaction is through, the ledger entries have served.
+        LedgerCompletion.onComplete(exchange, ledger, envelope.queueId(), envelope.recipients());
+        List<RecipientNotice> delivered = deliverAll(envelope, MessageContent.source(exchange));
+        // For NOTIFY=SUCCESS senders: the notice stage picks those who asked.
+        RecipientOutcomes.put(exchange, RecipientOutcomes.SUCCESSES, delivered);
+    }
+
+    /** Delivers {@code content} into each recipient's Maildir, once: one success per mailbox. */
+    public List<RecipientNotice> deliverAll(QueuedEnvelope envelope, IoSupplier<InputStream> content) throws Exception {
+        String queueId = envelope.queueId();
+        Instant arrival = envelope.arrivalOr(clock.instant());
         List<RecipientNotice> delivered = new ArrayList<>();
-        List<String> mailboxes = EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS,
-                String.class));
-        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-            @Override
-            public void onComplete(Exchange done) {
-                ledger.completed(queueId, mailboxes);
-            }
-        });
-        for (String mailbox : mailboxes) {
+        for (String mailbox : envelope.recipients()) {
             if (ledger.delivered(queueId, mailbox).isPresent()) {
                 // Delivered by an attempt that a crash or a rollback cut short: not a second time.
                 DeliveryLog.recordRecovered(queueId, mailbox, "local", DELIVERED);
             } else {
-                try (InputStream content = MessageContent.open(exchange)) {
-                    maildir.deliver(mailbox, queueId, sender, content, arrival);
+                try (InputStream in = content.get()) {
+                    maildir.deliver(mailbox, queueId, envelope.sender(), in, arrival);
                 }
                 ledger.recordDelivered(queueId, mailbox, false, "", StatusCodes.DELIVERED, DELIVERED);
             }
             delivered.add(new RecipientNotice(mailbox, StatusCodes.DELIVERED, "", DELIVERED));
         }
-        // For NOTIFY=SUCCESS senders: the notice stage picks those who asked.
-        RecipientOutcomes.put(exchange, RecipientOutcomes.SUCCESSES, delivered);
+        return delivered;
     }
 }

@@ -4,13 +4,13 @@ import java.util.Collection;
 import java.util.List;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
 
 /**
  * Names of the envelope properties carried beside the raw message bytes on every queued message
  * (Camel headers, JMS properties on the wire). Envelope apart from content: the message bytes are
  * never rewritten, everything routing needs is here. Names are valid Java identifiers so they
- * pass through JMS unchanged. This is the one list of them.
+ * pass through JMS unchanged. This is the one list of them; stage beans read and write them as
+ * one typed value, {@link QueuedEnvelope}.
  *
  * <p>State that never leaves an exchange travels typed, as exchange properties: the part being
  * routed ({@code CaravanPart}, a {@code RoutePart}, expand stage), an attempt's outcome
@@ -58,8 +58,6 @@ public final class EnvelopeHeaders {
 
     /** When a deferred message's next attempt is due, epoch milliseconds (for the operator). */
     public static final String NEXT_ATTEMPT = "CaravanNextAttempt";
-    /** After a delivery attempt: the recipients that failed temporarily and will be retried. */
-    public static final String RETRY_RECIPIENTS = "CaravanRetryRecipients";
     /**
      * Header lines, CRLF-terminated, that stand in front of the stored message bytes (trace fields
      * such as Delivered-To and List-Id added by expansion); {@link MessageContent#open(Exchange)}
@@ -74,8 +72,6 @@ public final class EnvelopeHeaders {
     /** Artemis duplicate detection id (set to the queue id so a retried send is not stored twice). */
     public static final String ARTEMIS_DUPLICATE_ID = "_AMQ_DUPL_ID";
 
-    private static final String PREFIX = "Caravan";
-
     /** Joins addresses for {@link #RECIPIENTS}; CR and LF cannot occur inside an address. */
     public static String joinAddresses(Collection<String> addresses) {
         return String.join("\n", addresses);
@@ -87,14 +83,5 @@ public final class EnvelopeHeaders {
             return List.of();
         }
         return List.of(joined.split("\n"));
-    }
-
-    /**
-     * Drops every header that is not part of the envelope (broker, transport and Camel headers),
-     * so nothing from one hop (a JMS id, a large-message size, a duplicate id) leaks into the next
-     * queued message.
-     */
-    public static void retainEnvelopeOnly(Message message) {
-        message.getHeaders().keySet().removeIf(name -> !name.startsWith(PREFIX));
     }
 }

@@ -30,29 +30,26 @@ public final class EnvelopeMapper {
         this.clock = java.util.Objects.requireNonNull(clock, "clock");
     }
 
+    /** The route's step: the exchange becomes the queued message (envelope headers, spool file as body). */
     public void toQueueMessage(Exchange exchange) throws InvalidPayloadException {
         Message message = exchange.getMessage();
         MessageRequest request = message.getMandatoryBody(MessageRequest.class);
-        message.getHeaders().clear();
-        message.setHeader(EnvelopeHeaders.QUEUE_ID, request.queueId());
-        message.setHeader(EnvelopeHeaders.SENDER, request.sender());
-        message.setHeader(EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(request.recipients()));
-        message.setHeader(EnvelopeHeaders.ARRIVAL_TIME, clock.millis());
-        InetSocketAddress client = request.session().client();
-        message.setHeader(EnvelopeHeaders.CLIENT_ADDRESS,
-                client == null ? "" : client.getAddress().getHostAddress());
-        message.setHeader(EnvelopeHeaders.HELO, nullToEmpty(request.session().heloName()));
-        message.setHeader(EnvelopeHeaders.LISTENER, request.session().listener().name());
-        message.setHeader(EnvelopeHeaders.BODY_TYPE, request.mailParams().getOrDefault("BODY", ""));
-        message.setHeader(EnvelopeHeaders.SMTPUTF8, request.mailParams().containsKey("SMTPUTF8"));
-        message.setHeader(EnvelopeHeaders.RET, request.mailParams().getOrDefault("RET", "").toUpperCase(Locale.ROOT));
-        String envid = request.mailParams().getOrDefault("ENVID", "");
-        message.setHeader(EnvelopeHeaders.ENVID, envid.isEmpty() ? "" : Xtext.decode(envid));
-        message.setHeader(EnvelopeHeaders.DSN, RecipientDsn.encode(dsnRequests(request)));
-        message.setHeader(EnvelopeHeaders.ATTEMPTS, 0);
-        // A send repeated after a lost acknowledgement is stored once (Artemis duplicate detection).
-        message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, request.queueId());
+        envelopeOf(request).writeTo(message);
         message.setBody(request.content().toFile());
+    }
+
+    /** The envelope of an accepted message, stamped with its arrival now. */
+    public QueuedEnvelope envelopeOf(MessageRequest request) {
+        InetSocketAddress client = request.session().client();
+        String envid = request.mailParams().getOrDefault("ENVID", "");
+        return QueuedEnvelope.of(request.queueId(), request.sender(), request.recipients(), clock.instant())
+                .withOrigin(client == null ? "" : client.getAddress().getHostAddress(),
+                        nullToEmpty(request.session().heloName()), request.session().listener().name())
+                .withBody(request.mailParams().getOrDefault("BODY", ""), request.mailParams().containsKey("SMTPUTF8"))
+                .withDsn(request.mailParams().getOrDefault("RET", "").toUpperCase(Locale.ROOT),
+                        envid.isEmpty() ? "" : Xtext.decode(envid), dsnRequests(request))
+                // A send repeated after a lost acknowledgement is stored once (Artemis duplicate detection).
+                .withDuplicateId(request.queueId());
     }
 
     public SmtpReply queuedReply(@Header(EnvelopeHeaders.QUEUE_ID) String queueId) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.StreamCache;
+import org.caravan.mail.IoSupplier;
 
 /**
  * The raw message bytes of a queued message, readable as often as a stage needs them without
@@ -33,6 +34,11 @@ public final class MessageContent {
         }
         return new SequenceInputStream(
                 new ByteArrayInputStream(prepend.getBytes(StandardCharsets.UTF_8)), stored);
+    }
+
+    /** The content as a plain value for a stage bean: each call opens a fresh stream ({@link #open(Exchange)}). */
+    public static IoSupplier<InputStream> source(Exchange exchange) {
+        return () -> open(exchange);
     }
 
     /** A re-readable form of the body to keep aside while the exchange body changes (split). */

@@ -6,11 +6,13 @@ import org.apache.camel.Exchange;
 
 /**
  * Per-recipient outcomes on their way from a delivery step (local, relay, expand, dead letters)
- * to the notice stage, as typed exchange properties: lists of {@link RecipientNotice}. They live
+ * to the retry and notice stages, as typed exchange properties: lists of {@link RecipientNotice}. They live
  * only as long as the exchange and never travel as JMS headers; a property is absent when its
  * list is empty, so notices.camel.yaml branches on whether it is there.
  */
 public final class RecipientOutcomes {
+    /** Recipients that failed for now, each with the reply that deferred it: the retry stage queues them again. */
+    public static final String RETRIES = "CaravanRetries";
     /** Recipients that failed for good: the bounce stage reports them. */
     public static final String FAILURES = "CaravanFailures";
     /** Recipients still being retried for whom a delay warning is due. */

@@ -33,21 +33,24 @@ public final class SubmissionHeaders {
         this.clock = clock;
     }
 
-    /** On a queued message (body: the spooled content): prepends the Date and Message-ID it lacks. */
+    /** The route's step, on a queued message (body: the spooled content). */
     public void complete(Exchange exchange) throws IOException, org.apache.camel.InvalidPayloadException {
         Message message = exchange.getMessage();
-        Present present = scan(message.getMandatoryBody(File.class));
+        addMissing(message.getMandatoryBody(File.class).toPath(), QueuedEnvelope.from(message).queueId());
+    }
+
+    /** Prepends the Date and Message-ID the spooled message lacks, after our Received field. */
+    public void addMissing(java.nio.file.Path spool, String queueId) throws IOException {
+        Present present = scan(spool.toFile());
         StringBuilder fields = new StringBuilder();
         if (!present.date) {
             fields.append("Date: ").append(RFC5322.format(ZonedDateTime.now(clock))).append("\r\n");
         }
         if (!present.messageId) {
-            fields.append("Message-ID: <").append(message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class))
-                    .append('@').append(hostname).append(">\r\n");
+            fields.append("Message-ID: <").append(queueId).append('@').append(hostname).append(">\r\n");
         }
         if (!fields.isEmpty()) {
-            insertAfterReceived(message.getMandatoryBody(File.class).toPath(),
-                    fields.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            insertAfterReceived(spool, fields.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }
     }
 

@@ -14,16 +14,16 @@ import org.caravan.smtpclient.DeliveryResult.RecipientOutcome;
  * What one relay attempt leads to, per recipient: delivered (a success notice for NOTIFY=SUCCESS
  * senders when the next hop cannot report), retried later, bounced, and whether a delay warning
  * is due. The relay route branches on it (relay.camel.yaml); across the queues the same facts
- * travel as the envelope headers the notice and retry stages read.
+ * go to the retry and notice stages as typed exchange properties ({@code RecipientOutcomes}).
  *
  * @param successes recipients delivered to a next hop without DSN (RFC 3461 §5.2.2: we report)
- * @param retry     recipients to try again (temporary failures while the message is young enough)
+ * @param retry     recipients to try again (temporary failures while the message is young enough),
+ *                  each with the reply that deferred it
  * @param delays    the retried recipients to warn about, when a delay warning is due now
  * @param failures  recipients to bounce: permanent failures, and temporary ones past the lifetime
- * @param lastError per retried recipient, its last reply ({@code <recipient>: reply} lines)
  */
-public record AttemptOutcome(List<RecipientNotice> successes, List<String> retry, List<RecipientNotice> delays,
-        List<RecipientNotice> failures, String lastError) {
+public record AttemptOutcome(List<RecipientNotice> successes, List<RecipientNotice> retry,
+        List<RecipientNotice> delays, List<RecipientNotice> failures) {
 
     public AttemptOutcome {
         successes = List.copyOf(successes);
@@ -42,9 +42,8 @@ public record AttemptOutcome(List<RecipientNotice> successes, List<String> retry
         boolean expired = schedule.expired(arrival, now);
         boolean warn = !warnedBefore && schedule.delayWarningDue(arrival, now);
         List<RecipientNotice> delays = new ArrayList<>();
-        List<String> retry = new ArrayList<>();
+        List<RecipientNotice> retry = new ArrayList<>();
         List<RecipientNotice> failures = new ArrayList<>();
-        StringBuilder lastErrors = new StringBuilder();
         for (RecipientOutcome outcome : undelivered) {
             String remote = "none".equals(outcome.relay()) ? "" : outcome.relay();
             if (outcome.reply().isPermanentFailure()) {
@@ -54,14 +53,14 @@ public record AttemptOutcome(List<RecipientNotice> successes, List<String> retry
                         "delivery time expired after " + Duration.between(arrival, now).toMinutes()
                                 + " minutes; last reply: " + outcome.reply()));
             } else {
+                RecipientNotice deferred = RecipientNotice.of(outcome.recipient(), outcome.reply(), remote);
                 if (warn) {
-                    delays.add(RecipientNotice.of(outcome.recipient(), outcome.reply(), remote));
+                    delays.add(deferred);
                 }
-                retry.add(outcome.recipient());
-                lastErrors.append('<').append(outcome.recipient()).append(">: ").append(outcome.reply()).append('\n');
+                retry.add(deferred);
             }
         }
-        return new AttemptOutcome(successes, retry, delays, failures, lastErrors.toString().strip());
+        return new AttemptOutcome(successes, retry, delays, failures);
     }
 
     /** Some recipients are to be tried again: schedule the retry. */

@@ -1,5 +1,6 @@
 package org.caravan.relay;
 
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,14 +9,14 @@ import java.util.List;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.support.SynchronizationAdapter;
 import org.caravan.delivery.DeliveryLedger;
-import org.caravan.envelope.EnvelopeHeaders;
+import org.caravan.delivery.LedgerCompletion;
 import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.mail.DeliveryLog;
-import org.caravan.mail.RecipientDsn;
+import org.caravan.mail.IoSupplier;
 import org.caravan.nexthop.MailHost;
 import org.caravan.nexthop.NextHopException;
 import org.caravan.nexthop.NextHopResolver;
@@ -46,34 +47,48 @@ public final class RelayStage {
         this.clock = clock;
     }
 
+    /** What one attempt did: its outcome, and the envelope that remembers it (attempts, warning sent). */
+    public record Attempt(AttemptOutcome outcome, QueuedEnvelope envelope) {
+    }
+
     /**
-     * One attempt for the exchange's message; the outcome is returned for the route to branch on
-     * and also written to the envelope headers that the retry and notice stages read.
+     * The route's step: one attempt for the exchange's message. The outcome is returned for the
+     * route to branch on; the envelope headers and the per-recipient outcomes for the retry and
+     * notice stages ({@link RecipientOutcomes}) are written to the exchange.
      */
     public AttemptOutcome deliver(Exchange exchange) {
         Message message = exchange.getMessage();
-        String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
-        String domain = message.getHeader(EnvelopeHeaders.NEXT_HOP, String.class);
-        List<String> recipients = EnvelopeHeaders.splitAddresses(
-                message.getHeader(EnvelopeHeaders.RECIPIENTS, String.class));
-        Instant arrival = Instant.ofEpochMilli(message.getHeader(EnvelopeHeaders.ARRIVAL_TIME,
-                clock.millis(), Long.class));
-        Envelope envelope = new Envelope(queueId, message.getHeader(EnvelopeHeaders.SENDER, "", String.class),
-                recipients, arrival, message.getHeader(EnvelopeHeaders.BODY_TYPE, "", String.class),
-                message.getHeader(EnvelopeHeaders.RET, "", String.class),
-                message.getHeader(EnvelopeHeaders.ENVID, "", String.class),
-                RecipientDsn.decode(message.getHeader(EnvelopeHeaders.DSN, String.class)));
-        int attempts = message.getHeader(EnvelopeHeaders.ATTEMPTS, 0, Integer.class) + 1;
-        if (message.getHeader(EnvelopeHeaders.FIRST_ATTEMPT) == null) {
-            message.setHeader(EnvelopeHeaders.FIRST_ATTEMPT, clock.millis());
-        }
+        QueuedEnvelope envelope = QueuedEnvelope.from(message);
+        // Once this attempt's transaction is through, its ledger entries have served.
+        LedgerCompletion.onComplete(exchange, ledger, envelope.queueId(), envelope.recipients());
+        Attempt attempt = attempt(envelope, MessageContent.source(exchange));
+        attempt.envelope().writeTo(message);
+        AttemptOutcome outcome = attempt.outcome();
+        RecipientOutcomes.put(exchange, RecipientOutcomes.RETRIES, outcome.retry());
+        RecipientOutcomes.put(exchange, RecipientOutcomes.FAILURES, outcome.failures());
+        RecipientOutcomes.put(exchange, RecipientOutcomes.DELAYS, outcome.delays());
+        RecipientOutcomes.put(exchange, RecipientOutcomes.SUCCESSES, outcome.successes());
+        return outcome;
+    }
 
+    /**
+     * One attempt for {@code envelope}'s recipients at its next hop. A redelivery after a crash
+     * (or a rollback) is attempted at once, but never again for the recipients that attempt had
+     * already delivered: the ledger knows them.
+     */
+    public Attempt attempt(QueuedEnvelope envelope, IoSupplier<InputStream> content) {
+        String queueId = envelope.queueId();
+        if (envelope.nextHop().isEmpty()) {
+            // Not a delivery failure but a broken message: the broker's redeliveries end on the
+            // dead-letter address, where its recipients are bounced and the operator keeps it.
+            throw new IllegalArgumentException("queue_id=" + queueId + ": relay message without a next hop ("
+                    + org.caravan.envelope.EnvelopeHeaders.NEXT_HOP + ")");
+        }
+        Instant arrival = envelope.arrivalOr(clock.instant());
         List<RecipientOutcome> failed = new ArrayList<>();
         List<RecipientNotice> successes = new ArrayList<>();
-        // A redelivery after a crash (or a rollback) is attempted at once, but never again for the
-        // recipients that attempt had already delivered: the ledger knows them.
         List<String> toAttempt = new ArrayList<>();
-        for (String recipient : recipients) {
+        for (String recipient : envelope.recipients()) {
             ledger.delivered(queueId, recipient).ifPresentOrElse(done -> {
                 DeliveryLog.recordRecovered(queueId, recipient, done.relay(), done.diagnostic());
                 if (!done.remoteDsn()) {
@@ -81,15 +96,10 @@ public final class RelayStage {
                 }
             }, () -> toAttempt.add(recipient));
         }
-        // Once this attempt's transaction is through, its ledger entries have served.
-        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-            @Override
-            public void onComplete(Exchange done) {
-                ledger.completed(queueId, recipients);
-            }
-        });
         if (!toAttempt.isEmpty()) {
-            DeliveryResult result = attempt(domain, envelope.withRecipients(toAttempt), exchange);
+            Envelope outbound = new Envelope(queueId, envelope.sender(), toAttempt, arrival, envelope.bodyType(),
+                    envelope.ret(), envelope.envid(), envelope.dsn());
+            DeliveryResult result = attempt(envelope.nextHop(), outbound, content);
             for (RecipientOutcome done : result.delivered()) {
                 RecipientNotice notice = RecipientNotice.of(done.recipient(), done.reply(), done.relay());
                 ledger.recordDelivered(queueId, done.recipient(), result.remoteDsn(), notice.remoteMta(),
@@ -103,28 +113,17 @@ public final class RelayStage {
             failed.addAll(result.deferred());
             failed.addAll(result.bounced());
         }
-
-        AttemptOutcome outcome = AttemptOutcome.sort(successes, failed, arrival, clock.instant(),
-                Boolean.TRUE.equals(message.getHeader(EnvelopeHeaders.DELAY_WARNED, Boolean.class)), schedule);
-        EnvelopeHeaders.retainEnvelopeOnly(message);
-        message.setHeader(EnvelopeHeaders.ATTEMPTS, attempts);
-        message.setHeader(EnvelopeHeaders.RETRY_RECIPIENTS, EnvelopeHeaders.joinAddresses(outcome.retry()));
-        message.setHeader(EnvelopeHeaders.LAST_ERROR, outcome.lastError());
-        RecipientOutcomes.put(exchange, RecipientOutcomes.FAILURES, outcome.failures());
-        RecipientOutcomes.put(exchange, RecipientOutcomes.DELAYS, outcome.delays());
-        RecipientOutcomes.put(exchange, RecipientOutcomes.SUCCESSES, outcome.successes());
-        if (outcome.hasDelays()) {
-            // One warning per message: the retried copy remembers that it was sent.
-            message.setHeader(EnvelopeHeaders.DELAY_WARNED, true);
-        }
-        return outcome;
+        Instant now = clock.instant();
+        AttemptOutcome outcome = AttemptOutcome.sort(successes, failed, arrival, now, envelope.delayWarned(),
+                schedule);
+        return new Attempt(outcome, envelope.afterAttempt(now, outcome.hasDelays()));
     }
 
     /** Resolves the next hop and delivers: one outcome per recipient. */
-    private DeliveryResult attempt(String domain, Envelope envelope, Exchange exchange) {
+    private DeliveryResult attempt(String domain, Envelope envelope, IoSupplier<InputStream> content) {
         try {
             List<MailHost> hosts = resolver.resolve(domain);
-            return agent.deliver(hosts, envelope, () -> MessageContent.open(exchange));
+            return agent.deliver(hosts, envelope, content);
         } catch (NextHopException e) {
             // No host to try: every recipient of this domain shares the resolver's verdict.
             Duration delay = Duration.between(envelope.arrival(), clock.instant());

@@ -1,10 +1,15 @@
 package org.caravan.retry;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.caravan.envelope.EnvelopeHeaders;
+import org.caravan.envelope.QueuedEnvelope;
+import org.caravan.envelope.RecipientNotice;
+import org.caravan.envelope.RecipientOutcomes;
 
 /**
  * The retry stage's bean: turns the temporarily failed recipients of an attempt into a message
@@ -20,22 +25,31 @@ public final class RetryScheduler {
         this.clock = clock;
     }
 
+    /** The route's step: the exchange becomes the deferred message for the attempt's retries. */
     public void prepare(Exchange exchange) {
         Message message = exchange.getMessage();
-        int attempts = message.getHeader(EnvelopeHeaders.ATTEMPTS, 1, Integer.class);
-        String retry = message.getHeader(EnvelopeHeaders.RETRY_RECIPIENTS, "", String.class);
-        EnvelopeHeaders.retainEnvelopeOnly(message);
-        message.removeHeader(EnvelopeHeaders.RETRY_RECIPIENTS);
-        message.setHeader(EnvelopeHeaders.RECIPIENTS, retry);
-        long due = clock.millis() + schedule.backoffAfter(attempts).toMillis();
-        message.setHeader(EnvelopeHeaders.NEXT_ATTEMPT, due);
-        message.setHeader(EnvelopeHeaders.ARTEMIS_SCHEDULED_DELIVERY, due);
+        defer(QueuedEnvelope.from(message), RecipientOutcomes.get(exchange, RecipientOutcomes.RETRIES))
+                .writeTo(message);
+    }
+
+    /**
+     * The envelope to queue on caravan.deferred after an attempt ({@code attempted}, its count
+     * already raised): only the {@code retries} travel on, held back by the backoff for the
+     * attempts made so far (RFC 5321 §4.5.4.1), each retry's last reply kept for the operator.
+     */
+    public QueuedEnvelope defer(QueuedEnvelope attempted, List<RecipientNotice> retries) {
+        StringBuilder lastError = new StringBuilder();
+        for (RecipientNotice retry : retries) {
+            lastError.append('<').append(retry.recipient()).append(">: ").append(retry.diagnostic()).append('\n');
+        }
+        int attempts = Math.max(attempted.attempts(), 1);
+        Instant due = clock.instant().plus(schedule.backoffAfter(attempts));
         // Expansion can give one message several parts for one next hop (own sender, a list's
         // owner-address, an SRS sender), each with its own prepended trace fields: keep them apart.
-        String prepend = message.getHeader(EnvelopeHeaders.PREPEND, "", String.class);
-        String variant = prepend.isEmpty() ? "" : ":" + Integer.toHexString(java.util.Objects.hash(
-                message.getHeader(EnvelopeHeaders.SENDER, "", String.class), prepend));
-        message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, message.getHeader(EnvelopeHeaders.QUEUE_ID)
-                + ":" + message.getHeader(EnvelopeHeaders.NEXT_HOP) + variant + ":attempt:" + attempts);
+        String variant = attempted.prepend().isEmpty() ? ""
+                : ":" + Integer.toHexString(Objects.hash(attempted.sender(), attempted.prepend()));
+        return attempted.withRecipients(retries.stream().map(RecipientNotice::recipient).toList())
+                .deferredUntil(due, lastError.toString().strip())
+                .withDuplicateId(attempted.queueId() + ":" + attempted.nextHop() + variant + ":attempt:" + attempts);
     }
 }

@@ -1,8 +1,7 @@
 package org.caravan.routing;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
-import org.caravan.envelope.EnvelopeHeaders;
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.srs.SrsRewriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,14 +20,19 @@ public final class Forwarder {
         this.srs = srs;
     }
 
+    /** The route's step. */
     public void rewriteSender(Exchange exchange) {
-        Message message = exchange.getMessage();
-        String sender = message.getHeader(EnvelopeHeaders.SENDER, "", String.class);
+        forwarded(QueuedEnvelope.from(exchange.getMessage())).applyTo(exchange.getMessage());
+    }
+
+    /** The envelope as it leaves: its sender SRS-rewritten, or unchanged when it cannot be. */
+    public QueuedEnvelope forwarded(QueuedEnvelope envelope) {
         try {
-            message.setHeader(EnvelopeHeaders.SENDER, srs.forward(sender));
+            return envelope.withSender(srs.forward(envelope.sender()));
         } catch (IllegalArgumentException e) {
             LOG.warn("queue_id={}: cannot SRS-rewrite sender <{}>, forwarding it unchanged: {}",
-                    message.getHeader(EnvelopeHeaders.QUEUE_ID), sender, e.getMessage());
+                    envelope.queueId(), envelope.sender(), e.getMessage());
+            return envelope;
         }
     }
 }

@@ -1,14 +1,18 @@
 package org.caravan.routing;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.envelope.RecipientOutcomes;
+import org.caravan.mail.IoSupplier;
 import org.caravan.policy.RecipientClassifier;
 
 /**
@@ -30,74 +34,84 @@ public final class RecipientRouter {
         this.expander = new RecipientExpander(classifier);
     }
 
+    /** The route's split: the parts of the exchange's message ({@link #partsOf}). */
+    public List<RoutePart> plan(Exchange exchange) throws Exception {
+        List<RoutePart> parts = partsOf(QueuedEnvelope.from(exchange.getMessage()), MessageContent.source(exchange));
+        exchange.setProperty(CONTENT, MessageContent.retain(exchange));
+        return parts;
+    }
+
     /**
      * The expand step: the parts of this message after expanding aliases, lists, moved users and
      * SRS addresses ({@link RecipientExpander}), in a stable order: for each envelope sender and
      * set of prepended trace fields its local part, then one part per remote domain; the
      * recipients that reach nothing (unknown, loops, bad SRS addresses) last.
      */
-    public List<RoutePart> plan(Exchange exchange) throws Exception {
-        Message message = exchange.getMessage();
+    public List<RoutePart> partsOf(QueuedEnvelope envelope, IoSupplier<InputStream> content) throws IOException {
         Set<String> deliveredTo;
-        try (InputStream content = MessageContent.open(exchange)) {
-            deliveredTo = DeliveredTo.read(content);
+        try (InputStream in = content.get()) {
+            deliveredTo = DeliveredTo.read(in);
         }
-        List<RoutePart> parts = expander.expand(
-                EnvelopeHeaders.splitAddresses(message.getHeader(EnvelopeHeaders.RECIPIENTS, String.class)),
-                message.getHeader(EnvelopeHeaders.SENDER, "", String.class), deliveredTo,
-                message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class));
-        exchange.setProperty(CONTENT, MessageContent.retain(exchange));
-        return parts;
+        return expander.expand(envelope.recipients(), envelope.sender(), deliveredTo, envelope.queueId());
     }
 
     /**
      * Inside the split: the body is one {@link RoutePart}; make the exchange that part's message
-     * (envelope headers for its recipients, the original content as body) and keep the part, typed,
-     * in the {@link #PART} property the stage's steps and its choice read.
+     * (its envelope, the original content as body) and keep the part, typed, in the {@link #PART}
+     * property the stage's steps and its choice read.
      */
     public void preparePart(Exchange exchange) throws Exception {
         Message message = exchange.getMessage();
         RoutePart part = message.getMandatoryBody(RoutePart.class);
         exchange.setProperty(PART, part);
-        String queueId = message.getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
-        EnvelopeHeaders.retainEnvelopeOnly(message);
-        message.setHeader(EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(part.recipients()));
-        switch (part.kind()) {
+        forPart(QueuedEnvelope.from(message), part).writeTo(message);
+        message.setBody(MessageContent.retain(exchange, exchange.getProperty(CONTENT)));
+    }
+
+    /** The envelope of one part of {@code message}: its recipients, and for a relay part its next hop. */
+    public QueuedEnvelope forPart(QueuedEnvelope message, RoutePart part) {
+        QueuedEnvelope envelope = message.withRecipients(part.recipients());
+        return switch (part.kind()) {
             case RELAY -> {
-                message.setHeader(EnvelopeHeaders.NEXT_HOP, part.domain());
                 // Unique per part: duplicate detection must not merge two domains of one message,
                 // nor two parts for one domain with different senders or trace fields.
                 String variant = part.sender() == null && part.prepend().isEmpty() && !part.forwarded() ? ""
-                        : ":" + Integer.toHexString(java.util.Objects.hash(part.sender(), part.prepend(),
-                                part.forwarded()));
-                message.setHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, queueId + ":relay:" + part.domain() + variant);
+                        : ":" + Integer.toHexString(Objects.hash(part.sender(), part.prepend(), part.forwarded()));
+                yield envelope.withNextHop(part.domain())
+                        .withDuplicateId(message.queueId() + ":relay:" + part.domain() + variant);
             }
-            case GATEWAY -> message.setHeader(EnvelopeHeaders.NEXT_HOP, part.domain());
-            case UNROUTABLE, LOCAL -> {
-                // bounced or delivered in this transaction, never queued again
-            }
-        }
-        message.setBody(MessageContent.retain(exchange, exchange.getProperty(CONTENT)));
+            case GATEWAY -> envelope.withNextHop(part.domain());
+            // bounced or delivered in this transaction, never queued again
+            case UNROUTABLE, LOCAL -> envelope;
+        };
+    }
+
+    /** The route's step for {@link #withOwnSender}. */
+    public void useOwnSender(Exchange exchange) {
+        withOwnSender(QueuedEnvelope.from(exchange.getMessage()), exchange.getProperty(PART, RoutePart.class))
+                .applyTo(exchange.getMessage());
     }
 
     /**
      * List mail leaves from the list's owner address (RFC 5321 §3.9), a bounce to forwarded mail
      * from the SRS-reversed sender: bounces of this part go there, not to the poster.
      */
-    public void useOwnSender(Exchange exchange) {
-        RoutePart part = exchange.getProperty(PART, RoutePart.class);
-        exchange.getMessage().setHeader(EnvelopeHeaders.SENDER, part.sender());
+    public QueuedEnvelope withOwnSender(QueuedEnvelope envelope, RoutePart part) {
+        return part.hasOwnSender() ? envelope.withSender(part.sender()) : envelope;
+    }
+
+    /** The route's step for {@link #withTraceFields}. */
+    public void prependTraceFields(Exchange exchange) {
+        withTraceFields(QueuedEnvelope.from(exchange.getMessage()), exchange.getProperty(PART, RoutePart.class))
+                .applyTo(exchange.getMessage());
     }
 
     /**
-     * Prepends the part's trace fields (Delivered-To per expansion, RFC 9228; List-Id, RFC 2919)
-     * through {@link EnvelopeHeaders#PREPEND}: the stored bytes stay as they are.
+     * The part's trace fields (Delivered-To per expansion, RFC 9228; List-Id, RFC 2919) go in
+     * front of the content through {@link EnvelopeHeaders#PREPEND}: the stored bytes stay as they are.
      */
-    public void prependTraceFields(Exchange exchange) {
-        RoutePart part = exchange.getProperty(PART, RoutePart.class);
-        Message message = exchange.getMessage();
-        String prepend = message.getHeader(EnvelopeHeaders.PREPEND, "", String.class);
-        message.setHeader(EnvelopeHeaders.PREPEND, part.prepend() + prepend);
+    public QueuedEnvelope withTraceFields(QueuedEnvelope envelope, RoutePart part) {
+        return envelope.prependingFirst(part.prepend());
     }
 
     /** An unroutable part: its recipients' failures, typed, for the bounce stage. */

@@ -2,23 +2,23 @@ package org.caravan.bounce;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.Message;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
-import org.caravan.envelope.EnvelopeHeaders;
+import org.caravan.bounce.Notices.Notice;
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.envelope.RecipientNotice;
-import org.caravan.envelope.RecipientOutcomes;
+import org.caravan.mail.IoSupplier;
 import org.caravan.mail.RecipientDsn;
+import org.caravan.mail.StatusCodes;
 import org.caravan.retry.RetrySchedule;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,104 +28,94 @@ import org.junit.jupiter.api.Test;
 class NoticesTest {
     private static final Instant NOW = Instant.parse("2026-12-04T10:00:00Z");
     private static final Instant ARRIVAL = NOW.minus(Duration.ofHours(5));
+    private static final List<RecipientNotice> BOB = List.of(new RecipientNotice("bob@far.test", "5.1.1",
+            "mx.far.test[192.0.2.1]:25", "550 5.1.1 no such user"));
+    private static final IoSupplier<InputStream> CONTENT = () -> new ByteArrayInputStream(
+            "Subject: hello\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     private final RetrySchedule schedule = new RetrySchedule(Duration.ofMinutes(5), Duration.ofHours(1),
             Duration.ofDays(5), Duration.ofHours(4));
-    private final DefaultCamelContext camel = new DefaultCamelContext();
-
-    @AfterEach
-    void close() throws Exception {
-        camel.close();
-    }
 
     private Notices notices(DoubleBounce doubleBounce) {
         return new Notices(new DsnBuilder("mx1.caravan.test", 10_000, clock), doubleBounce,
                 "postmaster@caravan.test", schedule, clock);
     }
 
-    private Exchange outcome(String sender, String outcomes, String notify, String notice) {
-        Exchange exchange = new DefaultExchange(camel);
-        Message m = exchange.getMessage();
-        m.setHeader(EnvelopeHeaders.QUEUE_ID, "0ORIGINAL");
-        m.setHeader(EnvelopeHeaders.SENDER, sender);
-        m.setHeader(EnvelopeHeaders.RECIPIENTS, "bob@far.test");
-        m.setHeader(EnvelopeHeaders.ARRIVAL_TIME, ARRIVAL.toEpochMilli());
+    /** The original message: from {@code sender} to bob, with bob's NOTIFY, itself a notice of {@code notice}. */
+    private static QueuedEnvelope original(String sender, String notify, String notice) {
+        QueuedEnvelope e = QueuedEnvelope.of("0ORIGINAL", sender, List.of("bob@far.test"), ARRIVAL);
         if (notify != null) {
-            m.setHeader(EnvelopeHeaders.DSN, RecipientDsn.encode(List.of(
-                    new RecipientDsn("bob@far.test", RecipientDsn.parseNotify(notify), null))));
+            e = e.withDsn("", "", List.of(new RecipientDsn("bob@far.test", RecipientDsn.parseNotify(notify), null)));
         }
-        if (notice != null) {
-            m.setHeader(EnvelopeHeaders.NOTICE, notice);
-        }
-        m.setBody("Subject: hello\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
-        RecipientOutcomes.put(exchange, outcomes, List.of(new RecipientNotice("bob@far.test", "5.1.1",
-                "mx.far.test[192.0.2.1]:25", "550 5.1.1 no such user")));
-        return exchange;
+        return notice == null ? e : e.withNotice(notice);
     }
 
-    private static String report(Exchange exchange) {
-        return new String(exchange.getMessage().getBody(byte[].class), StandardCharsets.UTF_8);
+    private static String report(Optional<Notice> notice) {
+        return new String(notice.orElseThrow().report(), StandardCharsets.UTF_8);
     }
 
     @Test
     void aFailureBecomesABounceToTheSenderFromTheNullSender() throws Exception {
-        Exchange exchange = outcome("alice@example.test", RecipientOutcomes.FAILURES, null, null);
-        notices(DoubleBounce.POSTMASTER).bounce(exchange);
-        Message m = exchange.getMessage();
-        assertThat(m.getHeader(EnvelopeHeaders.RECIPIENTS)).isEqualTo("alice@example.test");
-        assertThat(m.getHeader(EnvelopeHeaders.SENDER)).isEqualTo("");
-        assertThat(m.getHeader(EnvelopeHeaders.NOTICE)).isEqualTo(Notices.BOUNCE);
-        assertThat(m.getHeader(EnvelopeHeaders.QUEUE_ID)).isNotEqualTo("0ORIGINAL");
-        assertThat(m.getHeader(EnvelopeHeaders.ARRIVAL_TIME)).isEqualTo(NOW.toEpochMilli());
-        assertThat(report(exchange)).contains("Action: failed").contains("Status: 5.1.1")
-                .contains("Remote-MTA: dns; mx.far.test");
+        Optional<Notice> bounce = notices(DoubleBounce.POSTMASTER).bounceOf(original("alice@example.test", null, null),
+                BOB, CONTENT);
+        QueuedEnvelope e = bounce.orElseThrow().envelope();
+        assertThat(e.recipients()).containsExactly("alice@example.test");
+        assertThat(e.sender()).isEmpty();
+        assertThat(e.notice()).isEqualTo(Notices.BOUNCE);
+        assertThat(e.queueId()).isNotEqualTo("0ORIGINAL");
+        assertThat(e.duplicateId()).as("stored once however often it is sent").isEqualTo(e.queueId());
+        assertThat(e.arrival()).isEqualTo(NOW);
+        assertThat(report(bounce)).contains("Action: failed").contains("Status: 5.1.1")
+                .contains("Remote-MTA: dns; mx.far.test").contains("Subject: hello");
     }
 
     @Test
     void noBounceWhenTheSenderAskedForNone() throws Exception {
-        Exchange exchange = outcome("alice@example.test", RecipientOutcomes.FAILURES, "NEVER", null);
-        notices(DoubleBounce.POSTMASTER).bounce(exchange);
-        assertThat(exchange.getMessage().getHeader(EnvelopeHeaders.RECIPIENTS)).isEqualTo("");
+        assertThat(notices(DoubleBounce.POSTMASTER).bounceOf(original("alice@example.test", "NEVER", null), BOB,
+                CONTENT)).isEmpty();
     }
 
     @Test
     void aFailedBounceGoesToPostmasterOnceAndThenNowhere() throws Exception {
-        Exchange bounce = outcome("", RecipientOutcomes.FAILURES, null, Notices.BOUNCE);
-        notices(DoubleBounce.POSTMASTER).bounce(bounce);
-        assertThat(bounce.getMessage().getHeader(EnvelopeHeaders.RECIPIENTS)).isEqualTo("postmaster@caravan.test");
-        assertThat(bounce.getMessage().getHeader(EnvelopeHeaders.NOTICE)).isEqualTo(Notices.DOUBLE_BOUNCE);
+        Optional<Notice> bounce = notices(DoubleBounce.POSTMASTER).bounceOf(original("", null, Notices.BOUNCE), BOB,
+                CONTENT);
+        assertThat(bounce.orElseThrow().envelope().recipients()).containsExactly("postmaster@caravan.test");
+        assertThat(bounce.orElseThrow().envelope().notice()).isEqualTo(Notices.DOUBLE_BOUNCE);
 
-        Exchange doubleBounce = outcome("", RecipientOutcomes.FAILURES, null, Notices.DOUBLE_BOUNCE);
-        notices(DoubleBounce.POSTMASTER).bounce(doubleBounce);
-        assertThat(doubleBounce.getMessage().getHeader(EnvelopeHeaders.RECIPIENTS)).as("never loops").isEqualTo("");
-
-        Exchange dropped = outcome("", RecipientOutcomes.FAILURES, null, Notices.BOUNCE);
-        notices(DoubleBounce.DROP).bounce(dropped);
-        assertThat(dropped.getMessage().getHeader(EnvelopeHeaders.RECIPIENTS)).isEqualTo("");
+        assertThat(notices(DoubleBounce.POSTMASTER).bounceOf(original("", null, Notices.DOUBLE_BOUNCE), BOB, CONTENT))
+                .as("never loops").isEmpty();
+        assertThat(notices(DoubleBounce.DROP).bounceOf(original("", null, Notices.BOUNCE), BOB, CONTENT)).isEmpty();
     }
 
     @Test
     void aDelayWarningSaysUntilWhenItIsRetriedAndNeverGoesToTheNullSender() throws Exception {
-        Exchange exchange = outcome("alice@example.test", RecipientOutcomes.DELAYS, null, null);
-        notices(DoubleBounce.POSTMASTER).delayWarning(exchange);
-        assertThat(exchange.getMessage().getHeader(EnvelopeHeaders.NOTICE)).isEqualTo(Notices.DELAY);
-        assertThat(report(exchange)).contains("Action: delayed")
+        Optional<Notice> warning = notices(DoubleBounce.POSTMASTER).delayWarningOf(
+                original("alice@example.test", null, null), BOB, CONTENT);
+        assertThat(warning.orElseThrow().envelope().notice()).isEqualTo(Notices.DELAY);
+        assertThat(report(warning)).contains("Action: delayed")
                 .contains("Will-Retry-Until: ").contains("9 Dec 2026 05:00:00 +0000");
 
-        Exchange fromNull = outcome("", RecipientOutcomes.DELAYS, null, null);
-        notices(DoubleBounce.POSTMASTER).delayWarning(fromNull);
-        assertThat(fromNull.getMessage().getHeader(EnvelopeHeaders.RECIPIENTS)).isEqualTo("");
+        assertThat(notices(DoubleBounce.POSTMASTER).delayWarningOf(original("", null, null), BOB, CONTENT)).isEmpty();
     }
 
     @Test
     void aSuccessReportOnlyWhenAskedFor() throws Exception {
-        Exchange asked = outcome("alice@example.test", RecipientOutcomes.SUCCESSES, "SUCCESS", null);
-        notices(DoubleBounce.POSTMASTER).success(asked);
-        assertThat(asked.getMessage().getHeader(EnvelopeHeaders.NOTICE)).isEqualTo(Notices.SUCCESS);
+        Optional<Notice> asked = notices(DoubleBounce.POSTMASTER).successOf(
+                original("alice@example.test", "SUCCESS", null), BOB, CONTENT);
+        assertThat(asked.orElseThrow().envelope().notice()).isEqualTo(Notices.SUCCESS);
         assertThat(report(asked)).contains("Action: relayed");
 
-        Exchange notAsked = outcome("alice@example.test", RecipientOutcomes.SUCCESSES, null, null);
-        notices(DoubleBounce.POSTMASTER).success(notAsked);
-        assertThat(notAsked.getMessage().getHeader(EnvelopeHeaders.RECIPIENTS)).isEqualTo("");
+        assertThat(notices(DoubleBounce.POSTMASTER).successOf(original("alice@example.test", null, null), BOB,
+                CONTENT)).isEmpty();
+    }
+
+    @Test
+    void everyRecipientOfADeadLetterFailsWithALocalError() {
+        QueuedEnvelope dead = QueuedEnvelope.of("0DEAD", "alice@example.test", List.of("a@far.test", "b@far.test"),
+                ARRIVAL);
+        assertThat(notices(DoubleBounce.POSTMASTER).deadLetterFailures(dead))
+                .extracting(RecipientNotice::recipient, RecipientNotice::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a@far.test", StatusCodes.LOCAL_ERROR),
+                        org.assertj.core.groups.Tuple.tuple("b@far.test", StatusCodes.LOCAL_ERROR));
     }
 }

@@ -1,6 +1,7 @@
 package org.caravan.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,14 +10,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.List;
 import java.util.stream.Stream;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
-import org.caravan.envelope.EnvelopeHeaders;
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.envelope.RecipientOutcomes;
+import org.caravan.mail.IoSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalDeliveryStageTest {
     private static final Instant NOW = Instant.parse("2026-12-04T10:00:00Z");
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final DefaultCamelContext camel = new DefaultCamelContext();
 
     @TempDir
     Path dir;
@@ -48,18 +52,12 @@ class LocalDeliveryStageTest {
     @AfterEach
     void close() throws Exception {
         ledger.close();
-        camel.close();
     }
 
-    private Exchange part() {
-        Exchange exchange = new DefaultExchange(camel);
-        exchange.getMessage().setHeader(EnvelopeHeaders.QUEUE_ID, "0QID");
-        exchange.getMessage().setHeader(EnvelopeHeaders.SENDER, "carol@sender.test");
-        exchange.getMessage().setHeader(EnvelopeHeaders.RECIPIENTS, "alice@example.test\nbob@example.test");
-        exchange.getMessage().setHeader(EnvelopeHeaders.ARRIVAL_TIME, NOW.minusSeconds(60).toEpochMilli());
-        exchange.getMessage().setBody("Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII));
-        return exchange;
-    }
+    private static final QueuedEnvelope PART = QueuedEnvelope.of("0QID", "carol@sender.test",
+            List.of("alice@example.test", "bob@example.test"), NOW.minusSeconds(60));
+    private static final IoSupplier<InputStream> CONTENT = () -> new ByteArrayInputStream(
+            "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII));
 
     private long inbox(String mailbox) throws Exception {
         Path fresh = maildir.maildir(mailbox).resolve("new");
@@ -73,12 +71,11 @@ class LocalDeliveryStageTest {
 
     @Test
     void eachMailboxGetsOneCopyAndTheSuccessesAreKeptForTheNoticeStage() throws Exception {
-        Exchange exchange = part();
-        delivery.deliver(exchange);
+        List<RecipientNotice> delivered = delivery.deliverAll(PART, CONTENT);
         assertThat(inbox("alice@example.test")).isEqualTo(1);
         assertThat(inbox("bob@example.test")).isEqualTo(1);
-        assertThat(RecipientOutcomes.get(exchange, RecipientOutcomes.SUCCESSES)).extracting(RecipientNotice::recipient)
-                .containsExactly("alice@example.test", "bob@example.test");
+        assertThat(delivered).extracting(RecipientNotice::recipient, RecipientNotice::status)
+                .containsExactly(tuple("alice@example.test", "2.0.0"), tuple("bob@example.test", "2.0.0"));
         try (Stream<Path> files = Files.list(maildir.maildir("alice@example.test").resolve("new"))) {
             String stored = Files.readString(files.findFirst().orElseThrow(), StandardCharsets.ISO_8859_1);
             assertThat(stored).contains("Return-Path: <carol@sender.test>").contains("hello");
@@ -87,11 +84,25 @@ class LocalDeliveryStageTest {
 
     @Test
     void aRedeliveryAfterACutShortAttemptDoesNotDeliverAgain() throws Exception {
-        delivery.deliver(part()); // no completion: the transaction was rolled back or the router died
-        Exchange again = part();
-        delivery.deliver(again);
+        delivery.deliverAll(PART, CONTENT); // no completion: the transaction was rolled back or the router died
+        List<RecipientNotice> again = delivery.deliverAll(PART, CONTENT);
         assertThat(inbox("alice@example.test")).isEqualTo(1);
         assertThat(inbox("bob@example.test")).isEqualTo(1);
-        assertThat(RecipientOutcomes.get(again, RecipientOutcomes.SUCCESSES)).hasSize(2);
+        assertThat(again).as("still reported delivered, for the notice stage").hasSize(2);
+    }
+
+    @Test
+    void onceTheStagesExchangeCompletesARedeliveryWouldDeliverAgain() throws Exception {
+        // The Camel step: the ledger entries are marked done when its exchange (transaction) completes.
+        try (DefaultCamelContext camel = new DefaultCamelContext()) {
+            Exchange exchange = new DefaultExchange(camel);
+            PART.writeTo(exchange.getMessage());
+            exchange.getMessage().setBody(CONTENT.get().readAllBytes());
+            delivery.deliver(exchange);
+            assertThat(RecipientOutcomes.get(exchange, RecipientOutcomes.SUCCESSES)).hasSize(2);
+            assertThat(ledger.delivered("0QID", "alice@example.test")).isPresent();
+            exchange.getExchangeExtension().handoverCompletions().forEach(done -> done.onComplete(exchange));
+            assertThat(ledger.delivered("0QID", "alice@example.test")).as("completed").isEmpty();
+        }
     }
 }

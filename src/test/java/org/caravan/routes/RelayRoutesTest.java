@@ -21,6 +21,7 @@ import org.apache.camel.support.ResourceHelper;
 import org.apache.camel.test.junit5.CamelTestSupport;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.RecipientNotice;
+import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.relay.AttemptOutcome;
 import org.caravan.retry.RetrySchedule;
 import org.caravan.retry.RetryScheduler;
@@ -40,6 +41,7 @@ class RelayRoutesTest extends CamelTestSupport {
     private static final RetrySchedule SCHEDULE = new RetrySchedule(Duration.ofMinutes(5), Duration.ofHours(1),
             Duration.ofDays(5), Duration.ofHours(4));
     private static final RecipientNotice NOTICE = new RecipientNotice("a@far.test", "5.1.1", "mx.far.test", "550 no");
+    private static final RecipientNotice DEFERRED = new RecipientNotice("a@far.test", "4.3.0", "mx.far.test", "451 later");
 
     /** Stands in for relayStage: answers the outcome the test chose, and counts attempts. */
     public static final class ScriptedAttempt {
@@ -48,9 +50,9 @@ class RelayRoutesTest extends CamelTestSupport {
 
         public AttemptOutcome deliver(Exchange exchange) {
             attempts++;
-            // As RelayStage does: the headers the retry stage reads.
+            // As RelayStage does: the attempt count, and the retries for the retry stage.
             exchange.getMessage().setHeader(EnvelopeHeaders.ATTEMPTS, attempts);
-            exchange.getMessage().setHeader(EnvelopeHeaders.RETRY_RECIPIENTS, String.join(",", next.retry()));
+            RecipientOutcomes.put(exchange, RecipientOutcomes.RETRIES, next.retry());
             return next;
         }
     }
@@ -108,8 +110,8 @@ class RelayRoutesTest extends CamelTestSupport {
     }
 
     private static AttemptOutcome outcome(boolean retries, boolean failures, boolean delays, boolean successes) {
-        return new AttemptOutcome(successes ? List.of(NOTICE) : List.of(), retries ? List.of("a@far.test") : List.of(),
-                delays ? List.of(NOTICE) : List.of(), failures ? List.of(NOTICE) : List.of(), "");
+        return new AttemptOutcome(successes ? List.of(NOTICE) : List.of(), retries ? List.of(DEFERRED) : List.of(),
+                delays ? List.of(NOTICE) : List.of(), failures ? List.of(NOTICE) : List.of());
     }
 
     private void expect(int retries, int bounces, int warnings, int successes, int deadLetters) {
@@ -142,6 +144,7 @@ class RelayRoutesTest extends CamelTestSupport {
         attempt.next = outcome(true, false, false, false);
         expect(1, 0, 0, 0, 0);
         retry.expectedHeaderReceived(EnvelopeHeaders.RECIPIENTS, "a@far.test");
+        retry.expectedHeaderReceived(EnvelopeHeaders.LAST_ERROR, "<a@far.test>: 451 later");
         retry.expectedHeaderReceived(EnvelopeHeaders.ARTEMIS_SCHEDULED_DELIVERY, NOW.plus(Duration.ofMinutes(5)).toEpochMilli());
         template.sendBody("direct:deliver-remote", "content");
         MockEndpoint.assertIsSatisfied(context);

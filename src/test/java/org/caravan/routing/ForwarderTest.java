@@ -8,12 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
-import org.caravan.envelope.EnvelopeHeaders;
+import java.util.List;
+
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.srs.SrsRewriter;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The forward stage's bean at a fixed clock: the sender of forwarded mail, SRS-rewritten into our domain. */
@@ -22,19 +20,12 @@ class ForwarderTest {
     private final SrsRewriter srs = new SrsRewriter("secret".getBytes(StandardCharsets.UTF_8), "srs.caravan.test",
             Duration.ofDays(21), Clock.fixed(NOW, ZoneOffset.UTC));
     private final Forwarder forwarder = new Forwarder(srs);
-    private final DefaultCamelContext camel = new DefaultCamelContext();
-
-    @AfterEach
-    void close() throws Exception {
-        camel.close();
-    }
 
     private String forwardedSender(String sender) {
-        Exchange exchange = new DefaultExchange(camel);
-        exchange.getMessage().setHeader(EnvelopeHeaders.QUEUE_ID, "0QID");
-        exchange.getMessage().setHeader(EnvelopeHeaders.SENDER, sender);
-        forwarder.rewriteSender(exchange);
-        return exchange.getMessage().getHeader(EnvelopeHeaders.SENDER, String.class);
+        QueuedEnvelope envelope = QueuedEnvelope.of("0QID", sender, List.of("moved@new.test"), NOW);
+        QueuedEnvelope forwarded = forwarder.forwarded(envelope);
+        assertThat(forwarded.recipients()).as("only the sender changes").isEqualTo(envelope.recipients());
+        return forwarded.sender();
     }
 
     @Test

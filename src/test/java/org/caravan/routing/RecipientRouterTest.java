@@ -19,6 +19,7 @@ import org.caravan.directory.DirectorySource;
 import org.caravan.directory.Mailbox;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.MessageContent;
+import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.policy.RecipientClassifier;
@@ -45,6 +46,15 @@ class RecipientRouterTest {
         camel.close();
     }
 
+    private static QueuedEnvelope envelope(String... recipients) {
+        return QueuedEnvelope.of("0QID", "carol@sender.test", List.of(recipients), Instant.parse("2026-12-04T09:00:00Z"));
+    }
+
+    private List<RoutePart> plan(String... recipients) throws Exception {
+        return router.partsOf(envelope(recipients),
+                () -> new java.io.ByteArrayInputStream(CONTENT.getBytes(StandardCharsets.US_ASCII)));
+    }
+
     private Exchange message(String... recipients) {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setHeader(EnvelopeHeaders.QUEUE_ID, "0QID");
@@ -57,8 +67,7 @@ class RecipientRouterTest {
 
     @Test
     void thePlanGroupsByTraceFieldsLocalFirstThenOnePartPerDomainAndTheUnroutableLast() throws Exception {
-        List<RoutePart> plan = router.plan(message("nobody@example.test", "y@far.test", "team@example.test",
-                "z@near.test"));
+        List<RoutePart> plan = plan("nobody@example.test", "y@far.test", "team@example.test", "z@near.test");
         // The recipients as given (no trace fields): a part per domain. Then the alias's expansion,
         // with its Delivered-To: its mailbox first, then its remote domain. The unknown one last.
         assertThat(plan).extracting(RoutePart::kind).containsExactly(RoutePart.Kind.RELAY, RoutePart.Kind.RELAY,
@@ -89,23 +98,31 @@ class RecipientRouterTest {
     }
 
     @Test
-    void partsForOneDomainWithTheirOwnSenderOrTraceFieldsKeepApartForDuplicateDetection() throws Exception {
-        Exchange plain = message("y@far.test");
-        router.plan(plain);
-        plain.getMessage().setBody(new RoutePart(RoutePart.Kind.RELAY, "far.test", List.of("y@far.test")));
-        router.preparePart(plain);
+    void partsForOneDomainWithTheirOwnSenderOrTraceFieldsKeepApartForDuplicateDetection() {
+        QueuedEnvelope message = envelope("y@far.test", "x@far.test");
+        QueuedEnvelope plain = router.forPart(message,
+                new RoutePart(RoutePart.Kind.RELAY, "far.test", List.of("y@far.test")));
+        RoutePart tracedPart = new RoutePart(RoutePart.Kind.RELAY, "far.test", List.of("x@far.test"), null,
+                "Delivered-To: team@example.test\r\n", List.of(), false, null);
+        QueuedEnvelope traced = router.withTraceFields(router.forPart(message, tracedPart), tracedPart);
 
-        Exchange traced = message("x@far.test");
-        router.plan(traced);
-        traced.getMessage().setBody(new RoutePart(RoutePart.Kind.RELAY, "far.test", List.of("x@far.test"), null,
-                "Delivered-To: team@example.test\r\n", List.of(), false, null));
-        router.preparePart(traced);
-        router.prependTraceFields(traced);
+        assertThat(plain.duplicateId()).isEqualTo("0QID:relay:far.test");
+        assertThat(traced.duplicateId()).startsWith("0QID:relay:far.test:").isNotEqualTo(plain.duplicateId());
+        assertThat(traced.prepend()).isEqualTo("Delivered-To: team@example.test\r\n");
+        assertThat(traced.recipients()).containsExactly("x@far.test");
+    }
 
-        assertThat(traced.getMessage().getHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, String.class))
-                .startsWith("0QID:relay:far.test:")
-                .isNotEqualTo(plain.getMessage().getHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID));
-        assertThat(traced.getMessage().getHeader(EnvelopeHeaders.PREPEND)).isEqualTo("Delivered-To: team@example.test\r\n");
+    @Test
+    void aListPartLeavesFromItsOwnerAndALocalPartHasNoNextHop() {
+        QueuedEnvelope message = envelope("list@example.test");
+        RoutePart listPart = new RoutePart(RoutePart.Kind.LOCAL, null, List.of("alice@example.test"),
+                "owner-list@example.test", "List-Id: <list.example.test>\r\n", List.of(), false, null);
+        QueuedEnvelope part = router.withOwnSender(router.forPart(message, listPart), listPart);
+        assertThat(part.sender()).isEqualTo("owner-list@example.test");
+        assertThat(part.nextHop()).isEmpty();
+        assertThat(part.duplicateId()).as("delivered in this transaction, never queued").isNull();
+        RoutePart ownSenderless = new RoutePart(RoutePart.Kind.LOCAL, null, List.of("alice@example.test"));
+        assertThat(router.withOwnSender(message, ownSenderless).sender()).isEqualTo("carol@sender.test");
     }
 
     @Test
