@@ -240,6 +240,9 @@ public final class QueuedEnvelope {
 
     /** {@code lines} go in front of the trace fields already prepended (the newest trace field on top). */
     public QueuedEnvelope prependingFirst(String lines) {
+        if (lines.isEmpty()) {
+            return this;
+        }
         return with(EnvelopeHeaders.PREPEND, lines + prepend());
     }
 

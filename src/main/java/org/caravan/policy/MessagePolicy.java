@@ -12,9 +12,9 @@ import org.caravan.mail.SmtpReply;
  * {@code maxReceived} hops is refused with 554 5.4.6. RFC 5321 §6.3 asks for a threshold of at
  * least 100, which is the default; a lower one is allowed for tests and closed setups.
  *
- * <p>API: {@link #check} returns the refusal, or empty when the message may be queued. The
- * receive route goes on to queue the message when the result is empty and answers with the reply
- * otherwise (in Simple: {@code ${body.isPresent()}}).
+ * <p>API: {@link #check} returns the refusal, or empty when the message may be queued; the
+ * receive route calls {@link #refusal}, the same answer as a reply or null, so that its choice is a
+ * null check (a method call in a Simple expression copies the exchange).
  */
 public final class MessagePolicy {
     /** RFC 5321 §6.3: "a reasonable threshold ... at least 100" Received fields. */
@@ -43,5 +43,10 @@ public final class MessagePolicy {
             return Optional.of(Replies.LOOP_DETECTED);
         }
         return Optional.empty();
+    }
+
+    /** {@link #check} for the receive route: the refusal, or null if the message may be queued. */
+    public SmtpReply refusal(MessageRequest request) {
+        return check(request).orElse(null);
     }
 }

@@ -63,12 +63,16 @@ public final class RelayStage {
         LedgerCompletion.onComplete(exchange, ledger, envelope.queueId(), envelope.recipients());
         Attempt attempt = attempt(envelope, MessageContent.source(exchange));
         attempt.envelope().writeTo(message);
-        AttemptOutcome outcome = attempt.outcome();
+        publish(exchange, attempt.outcome());
+        return attempt.outcome();
+    }
+
+    /** Sets out {@code outcome} per recipient for the retry and notice stages ({@link RecipientOutcomes}). */
+    public static void publish(Exchange exchange, AttemptOutcome outcome) {
         RecipientOutcomes.put(exchange, RecipientOutcomes.RETRIES, outcome.retry());
         RecipientOutcomes.put(exchange, RecipientOutcomes.FAILURES, outcome.failures());
         RecipientOutcomes.put(exchange, RecipientOutcomes.DELAYS, outcome.delays());
         RecipientOutcomes.put(exchange, RecipientOutcomes.SUCCESSES, outcome.successes());
-        return outcome;
     }
 
     /**

@@ -25,6 +25,11 @@ import org.caravan.policy.RecipientClassifier;
 public final class RecipientRouter {
     /** Exchange property holding the part being routed ({@link RoutePart}), for the stage's steps and choice. */
     public static final String PART = "CaravanPart";
+    /**
+     * Exchange property holding the part's kind by name, for the route's choice: a string compares
+     * with a string at once, where an enum against a literal goes through Camel's type converters.
+     */
+    public static final String PART_KIND = "CaravanPartKind";
     /** Exchange property holding the message content while the split replaces the body. */
     private static final String CONTENT = "CaravanContent";
 
@@ -64,6 +69,7 @@ public final class RecipientRouter {
         Message message = exchange.getMessage();
         RoutePart part = message.getMandatoryBody(RoutePart.class);
         exchange.setProperty(PART, part);
+        exchange.setProperty(PART_KIND, part.kind().name());
         forPart(QueuedEnvelope.from(message), part).writeTo(message);
         message.setBody(MessageContent.retain(exchange, exchange.getProperty(CONTENT)));
     }

@@ -55,6 +55,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
         }
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
         context.addComponent("jms", jmsComponent(context, artemis));
+        context.addRoutePolicyFactory(new PlainJmsMessages());
         context.addComponent("direct", new HandoverDirectComponent()); // stages replaced under load (RouteReloader)
         // Every JMS endpoint streams only what Artemis would store as a large message anyway.
         long largeMessageThreshold = artemis.getMinLargeMessageSize();

@@ -22,6 +22,12 @@ final class GracefulShutdown extends EventNotifierSupport {
     GracefulShutdown(SmtpSessions sessions, Duration grace) {
         this.sessions = sessions;
         this.grace = grace;
+        // Only the stopping event matters: without these, Camel builds and hands over an event
+        // for every exchange and every step of every route.
+        setIgnoreExchangeEvents(true);
+        setIgnoreStepEvents(true);
+        setIgnoreRouteEvents(true);
+        setIgnoreServiceEvents(true);
     }
 
     @Override

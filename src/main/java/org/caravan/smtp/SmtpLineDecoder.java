@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.util.ByteProcessor;
 import java.util.List;
 
 /**
@@ -216,7 +215,7 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
         int start = in.readerIndex() + scanned;
         int end = in.writerIndex();
         while (start < end) {
-            int lf = in.forEachByte(start, end - start, ByteProcessor.FIND_LF);
+            int lf = in.indexOf(start, end, (byte) '\n'); // word-at-a-time search (SWAR) in Netty
             if (lf < 0) {
                 break;
             }

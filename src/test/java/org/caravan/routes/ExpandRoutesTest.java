@@ -259,7 +259,7 @@ class ExpandRoutesTest extends CamelTestSupport {
             kinds.add(k.name());
         }
         String route = readRouteFile();
-        assertThat(kinds).allSatisfy(k -> assertThat(route).contains("kind()} == '" + k + "'"));
+        assertThat(kinds).allSatisfy(k -> assertThat(route).contains("CaravanPartKind} == '" + k + "'"));
     }
 
     private static String readRouteFile() {
