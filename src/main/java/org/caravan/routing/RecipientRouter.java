@@ -61,6 +61,29 @@ public final class RecipientRouter {
     }
 
     /**
+     * The receive stage's step at end of DATA: when the message's only part is a relay part that
+     * nothing expanded (one remote domain; no list, alias, moved user or SRS address), the exchange
+     * becomes that part's message and {@link #PART_KIND} says RELAY, so the stage queues it straight
+     * for relay: one durable write instead of two (ADR 0016). Any other message is left as it is,
+     * for the expand stage.
+     */
+    public void routeAtReceipt(Exchange exchange) throws IOException {
+        Message message = exchange.getMessage();
+        QueuedEnvelope envelope = QueuedEnvelope.from(message);
+        List<RoutePart> parts = partsOf(envelope, MessageContent.source(exchange));
+        if (parts.size() == 1 && isPlainRelay(parts.get(0))) {
+            exchange.setProperty(PART, parts.get(0));
+            exchange.setProperty(PART_KIND, RoutePart.Kind.RELAY.name());
+            forPart(envelope, parts.get(0)).writeTo(message);
+        }
+    }
+
+    /** A relay part that needs none of the expand stage's steps besides queueing. */
+    static boolean isPlainRelay(RoutePart part) {
+        return part.kind() == RoutePart.Kind.RELAY && !part.hasOwnSender() && !part.hasTraceFields() && !part.forwarded();
+    }
+
+    /**
      * Inside the split: the body is one {@link RoutePart}; make the exchange that part's message
      * (its envelope, the original content as body) and keep the part, typed, in the {@link #PART}
      * property the stage's steps and its choice read.

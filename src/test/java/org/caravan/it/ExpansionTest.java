@@ -121,6 +121,8 @@ class ExpansionTest {
                 .startsWith("Delivered-To: team@example.test\r\nList-Id: The Team <team.example.test>\r\n")
                 .contains("Subject: expansion")
                 .contains("\r\n\r\nhello\r\n");
+        // A list's copy is the expand stage's to make: the message went through caravan.inbound.
+        assertThat(router.messagesAdded("caravan.inbound")).isEqualTo(1);
     }
 
     @Test

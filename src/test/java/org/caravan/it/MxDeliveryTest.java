@@ -85,6 +85,9 @@ class MxDeliveryTest {
         assertThat(nextHop.messages().get(0).mailFrom()).isEqualTo("sender@client.test");
         await().atMost(WAIT).until(() -> router.queueDepth("caravan.relay") == 0);
         assertThat(router.queueDepth("caravan.deferred")).isZero();
+        // One remote domain, nothing to expand: queued straight for relay at the end of DATA (ADR 0016).
+        assertThat(router.messagesAdded("caravan.relay")).isEqualTo(1);
+        assertThat(router.messagesAdded("caravan.inbound")).isZero();
     }
 
     @Test

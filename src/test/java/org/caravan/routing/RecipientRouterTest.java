@@ -135,4 +135,24 @@ class RecipientRouterTest {
         assertThat(RecipientOutcomes.get(exchange, RecipientOutcomes.FAILURES)).extracting(RecipientNotice::recipient)
                 .containsExactly("nobody@example.test");
     }
+
+    @Test
+    void atTheEndOfDataOnlyAPlainRelayPartIsQueuedStraightForRelay() throws Exception {
+        Exchange plain = message("y@far.test", "w@far.test");
+        router.routeAtReceipt(plain);
+        assertThat(plain.getProperty(RecipientRouter.PART_KIND)).isEqualTo("RELAY");
+        assertThat(plain.getMessage().getHeader(EnvelopeHeaders.NEXT_HOP)).isEqualTo("far.test");
+        assertThat(plain.getMessage().getHeader(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID)).isEqualTo("0QID:relay:far.test");
+        assertThat(plain.getMessage().getHeaders()).doesNotContainKey("JMSMessageID");
+
+        // Local recipients, two domains, an alias (trace fields), an unknown user: the expand stage's.
+        for (String[] recipients : List.of(new String[] {"alice@example.test"}, new String[] {"y@far.test", "z@near.test"},
+                new String[] {"team@example.test"}, new String[] {"nobody@example.test"})) {
+            Exchange other = message(recipients);
+            router.routeAtReceipt(other);
+            assertThat(other.getProperty(RecipientRouter.PART_KIND)).as(String.join(",", recipients)).isNull();
+            assertThat(other.getMessage().getHeader(EnvelopeHeaders.NEXT_HOP)).isNull();
+            assertThat(other.getMessage().getHeader("JMSMessageID")).isEqualTo("ID:1");
+        }
+    }
 }

@@ -245,6 +245,13 @@ public final class TestRouter implements AutoCloseable {
         return result;
     }
 
+    /** How many messages the embedded broker has put on a queue since it started. */
+    public long messagesAdded(String queue) {
+        org.caravan.runtime.EmbeddedBroker broker = camel().getRegistry().lookupByNameAndType("broker",
+                org.caravan.runtime.EmbeddedBroker.class);
+        return broker.server().locateQueue(org.apache.activemq.artemis.api.core.SimpleString.of(queue)).getMessagesAdded();
+    }
+
     @Override
     public void close() {
         main.stop();
