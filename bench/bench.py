@@ -209,10 +209,12 @@ def latency(target, sink, messages, size):
     body = body + (b"y" * 76 + b"\r\n") * max(0, (size - len(body)) // 78)
     to_250, to_sink = [], []
     with smtplib.SMTP("127.0.0.1", target.port, local_hostname="bench.source", timeout=60) as smtp:
-        for i in range(messages):
+        smtp.ehlo()
+        for _ in range(messages):
             base = sink.count()
-            smtp.mail("bench@source.test")
-            smtp.rcpt("sink@dest.test")
+            for code, reply in (smtp.mail("bench@source.test"), smtp.rcpt("sink@dest.test")):
+                if code != 250:
+                    raise RuntimeError(f"MAIL/RCPT answered {code} {reply!r}")
             smtp.putcmd("data")
             code, _ = smtp.getreply()
             if code != 354:
