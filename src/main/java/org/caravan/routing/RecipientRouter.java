@@ -72,9 +72,7 @@ public final class RecipientRouter {
         QueuedEnvelope envelope = QueuedEnvelope.from(message);
         List<RoutePart> parts = partsOf(envelope, MessageContent.source(exchange));
         if (parts.size() == 1 && isPlainRelay(parts.get(0))) {
-            exchange.setProperty(PART, parts.get(0));
-            exchange.setProperty(PART_KIND, RoutePart.Kind.RELAY.name());
-            forPart(envelope, parts.get(0)).writeTo(message);
+            becomePart(exchange, envelope, parts.get(0));
         }
     }
 
@@ -91,10 +89,15 @@ public final class RecipientRouter {
     public void preparePart(Exchange exchange) throws Exception {
         Message message = exchange.getMessage();
         RoutePart part = message.getMandatoryBody(RoutePart.class);
+        becomePart(exchange, QueuedEnvelope.from(message), part);
+        message.setBody(MessageContent.retain(exchange, exchange.getProperty(CONTENT)));
+    }
+
+    /** The exchange's message gets {@code part}'s envelope; the part and its kind go in the properties the route reads. */
+    private void becomePart(Exchange exchange, QueuedEnvelope message, RoutePart part) {
         exchange.setProperty(PART, part);
         exchange.setProperty(PART_KIND, part.kind().name());
-        forPart(QueuedEnvelope.from(message), part).writeTo(message);
-        message.setBody(MessageContent.retain(exchange, exchange.getProperty(CONTENT)));
+        forPart(message, part).writeTo(exchange.getMessage());
     }
 
     /** The envelope of one part of {@code message}: its recipients, and for a relay part its next hop. */

@@ -234,10 +234,7 @@ public final class TestRouter implements AutoCloseable {
      * caravan.deferred): a JMS browser does not see them until they are due.
      */
     public java.util.List<org.apache.activemq.artemis.api.core.Message> scheduled(String queue) {
-        org.caravan.runtime.EmbeddedBroker broker = camel().getRegistry().lookupByNameAndType("broker",
-                org.caravan.runtime.EmbeddedBroker.class);
-        org.apache.activemq.artemis.core.server.Queue q = broker.server()
-                .locateQueue(org.apache.activemq.artemis.api.core.SimpleString.of(queue));
+        org.apache.activemq.artemis.core.server.Queue q = brokerQueue(queue);
         java.util.List<org.apache.activemq.artemis.api.core.Message> result = new java.util.ArrayList<>();
         for (org.apache.activemq.artemis.core.server.MessageReference ref : q.getScheduledMessages()) {
             result.add(ref.getMessage());
@@ -247,9 +244,13 @@ public final class TestRouter implements AutoCloseable {
 
     /** How many messages the embedded broker has put on a queue since it started. */
     public long messagesAdded(String queue) {
+        return brokerQueue(queue).getMessagesAdded();
+    }
+
+    private org.apache.activemq.artemis.core.server.Queue brokerQueue(String queue) {
         org.caravan.runtime.EmbeddedBroker broker = camel().getRegistry().lookupByNameAndType("broker",
                 org.caravan.runtime.EmbeddedBroker.class);
-        return broker.server().locateQueue(org.apache.activemq.artemis.api.core.SimpleString.of(queue)).getMessagesAdded();
+        return broker.server().locateQueue(org.apache.activemq.artemis.api.core.SimpleString.of(queue));
     }
 
     @Override
