@@ -9,6 +9,7 @@ import argparse, csv, os, re, resource, shutil, smtplib, socket, statistics, sub
 
 SINK_COUNT = re.compile(rb"mesg=(\d+)")
 HEAP_USED = re.compile(r"used (\d+)K")
+GC_BEFORE = re.compile(rb" (\d+)M->\d+M\(")
 TICK = os.sysconf("SC_CLK_TCK")
 LOOPBACK = ("127.", "::1", "localhost")
 
@@ -20,16 +21,19 @@ def tool(name):
     return path
 
 
-def wait_listening(port, seconds, proc=None):
+def wait_listening(port, seconds, proc=None, banner=False):
+    """True once 127.0.0.1:port accepts a connection (with banner: and greets with 220)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         if proc is not None and proc.poll() is not None:
             return False
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                if not banner or s.makefile("rb").readline().startswith(b"220"):
+                    return True
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.05)
     return False
 
 
@@ -103,13 +107,14 @@ class Caravan:
                    CARAVAN_SUBMISSIONS_ENABLED="false",
                    CARAVAN_RELAY_SMARTHOST=f"[127.0.0.1]:{sink_port}")
         self.log = os.path.join(home, "caravan.log")
-        self.proc = subprocess.Popen(["java", f"-Xmx{heap}", "-jar", jar], cwd=home, env=env,
+        self.gc_log = os.path.join(home, "gc.log")  # heap before and after every collection, read for peaks
+        self.proc = subprocess.Popen(["java", f"-Xmx{heap}", f"-Xlog:gc:file={self.gc_log}", "-jar", jar],
+                                     cwd=home, env=env,
                                      stdout=open(self.log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         started = time.time()
-        if not wait_listening(port, 120, self.proc):
+        if not wait_listening(port, 120, self.proc, banner=True):
             sys.exit(f"Caravan did not start; see {self.log}")
-        self.startup_seconds = time.time() - started
-        self.heap_mb = self.rss_mb = 0.0
+        self.startup_seconds = time.time() - started  # from exec to the first 220 banner
 
     def pids(self):
         return [self.proc.pid]
@@ -117,19 +122,31 @@ class Caravan:
     def idle(self):
         return True  # the sink count is awaited after every run, so a finished run leaves it empty
 
-    def sample_memory(self):
+    def rss_mb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
-                    self.rss_mb = max(self.rss_mb, int(line.split()[1]) / 1024)
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def gc_log_size(self):
+        return os.path.getsize(self.gc_log) if os.path.exists(self.gc_log) else 0
+
+    def heap_peak_mb(self, since):
+        """The largest heap in use before a collection, from the GC log written after offset since."""
+        with open(self.gc_log, "rb") as f:
+            f.seek(since)
+            return max((int(m) for m in GC_BEFORE.findall(f.read())), default=0)
+
+    def heap_mb(self):
+        """Heap in use now (jcmd GC.heap_info; 0 without a JDK)."""
         try:
             info = subprocess.run(["jcmd", str(self.proc.pid), "GC.heap_info"], capture_output=True, text=True,
                                   timeout=30).stdout
             used = HEAP_USED.search(info)
-            if used:
-                self.heap_mb = max(self.heap_mb, int(used.group(1)) / 1024)
+            return int(used.group(1)) / 1024 if used else 0.0
         except (OSError, subprocess.TimeoutExpired):
-            pass
+            return 0.0
 
     def stop(self):
         self.proc.terminate()
@@ -150,9 +167,6 @@ class Postfix:
     def idle(self):
         return not any(files for q in self.QUEUES for _, _, files in os.walk(f"/var/spool/postfix/{q}"))
 
-    def sample_memory(self):
-        pass
-
 
 def one_run(target, sink, size, count, sessions, time_limit):
     """Send count messages of size octets over sessions reused connections; time acceptance and delivery."""
@@ -172,8 +186,19 @@ def one_run(target, sink, size, count, sessions, time_limit):
                 return
             time.sleep(0.005)
 
+    memory = {"rss": 0.0}
+    gc_from = target.gc_log_size() if isinstance(target, Caravan) else 0
+
+    def sample_rss():  # the peak while the run lasts, every 100 ms (a /proc read, nearly free)
+        while poller.is_alive():
+            memory["rss"] = max(memory["rss"], target.rss_mb())
+            time.sleep(0.1)
+
     poller = threading.Thread(target=await_sink)
     poller.start()
+    sampler = threading.Thread(target=sample_rss) if isinstance(target, Caravan) else None
+    if sampler:
+        sampler.start()
     busy0, total0 = box_ticks()
     cpu0 = tree_cpu_seconds(target.pids())
     src0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -188,7 +213,10 @@ def one_run(target, sink, size, count, sessions, time_limit):
     cpu1 = tree_cpu_seconds(target.pids())
     src1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy1, total1 = box_ticks()
-    target.sample_memory()
+    if sampler:
+        sampler.join()
+        memory["heap_after"] = target.heap_mb()
+        memory["heap_peak"] = max(target.heap_peak_mb(gc_from), memory["heap_after"])
     ok = source.returncode == 0 and bool(delivered_at)
     e2e = (max(delivered_at[0], t1) - t0) if delivered_at else float("nan")
     return {
@@ -198,6 +226,10 @@ def one_run(target, sink, size, count, sessions, time_limit):
         "cpu_ms_per_msg": 1000 * (cpu1 - cpu0) / count,
         "source_cpu_s": (src1.ru_utime + src1.ru_stime) - (src0.ru_utime + src0.ru_stime),
         "box_busy_pct": 100 * (busy1 - busy0) / max(1, total1 - total0),
+        "drain_pct": 100 * (e2e - (t1 - t0)) / (t1 - t0),  # delivery after the client finished, share of sending time
+        "heap_peak_mb": memory.get("heap_peak", 0.0),  # the most in use before a collection during the run
+        "heap_after_mb": memory.get("heap_after", 0.0),
+        "rss_peak_mb": memory["rss"],
         "error": "" if ok else (source.stderr or source.stdout).decode(errors="replace")[-300:]
                  or "sink did not receive every message in time",
     }
@@ -313,7 +345,8 @@ def main():
 
 def table(rows, targets, latencies):
     lines = ["| load | sessions | MTA | accepted/s | end to end/s | end to end vs Postfix (min-max) | "
-             "accepted vs Postfix | CPU ms/msg |", "|---|---|---|---|---|---|---|---|"]
+             "accepted vs Postfix | drain % | CPU ms/msg | heap peak / RSS peak (MB) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for size, s in sorted({(r["size"], r["sessions"]) for r in rows}):
         runs = lambda mta: [r for r in rows if (r["size"], r["sessions"], r["mta"]) == (size, s, mta) and r["ok"]]
         postfix = runs("postfix")
@@ -329,9 +362,13 @@ def table(rows, targets, latencies):
                 vs_acc = f"{acc / pacc:.2f}"
             else:
                 vs = vs_acc = "-"
-            load = f"{size // 1024} KB" if size >= 1024 else f"{size} B"
+            memory = (f"{max(r['heap_peak_mb'] for r in own):.0f} / {max(r['rss_peak_mb'] for r in own):.0f}"
+                      if own and isinstance(targets[mta], Caravan) else "-")
+            load = (f"{size // 1048576} MB" if size >= 1048576 else f"{size // 1024} KB" if size >= 1024
+                    else f"{size} B")
             lines.append(f"| {load} | {s} | {mta} | {acc:.0f} | {e2e:.0f} | {vs} | {vs_acc} | "
-                         f"{median([r['cpu_ms_per_msg'] for r in own]):.2f} |")
+                         f"{median([r['drain_pct'] for r in own]):.0f} | "
+                         f"{median([r['cpu_ms_per_msg'] for r in own]):.2f} | {memory} |")
     lines.append("")
     if latencies:
         lines += ["| one session, 1 KB, medians | end of DATA to 250 (ms) | end of DATA to delivered (ms) |",
@@ -340,10 +377,11 @@ def table(rows, targets, latencies):
         lines.append("")
     for name, t in targets.items():
         if isinstance(t, Caravan):
-            lines.append(f"{name}: started in {t.startup_seconds:.1f} s, heap used at most {t.heap_mb:.0f} MB after "
-                         f"a run, RSS at most {t.rss_mb:.0f} MB.")
+            lines.append(f"{name}: {t.startup_seconds:.1f} s from exec to the first 220 banner.")
     failed = sum(1 for r in rows if not r["ok"])
-    lines.append(f"Medians of the repetitions; {failed} failed run(s) left out.")
+    lines.append(f"Medians of the repetitions; drain %: delivery time after the client finished, as a share of "
+                 f"the sending time; heap and RSS: the largest of the repetitions (heap from the GC log, before a "
+                 f"collection). {failed} failed run(s) left out.")
     return "\n".join(lines) + "\n"
 
 
