@@ -4,6 +4,7 @@ import static org.caravan.runtime.SettingsCatalog.*;
 
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -13,6 +14,7 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.component.jms.JmsEndpoint;
 import org.apache.camel.support.LifecycleStrategySupport;
+import org.caravan.policy.InflowControl;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,12 @@ public final class CaravanConfiguration implements CamelConfiguration {
         }
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
         context.addComponent("jms", jmsComponent(context, artemis));
+        // Inflow control counts what waits in the two queues that take new mail (ADR 0017).
+        QueueBacklog backlog = new QueueBacklog(artemis, List.of("caravan.inbound", "caravan.relay"),
+                QueueBacklog.MAX_AGE_MILLIS);
+        context.addService(backlog, true, true);
+        context.getRegistry().bind("inflowControl", new InflowControl(backlog, settings.get(INFLOW_BACKLOG),
+                settings.get(INFLOW_DELAY)));
         context.addRoutePolicyFactory(new PlainJmsMessages());
         context.addComponent("direct", new HandoverDirectComponent()); // stages replaced under load (RouteReloader)
         // Every JMS endpoint streams only what Artemis would store as a large message anyway.

@@ -105,6 +105,12 @@ public final class SettingsCatalog {
     public static final Setting<Duration> SHUTDOWN_GRACE = Setting.duration("caravan.smtp.shutdown-grace", "30s",
             "on shutdown, how long a DATA or BDAT transfer in progress may take to finish and be answered before every session gets `421 4.3.2`");
 
+    public static final Setting<Duration> INFLOW_DELAY = Setting.duration("caravan.smtp.inflow-delay", "1s",
+            "inflow control, as Postfix's `in_flow_delay`: while more than `caravan.smtp.inflow-backlog` accepted messages wait for the stages, the reply to each new message waits, longer the more wait, at most this long (never refused); `0` turns it off");
+
+    public static final Setting<Integer> INFLOW_BACKLOG = Setting.positive("caravan.smtp.inflow-backlog", 50,
+            "how many accepted messages may wait in `caravan.inbound` and `caravan.relay` before new mail is slowed down (`caravan.smtp.inflow-delay`)");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 
