@@ -142,9 +142,24 @@ public final class Directory {
         return mailboxes;
     }
 
-    /** The transport entry (next hop and/or TLS policy) of a remote domain (exact match), if any. */
+    /**
+     * The transport entry (next hop and/or TLS policy, or a gateway) of a remote domain, if any: the
+     * domain's own entry, else the nearest {@code *.parent} entry (so {@code *.example.test} covers
+     * {@code a.example.test} and {@code b.a.example.test}, not {@code example.test} itself).
+     */
     public Optional<TransportEntry> transport(String domain) {
-        return Optional.ofNullable(transport.get(Addresses.normalize(domain)));
+        String d = Addresses.normalize(domain);
+        TransportEntry exact = transport.get(d);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        for (int dot = d.indexOf('.'); dot >= 0; dot = d.indexOf('.', dot + 1)) {
+            TransportEntry wildcard = transport.get("*" + d.substring(dot));
+            if (wildcard != null) {
+                return Optional.of(wildcard);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The whole transport map, lower-cased domain to next hop, in file order. */

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.caravan.mail.Addresses;
+import org.caravan.nexthop.Gateway;
 import org.caravan.nexthop.NextHop;
 import org.caravan.nexthop.TlsPolicy;
 import org.caravan.nexthop.TransportEntry;
@@ -46,6 +47,12 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  *   bank.test:                              # or a mapping: next hop and/or TLS policy
  *     nexthop: "[mx.bank.test]:25"          # optional; absent = smarthost or MX as usual
  *     tls: encrypt                          # none | may (default) | encrypt | verify
+ *   orders.test: { gateway: orders }        # or a gateway: routes/gateways/orders.camel.yaml
+ *   tickets.test:                           # or an inline Camel endpoint
+ *     endpoint: "jms:queue:tickets.inbox"
+ *     format: json                          # mime (default: the stored bytes) | json
+ *     max-size: 10485760                    # optional: larger messages bounce (5.3.4)
+ *   "*.branch.test": "[relay.branch.test]"  # "*." : every subdomain (an exact entry wins)
  * subaddressing: "+"                        # optional: user+tag@domain is user@domain
  * aliases:                                  # optional: one address to many (local or external)
  *   sales@example.test: [alice@example.test, bob@far.test]
@@ -83,7 +90,8 @@ public final class DirectoryLoader {
     private static final Set<String> MAILBOX_KEYS = Set.of("address", "name", "password");
     private static final Set<String> LIST_KEYS = Set.of("address", "name", "owner", "posters", "allowed", "members");
     private static final Set<String> FORWARD_KEYS = Set.of("address", "to", "mode");
-    private static final Set<String> TRANSPORT_KEYS = Set.of("nexthop", "tls");
+    private static final Set<String> TRANSPORT_KEYS = Set.of("nexthop", "tls", "gateway", "endpoint", "format",
+            "max-size");
     /** Characters allowed as the sub-address separator: RFC 5322 atext specials, one of them. */
     private static final String SEPARATORS = "+-_=#~!$%&'*/?^`{|}";
 
@@ -375,25 +383,35 @@ public final class DirectoryLoader {
     private Map<String, TransportEntry> transport(Node node, List<String> domains) {
         Map<String, TransportEntry> result = new LinkedHashMap<>();
         for (NodeTuple t : mapping(node, "transport", null).values()) {
-            String domain = Addresses.normalize(scalar(t.getKeyNode(), "a domain"));
+            String key = Addresses.normalize(scalar(t.getKeyNode(), "a domain"));
+            String domain = key.startsWith("*.") ? key.substring(2) : key;
             if (!Addresses.isValidDomain(domain)) {
-                throw error(t.getKeyNode(), "malformed domain '" + domain + "' in transport");
+                throw error(t.getKeyNode(), "malformed domain '" + key + "' in transport");
             }
-            if (domains.contains(domain)) {
-                throw error(t.getKeyNode(), "transport for '" + domain + "', but it is a local domain");
+            if (domains.contains(key)) {
+                throw error(t.getKeyNode(), "transport for '" + key + "', but it is a local domain");
             }
             Node value = t.getValueNode();
-            result.put(domain, value instanceof MappingNode
-                    ? transportEntry(value, domain) : TransportEntry.of(nextHop(value)));
+            result.put(key, value instanceof MappingNode
+                    ? transportEntry(value, key) : TransportEntry.of(nextHop(value)));
         }
         return result;
     }
 
-    /** The mapping form of a transport entry: {@code nexthop} and/or {@code tls}. */
+    /** The mapping form of a transport entry: {@code nexthop} and/or {@code tls}, or a gateway. */
     private TransportEntry transportEntry(Node node, String domain) {
-        Map<String, NodeTuple> m = mapping(node, "transport for '" + domain + "'", TRANSPORT_KEYS);
+        String what = "transport for '" + domain + "'";
+        Map<String, NodeTuple> m = mapping(node, what, TRANSPORT_KEYS);
         if (m.isEmpty()) {
-            throw error(node, "transport for '" + domain + "' is empty (expected 'nexthop' and/or 'tls')");
+            throw error(node, what + " is empty (expected 'nexthop' and/or 'tls', or 'gateway' or 'endpoint')");
+        }
+        if (m.containsKey("gateway") || m.containsKey("endpoint")) {
+            return TransportEntry.of(gateway(node, m, what));
+        }
+        for (String key : List.of("format", "max-size")) {
+            if (m.containsKey(key)) {
+                throw error(m.get(key).getKeyNode(), "'" + key + "' in " + what + " belongs to a gateway ('gateway' or 'endpoint')");
+            }
         }
         NextHop hop = m.containsKey("nexthop") ? nextHop(m.get("nexthop").getValueNode()) : null;
         TlsPolicy tls = null;
@@ -406,6 +424,40 @@ public final class DirectoryLoader {
             }
         }
         return new TransportEntry(hop, tls);
+    }
+
+    /** A gateway entry: {@code gateway: NAME} or {@code endpoint: URI}, with {@code format} and {@code max-size}. */
+    private Gateway gateway(Node node, Map<String, NodeTuple> m, String what) {
+        for (String key : List.of("nexthop", "tls")) {
+            if (m.containsKey(key)) {
+                throw error(m.get(key).getKeyNode(), "'" + key + "' in " + what + ": a gateway entry has no SMTP next hop");
+            }
+        }
+        String name = m.containsKey("gateway") ? scalar(m.get("gateway").getValueNode(), "'gateway'") : null;
+        String endpoint = m.containsKey("endpoint") ? scalar(m.get("endpoint").getValueNode(), "'endpoint'") : null;
+        Gateway.Format format = Gateway.Format.MIME;
+        if (m.containsKey("format")) {
+            Node f = m.get("format").getValueNode();
+            try {
+                format = Gateway.Format.parse(scalar(f, "'format'"));
+            } catch (IllegalArgumentException e) {
+                throw error(f, e.getMessage());
+            }
+        }
+        long maxSize = 0;
+        if (m.containsKey("max-size")) {
+            Node size = m.get("max-size").getValueNode();
+            try {
+                maxSize = Long.parseLong(scalar(size, "'max-size'"));
+            } catch (NumberFormatException e) {
+                throw error(size, "'max-size' must be a number of octets");
+            }
+        }
+        try {
+            return new Gateway(name, endpoint, format, maxSize);
+        } catch (IllegalArgumentException e) {
+            throw error(node, what + ": " + e.getMessage());
+        }
     }
 
     private NextHop nextHop(Node value) {

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +35,25 @@ public final class MessageContent {
         }
         return new SequenceInputStream(
                 new ByteArrayInputStream(prepend.getBytes(StandardCharsets.UTF_8)), stored);
+    }
+
+    /** The length of {@link #open(Exchange)}'s stream in octets, without reading it where the body knows its length. */
+    public static long size(Exchange exchange) throws IOException {
+        Object body = exchange.getMessage().getBody();
+        String prepend = exchange.getMessage().getHeader(EnvelopeHeaders.PREPEND, String.class);
+        long prepended = prepend == null ? 0 : prepend.getBytes(StandardCharsets.UTF_8).length;
+        if (body instanceof byte[] bytes) {
+            return prepended + bytes.length;
+        }
+        if (body instanceof StreamCache cache && cache.length() >= 0) {
+            return prepended + cache.length();
+        }
+        if (body instanceof File file) {
+            return prepended + file.length();
+        }
+        try (InputStream in = open(exchange)) {
+            return in.transferTo(OutputStream.nullOutputStream());
+        }
     }
 
     /** The content as a plain value for a stage bean: each call opens a fresh stream ({@link #open(Exchange)}). */

@@ -26,6 +26,23 @@ public record SmtpReply(int code, String enhanced, List<String> lines) {
         return new SmtpReply(code, enhanced, List.of(text));
     }
 
+    private static final java.util.regex.Pattern TEXT_FORM =
+            java.util.regex.Pattern.compile("([2-5][0-9][0-9])(?:[ -]([245]\\.[0-9]{1,3}\\.[0-9]{1,3}))?(?: (.*))?");
+
+    /**
+     * A reply written as text, one line: {@code "550 5.1.1 unknown in the target system"} (the
+     * enhanced code may be left out).
+     *
+     * @throws IllegalArgumentException when it is not that
+     */
+    public static SmtpReply parse(String text) {
+        java.util.regex.Matcher m = TEXT_FORM.matcher(text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not an SMTP reply like '550 5.1.1 text': " + text);
+        }
+        return of(Integer.parseInt(m.group(1)), m.group(2), m.group(3) == null ? "" : m.group(3));
+    }
+
     /** The same reply with other text, for replies whose text names the address or queue id. */
     public SmtpReply withText(String text) {
         return new SmtpReply(code, enhanced, List.of(text));

@@ -57,11 +57,20 @@ public final class RelayStage {
      * notice stages ({@link RecipientOutcomes}) are written to the exchange.
      */
     public AttemptOutcome deliver(Exchange exchange) {
+        return deliverThrough(exchange, null);
+    }
+
+    /**
+     * {@link #deliver} through {@code transfer} instead of SMTP to the next hop (a gateway): the
+     * same ledger, retry schedule, bounces and delay warnings.
+     */
+    public AttemptOutcome deliverThrough(Exchange exchange, Transfer transfer) {
         Message message = exchange.getMessage();
         QueuedEnvelope envelope = QueuedEnvelope.from(message);
         // Once this attempt's transaction is through, its ledger entries have served.
         LedgerCompletion.onComplete(exchange, ledger, envelope.queueId(), envelope.recipients());
-        Attempt attempt = attempt(envelope, MessageContent.source(exchange));
+        IoSupplier<InputStream> content = MessageContent.source(exchange);
+        Attempt attempt = transfer == null ? attempt(envelope, content) : attempt(envelope, content, transfer);
         attempt.envelope().writeTo(message);
         publish(exchange, attempt.outcome());
         return attempt.outcome();
@@ -81,13 +90,18 @@ public final class RelayStage {
      * already delivered: the ledger knows them.
      */
     public Attempt attempt(QueuedEnvelope envelope, IoSupplier<InputStream> content) {
-        String queueId = envelope.queueId();
         if (envelope.nextHop().isEmpty()) {
             // Not a delivery failure but a broken message: the broker's redeliveries end on the
             // dead-letter address, where its recipients are bounced and the operator keeps it.
-            throw new IllegalArgumentException("queue_id=" + queueId + ": relay message without a next hop ("
+            throw new IllegalArgumentException("queue_id=" + envelope.queueId() + ": relay message without a next hop ("
                     + org.caravan.envelope.EnvelopeHeaders.NEXT_HOP + ")");
         }
+        return attempt(envelope, content, (outbound, c) -> smtp(envelope.nextHop(), outbound, c));
+    }
+
+    /** {@link #attempt(QueuedEnvelope, IoSupplier)} through {@code transfer} instead of SMTP. */
+    public Attempt attempt(QueuedEnvelope envelope, IoSupplier<InputStream> content, Transfer transfer) {
+        String queueId = envelope.queueId();
         Instant arrival = envelope.arrivalOr(clock.instant());
         List<RecipientOutcome> failed = new ArrayList<>();
         List<RecipientNotice> successes = new ArrayList<>();
@@ -103,7 +117,7 @@ public final class RelayStage {
         if (!toAttempt.isEmpty()) {
             Envelope outbound = new Envelope(queueId, envelope.sender(), toAttempt, arrival, envelope.bodyType(),
                     envelope.ret(), envelope.envid(), envelope.dsn());
-            DeliveryResult result = attempt(envelope.nextHop(), outbound, content);
+            DeliveryResult result = transfer.deliver(outbound, content);
             for (RecipientOutcome done : result.delivered()) {
                 RecipientNotice notice = RecipientNotice.of(done.recipient(), done.reply(), done.relay());
                 ledger.recordDelivered(queueId, done.recipient(), result.remoteDsn(), notice.remoteMta(),
@@ -124,7 +138,7 @@ public final class RelayStage {
     }
 
     /** Resolves the next hop and delivers: one outcome per recipient. */
-    private DeliveryResult attempt(String domain, Envelope envelope, IoSupplier<InputStream> content) {
+    private DeliveryResult smtp(String domain, Envelope envelope, IoSupplier<InputStream> content) {
         try {
             List<MailHost> hosts = resolver.resolve(domain);
             return agent.deliver(hosts, envelope, content);

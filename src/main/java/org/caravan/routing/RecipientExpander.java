@@ -239,14 +239,14 @@ public final class RecipientExpander {
             groups.forEach((key, group) -> {
                 if (!group.local.isEmpty()) {
                     parts.add(new RoutePart(RoutePart.Kind.LOCAL, null, List.copyOf(group.local), key.sender(),
-                            key.prepend(), List.of(), false, null));
+                            key.prepend(), List.of(), false));
                 }
                 group.remote.forEach((domain, recipients) -> parts.add(new RoutePart(RoutePart.Kind.RELAY, domain,
-                        List.copyOf(recipients), key.sender(), key.prepend(), List.of(), key.forwarded(), null)));
+                        List.copyOf(recipients), key.sender(), key.prepend(), List.of(), key.forwarded())));
             });
             failures.forEach((sender, notices) -> parts.add(new RoutePart(RoutePart.Kind.UNROUTABLE, null,
                     notices.stream().map(RecipientNotice::recipient).toList(), sender.isEmpty() ? null : sender,
-                    "", notices, false, null)));
+                    "", notices, false)));
             return parts;
         }
     }

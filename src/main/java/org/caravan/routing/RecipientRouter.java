@@ -112,7 +112,6 @@ public final class RecipientRouter {
                 yield envelope.withNextHop(part.domain())
                         .withDuplicateId(message.queueId() + ":relay:" + part.domain() + variant);
             }
-            case GATEWAY -> envelope.withNextHop(part.domain());
             // bounced or delivered in this transaction, never queued again
             case UNROUTABLE, LOCAL -> envelope;
         };

@@ -17,10 +17,9 @@ import org.caravan.envelope.RecipientNotice;
  * @param failures   for an unroutable part: why each recipient failed (same order as recipients)
  * @param forwarded  mail for a moved user forwarded off-site: the forward stage rewrites its
  *                   envelope sender (SRS) so the next hop's SPF check passes
- * @param gateway    for a gateway part, the Camel endpoint URI the gateway stage hands it to; else null
  */
 public record RoutePart(Kind kind, String domain, List<String> recipients, String sender, String prepend,
-        List<RecipientNotice> failures, boolean forwarded, String gateway) {
+        List<RecipientNotice> failures, boolean forwarded) {
 
     public RoutePart {
         recipients = List.copyOf(recipients);
@@ -29,7 +28,7 @@ public record RoutePart(Kind kind, String domain, List<String> recipients, Strin
     }
 
     public RoutePart(Kind kind, String domain, List<String> recipients) {
-        this(kind, domain, recipients, null, "", List.of(), false, null);
+        this(kind, domain, recipients, null, "", List.of(), false);
     }
 
     /** A part whose envelope sender is not the message's own: a list's owner address, an SRS address. */
@@ -45,13 +44,11 @@ public record RoutePart(Kind kind, String domain, List<String> recipients, Strin
     public enum Kind {
         /** Deliver into local mailboxes. */
         LOCAL,
-        /** Queue for SMTP delivery to the domain's next hop. */
-        RELAY,
         /**
-         * Hand to a Camel endpoint (the gateway stage). The directory names no gateway yet (the
-         * gateways issue adds them to the transport map), so today no expansion makes one.
+         * Queue for delivery to the domain's next hop: SMTP, or the gateway its transport entry
+         * names (decided at each attempt, so a changed transport map applies to queued mail).
          */
-        GATEWAY,
+        RELAY,
         /** Not deliverable (unknown, a loop, a refused forward, a bad SRS address): bounced. */
         UNROUTABLE
     }

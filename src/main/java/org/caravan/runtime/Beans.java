@@ -21,6 +21,8 @@ import org.caravan.auth.ClientAuthFailures;
 import org.caravan.bounce.DsnBuilder;
 import org.caravan.bounce.Notices;
 import org.caravan.delivery.DeliveryLedger;
+import org.caravan.gateway.GatewayDocument;
+import org.caravan.gateway.GatewayStage;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
@@ -129,10 +131,14 @@ final class Beans {
         named.put("deliveryLedger", ledger);
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname(), clock),
                 ledger, clock));
-        named.put("relayStage", new RelayStage(
+        RelayStage relay = new RelayStage(
                 new NextHopResolver(domain -> directory.current().transport(domain),
                         settings.smarthostIfSet().map(NextHop::parse), settings.get(RELAY_TLS), settings.get(DNS_SERVER),
-                        settings.get(DNS_TIMEOUT), settings.get(RELAY_SMTP_PORT)), agent, settings.retry(), ledger, clock));
+                        settings.get(DNS_TIMEOUT), settings.get(RELAY_SMTP_PORT)), agent, settings.retry(), ledger, clock);
+        named.put("relayStage", relay);
+        GatewayStage.clearWork(settings.gatewayWorkDir());
+        named.put("gatewayStage", new GatewayStage(domain -> directory.current().transport(domain), relay,
+                new GatewayDocument(settings.get(GATEWAY_INLINE_LIMIT)), settings.gatewayWorkDir(), clock));
         named.put("retryScheduler", new RetryScheduler(settings.retry(), clock));
         named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.get(BOUNCE_SIZE_LIMIT), clock),
                 settings.get(DOUBLE_BOUNCE), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));

@@ -24,11 +24,16 @@ public final class RouteFiles {
     private RouteFiles() {
     }
 
-    /** The *.camel.yaml and *.camel.xml files of {@code dir}, sorted by name. */
+    /** The *.camel.yaml and *.camel.xml files of {@code dir} and of its {@code gateways} folder, sorted. */
     public static List<Path> in(Path dir) throws IOException {
         List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.camel.{yaml,xml}")) {
-            stream.forEach(files::add);
+        for (Path d : List.of(dir, dir.resolve("gateways"))) {
+            if (d != dir && !Files.isDirectory(d)) {
+                continue;
+            }
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(d, "*.camel.{yaml,xml}")) {
+                stream.forEach(files::add);
+            }
         }
         files.sort(null);
         return files;

@@ -151,6 +151,11 @@ public final class Settings {
         return dataDir().resolve("ledger");
     }
 
+    /** Spools and attachment files of gateway attempts in progress ({@link org.caravan.gateway.GatewayStage}). */
+    public Path gatewayWorkDir() {
+        return dataDir().resolve("gateway");
+    }
+
     public Path brokerDataDir() {
         return dataDir().resolve("broker");
     }

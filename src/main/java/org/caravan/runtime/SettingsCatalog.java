@@ -111,6 +111,9 @@ public final class SettingsCatalog {
     public static final Setting<Integer> INFLOW_BACKLOG = Setting.positive("caravan.smtp.inflow-backlog", 50,
             "how many accepted messages may wait in `caravan.inbound` and `caravan.relay` before new mail is slowed down (`caravan.smtp.inflow-delay`)");
 
+    public static final Setting<Long> GATEWAY_INLINE_LIMIT = Setting.size("caravan.gateway.inline-limit", 1_048_576L,
+            "in a gateway's JSON document, attachments up to this many octets are inlined (base64); larger ones are a `ref`, the path of a file kept until the attempt is over");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 

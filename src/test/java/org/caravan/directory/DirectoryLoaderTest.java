@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.caravan.nexthop.Gateway;
 import org.caravan.nexthop.NextHop;
 import org.caravan.nexthop.TlsPolicy;
 import org.caravan.nexthop.TransportEntry;
@@ -107,13 +108,77 @@ class DirectoryLoaderTest {
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: { tls: [encrypt] }\n")
                 .getMessage()).contains(":3: 'tls': expected a single value");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: x\n    tsl: encrypt\n")
-                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [nexthop, tls])");
+                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [endpoint, format, gateway, max-size, nexthop, tls])");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: {}\n")
-                .getMessage()).contains(":3: transport for 'bank.test' is empty (expected 'nexthop' and/or 'tls')");
+                .getMessage()).contains(":3: transport for 'bank.test' is empty (expected 'nexthop' and/or 'tls', or 'gateway' or 'endpoint')");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: \"[bad\"\n")
                 .getMessage()).contains(":4: next hop '[bad': missing ']'");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    tls:\n")
                 .getMessage()).contains(":4: 'tls': expected a single value");
+    }
+
+    @Test
+    void aTransportEntryMayNameAGatewayRouteOrAnEndpointInsteadOfANextHop() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains: [example.test]
+                transport:
+                  orders.test: { gateway: orders }
+                  tickets.test: { endpoint: "jms:queue:tickets.inbox", format: json }
+                  archive.test:
+                    endpoint: "file:/var/mail-archive?fileName=${header.CaravanQueueId}.eml"
+                    format: MIME
+                    max-size: 1048576
+                """));
+        assertThat(d.transport("orders.test").map(TransportEntry::gateway))
+                .contains(new Gateway("orders", null, Gateway.Format.MIME, 0));
+        assertThat(d.transport("orders.test").get().gateway().uri()).isEqualTo("direct:gateway-orders");
+        assertThat(d.transport("orders.test").get().gateway().label()).isEqualTo("gateway:orders");
+        Gateway tickets = d.transport("tickets.test").get().gateway();
+        assertThat(tickets).isEqualTo(new Gateway(null, "jms:queue:tickets.inbox", Gateway.Format.JSON, 0));
+        assertThat(tickets.label()).isEqualTo("gateway:jms:queue:tickets.inbox");
+        Gateway archive = d.transport("archive.test").get().gateway();
+        assertThat(archive.uri()).isEqualTo("file:/var/mail-archive?fileName=${header.CaravanQueueId}.eml");
+        assertThat(archive.label()).isEqualTo("gateway:file:/var/mail-archive");
+        assertThat(archive.tooBig(1048576)).isFalse();
+        assertThat(archive.tooBig(1048577)).isTrue();
+        assertThat(d.transport("orders.test").get().nextHop()).isNull();
+    }
+
+    @Test
+    void aWildcardEntryCoversEverySubdomainAndAnExactEntryWins() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains: [example.test]
+                transport:
+                  "*.branch.test": "[relay.branch.test]"
+                  "*.east.branch.test": { gateway: east }
+                  hq.branch.test: "[hq.branch.test]:2525"
+                """));
+        NextHop relay = new NextHop("relay.branch.test", 25, false);
+        assertThat(d.transport("a.branch.test").map(TransportEntry::nextHop)).contains(relay);
+        assertThat(d.transport("B.C.Branch.Test").map(TransportEntry::nextHop)).contains(relay);
+        assertThat(d.transport("branch.test")).as("the parent itself").isEmpty();
+        assertThat(d.transport("x.east.branch.test").map(TransportEntry::gateway).map(Gateway::name)).contains("east");
+        assertThat(d.transport("hq.branch.test").map(TransportEntry::nextHop))
+                .contains(new NextHop("hq.branch.test", 2525, false));
+        assertThat(d.transport("other.test")).isEmpty();
+    }
+
+    @Test
+    void badGatewayEntriesNameTheirLine() throws IOException {
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: orders\n    nexthop: \"[x]\"\n")
+                .getMessage()).contains(":5: 'nexthop' in transport for 'o.test': a gateway entry has no SMTP next hop");
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: orders\n    endpoint: \"jms:queue:x\"\n")
+                .getMessage()).contains(":4: transport for 'o.test': a gateway is either a named route or an endpoint");
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    endpoint: \"jms:queue:x\"\n    format: xml\n")
+                .getMessage()).contains(":5: format 'xml' is not mime or json");
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: Orders/X\n")
+                .getMessage()).contains(":4: transport for 'o.test': gateway name 'Orders/X' must be lower-case");
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: orders\n    max-size: 10M\n")
+                .getMessage()).contains(":5: 'max-size' must be a number of octets");
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    nexthop: \"[x]\"\n    format: json\n")
+                .getMessage()).contains(":5: 'format' in transport for 'o.test' belongs to a gateway");
+        assertThat(failure("domains: [example.test]\ntransport:\n  \"*.bad..test\": \"[x]\"\n")
+                .getMessage()).contains(":3: malformed domain '*.bad..test' in transport");
     }
 
     @Test

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The expand stage with Camel Test: the real routes/expand.camel.yaml and errors.camel.yaml, the
  * real RecipientRouter and Forwarder over a small directory, the broker replaced by stub queues
- * and the relay queue, bounce and gateway endpoints by mocks; local parts are delivered into a
+ * and the relay queue and bounce endpoints by mocks; local parts are delivered into a
  * Maildir in a temp directory. Each kind of part takes its
  * branch of the choice, and the list-sender, trace-field and forward steps run exactly when the
  * part calls for them. (ExpansionTest, LocalDeliveryTest and ForwardSrsTest run the same stage
@@ -62,21 +62,13 @@ class ExpandRoutesTest extends CamelTestSupport {
             List.of(new Forward("dave@example.test", "dave@newplace.test", true)),
             Map.of());
 
-    /**
-     * The route file's recipientRouter: the real one, except that a message whose sender is
-     * gateway@example.test is planned as one gateway part (no directory entry makes one yet).
-     */
+    /** The route file's recipientRouter: the real one over the test directory. */
     public static final class Router {
         private final RecipientRouter real = new RecipientRouter(
                 new RecipientClassifier(new DirectorySource(DIRECTORY), SRS));
 
         public List<RoutePart> plan(Exchange exchange) throws Exception {
-            List<RoutePart> parts = real.plan(exchange);
-            if ("gateway@example.test".equals(exchange.getMessage().getHeader(EnvelopeHeaders.SENDER))) {
-                return List.of(new RoutePart(RoutePart.Kind.GATEWAY, "orders.example", List.of("o@orders.example"),
-                        null, "", List.of(), false, "mock:orders"));
-            }
-            return parts;
+            return real.plan(exchange);
         }
 
         public void preparePart(Exchange exchange) throws Exception {
@@ -101,7 +93,6 @@ class ExpandRoutesTest extends CamelTestSupport {
     private MockEndpoint local;
     private MockEndpoint relay;
     private MockEndpoint bounce;
-    private MockEndpoint orders;
 
     @Override
     public boolean isUseAdviceWith() {
@@ -141,8 +132,7 @@ class ExpandRoutesTest extends CamelTestSupport {
         local = getMockEndpoint("mock:local");
         relay = getMockEndpoint("mock:relay");
         bounce = getMockEndpoint("mock:bounce");
-        orders = getMockEndpoint("mock:orders");
-        for (MockEndpoint m : List.of(local, relay, bounce, orders)) {
+        for (MockEndpoint m : List.of(local, relay, bounce)) {
             m.setSleepForEmptyTest(0);
         }
     }
@@ -153,11 +143,10 @@ class ExpandRoutesTest extends CamelTestSupport {
                         EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(List.of(recipients))));
     }
 
-    private void expect(int locals, int relays, int bounces, int gateways) {
+    private void expect(int locals, int relays, int bounces) {
         local.expectedMessageCount(locals);
         relay.expectedMessageCount(relays);
         bounce.expectedMessageCount(bounces);
-        orders.expectedMessageCount(gateways);
     }
 
     private static String header(MockEndpoint m, int i, String name) {
@@ -172,7 +161,7 @@ class ExpandRoutesTest extends CamelTestSupport {
 
     @Test
     void localRecipientsTakeTheLocalBranchUnchanged() throws Exception {
-        expect(1, 0, 0, 0);
+        expect(1, 0, 0);
         send("someone@far.test", "alice@example.test", "bob@example.test");
         MockEndpoint.assertIsSatisfied(context);
         assertThat(header(local, 0, EnvelopeHeaders.RECIPIENTS)).isEqualTo(
@@ -188,7 +177,7 @@ class ExpandRoutesTest extends CamelTestSupport {
 
     @Test
     void remoteRecipientsBecomeOneRelayPartPerDomain() throws Exception {
-        expect(0, 2, 0, 0);
+        expect(0, 2, 0);
         send("alice@example.test", "x@far.test", "y@far.test", "z@other.test");
         MockEndpoint.assertIsSatisfied(context);
         assertThat(relay.getReceivedExchanges()).extracting(e -> e.getMessage().getHeader(EnvelopeHeaders.NEXT_HOP))
@@ -199,7 +188,7 @@ class ExpandRoutesTest extends CamelTestSupport {
 
     @Test
     void listMailLeavesFromTheOwnerWithTraceFields() throws Exception {
-        expect(1, 1, 0, 0);
+        expect(1, 1, 0);
         send("someone@far.test", "team@example.test");
         MockEndpoint.assertIsSatisfied(context);
         assertThat(header(local, 0, EnvelopeHeaders.SENDER)).isEqualTo(
@@ -211,7 +200,7 @@ class ExpandRoutesTest extends CamelTestSupport {
 
     @Test
     void anAliasAddsItsDeliveredToButKeepsTheSender() throws Exception {
-        expect(1, 0, 0, 0);
+        expect(1, 0, 0);
         send("someone@far.test", "sales@example.test");
         MockEndpoint.assertIsSatisfied(context);
         assertThat(header(local, 0, EnvelopeHeaders.SENDER)).isEqualTo("someone@far.test");
@@ -220,7 +209,7 @@ class ExpandRoutesTest extends CamelTestSupport {
 
     @Test
     void mailForwardedOffSiteTakesTheForwardStepAndLeavesWithAnSrsSender() throws Exception {
-        expect(0, 1, 0, 0);
+        expect(0, 1, 0);
         send("someone@far.test", "dave@example.test");
         MockEndpoint.assertIsSatisfied(context);
         assertThat(header(relay, 0, EnvelopeHeaders.NEXT_HOP)).isEqualTo("newplace.test");
@@ -231,7 +220,7 @@ class ExpandRoutesTest extends CamelTestSupport {
 
     @Test
     void unroutableRecipientsAreBouncedWithTypedFailures() throws Exception {
-        expect(1, 0, 1, 0);
+        expect(1, 0, 1);
         send("someone@far.test", "nobody@example.test", "alice@example.test");
         MockEndpoint.assertIsSatisfied(context);
         List<RecipientNotice> failures = RecipientOutcomes.get(bounce.getReceivedExchanges().get(0),
@@ -240,16 +229,6 @@ class ExpandRoutesTest extends CamelTestSupport {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("nobody@example.test", "5.1.1"));
         assertThat(RecipientOutcomes.get(local.getReceivedExchanges().get(0), RecipientOutcomes.FAILURES))
                 .as("the local part does not carry the bounce's failures").isEmpty();
-    }
-
-    @Test
-    void aGatewayPartIsHandedToItsEndpoint() throws Exception {
-        expect(0, 0, 0, 1);
-        send("gateway@example.test", "o@orders.example");
-        MockEndpoint.assertIsSatisfied(context);
-        assertThat(header(orders, 0, EnvelopeHeaders.RECIPIENTS)).isEqualTo("o@orders.example");
-        assertThat(header(orders, 0, EnvelopeHeaders.NEXT_HOP)).isEqualTo("orders.example");
-        assertThat(content(orders, 0)).startsWith("Subject: hi");
     }
 
     @Test

@@ -103,7 +103,7 @@ class RecipientRouterTest {
         QueuedEnvelope plain = router.forPart(message,
                 new RoutePart(RoutePart.Kind.RELAY, "far.test", List.of("y@far.test")));
         RoutePart tracedPart = new RoutePart(RoutePart.Kind.RELAY, "far.test", List.of("x@far.test"), null,
-                "Delivered-To: team@example.test\r\n", List.of(), false, null);
+                "Delivered-To: team@example.test\r\n", List.of(), false);
         QueuedEnvelope traced = router.withTraceFields(router.forPart(message, tracedPart), tracedPart);
 
         assertThat(plain.duplicateId()).isEqualTo("0QID:relay:far.test");
@@ -116,7 +116,7 @@ class RecipientRouterTest {
     void aListPartLeavesFromItsOwnerAndALocalPartHasNoNextHop() {
         QueuedEnvelope message = envelope("list@example.test");
         RoutePart listPart = new RoutePart(RoutePart.Kind.LOCAL, null, List.of("alice@example.test"),
-                "owner-list@example.test", "List-Id: <list.example.test>\r\n", List.of(), false, null);
+                "owner-list@example.test", "List-Id: <list.example.test>\r\n", List.of(), false);
         QueuedEnvelope part = router.withOwnSender(router.forPart(message, listPart), listPart);
         assertThat(part.sender()).isEqualTo("owner-list@example.test");
         assertThat(part.nextHop()).isEmpty();
