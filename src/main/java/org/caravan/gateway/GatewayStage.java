@@ -185,7 +185,7 @@ public final class GatewayStage {
         Message m = gw.getMessage();
         m.setHeader(EnvelopeHeaders.QUEUE_ID, envelope.queueId());
         m.setHeader(EnvelopeHeaders.SENDER, envelope.sender());
-        m.setHeader(EnvelopeHeaders.RECIPIENTS, String.join(",", envelope.recipients()));
+        m.setHeader(EnvelopeHeaders.RECIPIENTS, EnvelopeHeaders.joinAddresses(envelope.recipients()));
         m.setHeader(EnvelopeHeaders.ARRIVAL_TIME, envelope.arrival().toEpochMilli());
         m.setHeader(DOMAIN, origin.getMessage().getHeader(EnvelopeHeaders.NEXT_HOP));
         m.setHeader(FORMAT, gateway.format().name().toLowerCase(Locale.ROOT));
