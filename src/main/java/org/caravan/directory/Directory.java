@@ -40,6 +40,7 @@ public final class Directory {
     private final Map<String, MailingList> lists;
     private final Map<String, Forward> forwards;
     private final Map<String, String> catchAll;
+    private final Map<String, RelayDomain> relayDomains;
 
     /**
      * @param domains   local domains, at least one, in operator order
@@ -65,6 +66,17 @@ public final class Directory {
     public Directory(List<String> domains, List<Mailbox> mailboxes, Map<String, TransportEntry> transport,
             String subaddressSeparator, List<Alias> aliases, List<MailingList> lists, List<Forward> forwards,
             Map<String, String> catchAll) {
+        this(domains, mailboxes, transport, subaddressSeparator, aliases, lists, forwards, catchAll, List.of());
+    }
+
+    /**
+     * As above, with relay domains: remote domains accepted from anyone and relayed on.
+     *
+     * @param relayDomains remote domains, each with its transport entry (the loader checks both)
+     */
+    public Directory(List<String> domains, List<Mailbox> mailboxes, Map<String, TransportEntry> transport,
+            String subaddressSeparator, List<Alias> aliases, List<MailingList> lists, List<Forward> forwards,
+            Map<String, String> catchAll, List<RelayDomain> relayDomains) {
         if (domains.isEmpty()) {
             throw new IllegalArgumentException("at least one local domain is required");
         }
@@ -116,6 +128,19 @@ public final class Directory {
         this.domainSet = Set.copyOf(ds);
         this.mailboxes = java.util.Collections.unmodifiableMap(mb);
         this.transport = java.util.Collections.unmodifiableMap(tr);
+        Map<String, RelayDomain> rd = new LinkedHashMap<>();
+        for (RelayDomain r : relayDomains) {
+            if (ds.contains(r.domain())) {
+                throw new IllegalArgumentException("relay domain " + r.domain() + " is a local domain");
+            }
+            rd.put(r.domain(), r);
+        }
+        this.relayDomains = Collections.unmodifiableMap(rd);
+    }
+
+    /** The relay domain entry of {@code domain} (exact match), if Caravan relays it for anyone. */
+    public Optional<RelayDomain> relayDomain(String domain) {
+        return Optional.ofNullable(relayDomains.get(Addresses.normalize(domain)));
     }
 
     /** Local domains in file order (lower case). */

@@ -53,6 +53,9 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  *     format: json                          # mime (default: the stored bytes) | json
  *     max-size: 10485760                    # optional: larger messages bounce (5.3.4)
  *   "*.branch.test": "[relay.branch.test]"  # "*." : every subdomain (an exact entry wins)
+ * relay-domains:                            # optional: remote domains accepted from anyone and
+ *   backup.test: any                        # relayed to their transport entry (which they need)
+ *   internal.test: [a@internal.test]        # or only these recipients (550 5.1.1 for others)
  * subaddressing: "+"                        # optional: user+tag@domain is user@domain
  * aliases:                                  # optional: one address to many (local or external)
  *   sales@example.test: [alice@example.test, bob@far.test]
@@ -85,7 +88,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * nodes carry the {@link Mark}s that give line numbers.
  */
 public final class DirectoryLoader {
-    private static final Set<String> TOP_KEYS = Set.of("domains", "mailboxes", "transport", "subaddressing",
+    private static final Set<String> TOP_KEYS = Set.of("domains", "mailboxes", "transport", "relay-domains", "subaddressing",
             "aliases", "lists", "forwards", "catch-all");
     private static final Set<String> MAILBOX_KEYS = Set.of("address", "name", "password");
     private static final Set<String> LIST_KEYS = Set.of("address", "name", "owner", "posters", "allowed", "members");
@@ -147,6 +150,8 @@ public final class DirectoryLoader {
                 ? lists(top.get("lists").getValueNode(), domains) : List.of();
         List<Forward> forwards = top.containsKey("forwards")
                 ? forwards(top.get("forwards").getValueNode(), domains) : List.of();
+        List<RelayDomain> relayDomains = top.containsKey("relay-domains")
+                ? relayDomains(top.get("relay-domains").getValueNode(), domains, transport) : List.of();
         Map<String, String> catchAll = new LinkedHashMap<>();
         Map<String, Node> catchAllNodes = new LinkedHashMap<>();
         if (top.containsKey("catch-all")) {
@@ -154,7 +159,8 @@ public final class DirectoryLoader {
         }
         Directory directory;
         try {
-            directory = new Directory(domains, mailboxes, transport, separator, aliases, lists, forwards, catchAll);
+            directory = new Directory(domains, mailboxes, transport, separator, aliases, lists, forwards, catchAll,
+                    relayDomains);
         } catch (IllegalArgumentException e) {
             throw error(root, e.getMessage()); // the checks above should have caught it with its line
         }
@@ -458,6 +464,43 @@ public final class DirectoryLoader {
         } catch (IllegalArgumentException e) {
             throw error(node, what + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code relay-domains}: domain to {@code any} or a list of addresses. Each needs a transport
+     * entry, so that its mail goes to a known next hop (or gateway) and never back to us by MX.
+     */
+    private List<RelayDomain> relayDomains(Node node, List<String> domains, Map<String, TransportEntry> transport) {
+        List<RelayDomain> result = new ArrayList<>();
+        for (NodeTuple t : mapping(node, "relay-domains", null).values()) {
+            String domain = Addresses.normalize(scalar(t.getKeyNode(), "a domain"));
+            if (!Addresses.isValidDomain(domain)) {
+                throw error(t.getKeyNode(), "malformed domain '" + domain + "' in relay-domains");
+            }
+            if (domains.contains(domain)) {
+                throw error(t.getKeyNode(), "relay domain '" + domain + "' is a local domain");
+            }
+            if (!transport.containsKey(domain) && transport.keySet().stream()
+                    .noneMatch(k -> k.startsWith("*.") && domain.endsWith(k.substring(1)))) {
+                throw error(t.getKeyNode(), "relay domain '" + domain + "' has no transport entry: give its next hop "
+                        + "(or gateway) under transport, so its mail is never sent back here by MX");
+            }
+            Node value = t.getValueNode();
+            if (value instanceof ScalarNode s && "any".equalsIgnoreCase(s.getValue().trim())) {
+                result.add(new RelayDomain(domain, null));
+                continue;
+            }
+            Set<String> recipients = new java.util.LinkedHashSet<>();
+            for (Node a : sequence(value, "relay-domains " + domain + " (any, or a list of addresses)")) {
+                String address = Addresses.normalize(scalar(a, "an address"));
+                if (!Addresses.isValidMailbox(address) || !Addresses.domainOf(address).equals(domain)) {
+                    throw error(a, "'" + address + "' is not an address in relay domain '" + domain + "'");
+                }
+                recipients.add(address);
+            }
+            result.add(new RelayDomain(domain, recipients));
+        }
+        return result;
     }
 
     private NextHop nextHop(Node value) {

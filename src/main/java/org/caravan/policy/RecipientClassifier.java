@@ -76,6 +76,11 @@ public final class RecipientClassifier {
     }
 
     /** The SRS rewriter for forwarded mail, null when none is configured. */
+    /** The relay domain entry of a remote domain, if Caravan relays it for anyone (directory relay-domains). */
+    public java.util.Optional<org.caravan.directory.RelayDomain> relayDomain(String domain) {
+        return directory.current().relayDomain(domain);
+    }
+
     public SrsRewriter srs() {
         return srs;
     }

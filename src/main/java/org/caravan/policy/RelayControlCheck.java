@@ -10,23 +10,33 @@ import org.caravan.mail.SmtpReply;
 /**
  * A remote domain: 250 only for a client in the trusted networks (mynetworks) or an
  * authenticated session (RFC 4954), otherwise 554 5.7.1 relay denied naming the recipient
- * (RFC 5321 §3.6: an MTA must not be an open relay). Whether the next hop is reachable is the
- * relay stage's business, not this one's.
+ * (RFC 5321 §3.6: an MTA must not be an open relay). A relay domain of the directory (a backup MX,
+ * an internal server's gateway) is accepted from anyone, for its listed recipients only when it
+ * lists them (550 5.1.1 for others, so nothing is accepted that would bounce later). Whether the
+ * next hop is reachable is the relay stage's business, not this one's.
  */
 public final class RelayControlCheck implements RecipientCheck {
     private final ClientNetworks trustedNetworks;
+    private final RecipientClassifier classifier;
 
-    public RelayControlCheck(ClientNetworks trustedNetworks) {
+    public RelayControlCheck(ClientNetworks trustedNetworks, RecipientClassifier classifier) {
         this.trustedNetworks = Objects.requireNonNull(trustedNetworks, "trustedNetworks");
+        this.classifier = Objects.requireNonNull(classifier, "classifier");
     }
 
     @Override
     public Optional<SmtpReply> check(Verification v) {
-        if (!(v.destination() instanceof Destination.Remote)) {
+        if (!(v.destination() instanceof Destination.Remote remote)) {
             return Optional.empty();
         }
+        String recipient = v.request().recipient();
+        Optional<org.caravan.directory.RelayDomain> relayDomain = classifier.relayDomain(remote.domain());
+        if (relayDomain.isPresent()) {
+            return Optional.of(relayDomain.get().accepts(recipient) ? Replies.RECIPIENT_OK
+                    : PolicyReplies.naming(recipient, Replies.NO_SUCH_USER));
+        }
         return Optional.of(mayRelay(v.request().session()) ? Replies.RECIPIENT_OK
-                : PolicyReplies.naming(v.request().recipient(), PolicyReplies.RELAY_DENIED));
+                : PolicyReplies.naming(recipient, PolicyReplies.RELAY_DENIED));
     }
 
     private boolean mayRelay(SessionInfo session) {

@@ -117,7 +117,7 @@ final class Beans {
         named.put("localRecipientCheck", new LocalRecipientCheck());
         named.put("listPostingCheck", new ListPostingCheck(classifier));
         named.put("movedUserCheck", new MovedUserCheck());
-        named.put("relayControlCheck", new RelayControlCheck(trusted));
+        named.put("relayControlCheck", new RelayControlCheck(trusted, classifier));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.get(VRFY), settings.get(EXPN)));
         named.put("messagePolicy", new MessagePolicy(settings.get(MAX_RECEIVED_HEADERS)));
         named.put("authenticator", new Authenticator(directory,

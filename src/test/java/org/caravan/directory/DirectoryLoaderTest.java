@@ -182,6 +182,39 @@ class DirectoryLoaderTest {
     }
 
     @Test
+    void relayDomainsTakeAnyRecipientOrOnlyTheListedOnes() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains: [example.test]
+                transport:
+                  backup.test: "[primary.backup.test]"
+                  "*.corp.test": "[gw.corp.test]"
+                relay-domains:
+                  backup.test: any
+                  hr.corp.test: [Anna@HR.corp.test, bo@hr.corp.test]
+                """));
+        assertThat(d.relayDomain("BACKUP.test")).hasValueSatisfying(r -> {
+            assertThat(r.accepts("anyone@backup.test")).isTrue();
+        });
+        RelayDomain hr = d.relayDomain("hr.corp.test").orElseThrow();
+        assertThat(hr.accepts("anna@hr.corp.test")).isTrue();
+        assertThat(hr.accepts("Bo@HR.corp.test")).isTrue();
+        assertThat(hr.accepts("eve@hr.corp.test")).isFalse();
+        assertThat(d.relayDomain("other.corp.test")).as("only listed domains").isEmpty();
+    }
+
+    @Test
+    void badRelayDomainsNameTheirLine() throws IOException {
+        assertThat(failure("domains: [example.test]\nrelay-domains:\n  backup.test: any\n").getMessage())
+                .contains(":3: relay domain 'backup.test' has no transport entry");
+        assertThat(failure("domains: [example.test]\ntransport:\n  example.org: \"[x]\"\nrelay-domains:\n  example.test: any\n")
+                .getMessage()).contains(":5: relay domain 'example.test' is a local domain");
+        assertThat(failure("domains: [example.test]\ntransport:\n  b.test: \"[x]\"\nrelay-domains:\n  b.test: [a@c.test]\n")
+                .getMessage()).contains(":5: 'a@c.test' is not an address in relay domain 'b.test'");
+        assertThat(failure("domains: [example.test]\ntransport:\n  b.test: \"[x]\"\nrelay-domains:\n  b.test: all\n")
+                .getMessage()).contains(":5: 'relay-domains b.test (any, or a list of addresses)': expected a list");
+    }
+
+    @Test
     void aPasswordThatIsNotABcryptHashNamesItsLineButNotTheValue() throws IOException {
         for (String bad : List.of("hunter2", "$2a$10$abc", "$2x$10$YFygSYF2xRwyUdkRgsBnpeN0z9zd2S5nWZqvRDMvb4zoMTTHXuOxq",
                 "$2a$03$YFygSYF2xRwyUdkRgsBnpeN0z9zd2S5nWZqvRDMvb4zoMTTHXuOxq", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=")) {

@@ -16,7 +16,7 @@ public final class ShippedChecks {
     public ShippedChecks(RecipientClassifier classifier, ClientNetworks trusted) {
         this.classifier = classifier;
         this.checks = List.of(new SrsAddressCheck(classifier), new LocalRecipientCheck(),
-                new ListPostingCheck(classifier), new MovedUserCheck(), new RelayControlCheck(trusted));
+                new ListPostingCheck(classifier), new MovedUserCheck(), new RelayControlCheck(trusted, classifier));
     }
 
     /** The route-file bean names of {@link #checks}, in order. */
