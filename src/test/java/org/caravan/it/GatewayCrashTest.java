@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.apache.camel.Exchange;
 import org.caravan.testing.MailClient;
@@ -43,17 +42,7 @@ class GatewayCrashTest {
     @Test
     void aMessageInFlightToAGatewayWhenTheRouterIsKilledIsHandedOverAfterTheRestart() throws Exception {
         Path target = Files.createDirectories(dir.resolve("target"));
-        Path routes = dir.resolve("routes");
-        try (Stream<Path> paths = Files.walk(TestRouter.projectPath("routes"))) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path copy = routes.resolve(TestRouter.projectPath("routes").relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(copy);
-                } else {
-                    Files.copy(p, copy);
-                }
-            }
-        }
+        Path routes = TestRouter.copyShippedRoutes(dir);
         Files.writeString(routes.resolve("gateways/target.camel.yaml"), """
                 - route:
                     id: gateway-target

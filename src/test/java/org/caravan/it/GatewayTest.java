@@ -94,8 +94,7 @@ class GatewayTest {
         archive = dir.resolve("archive");
         // The router's own files, as an operator would have them: the shipped routes plus two
         // gateway routes of their own, and broker.xml with the address the JMS gateway sends to.
-        Path routes = dir.resolve("routes");
-        copyTree(TestRouter.projectPath("routes"), routes);
+        Path routes = TestRouter.copyShippedRoutes(dir);
         Files.writeString(routes.resolve("gateways/flaky.camel.yaml"), """
                 - route:
                     id: gateway-flaky
@@ -150,19 +149,6 @@ class GatewayTest {
         }
         http.stop(0);
         deliveryLog.detachAppender(log);
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 
     private static byte[] message(String to, String subject) {

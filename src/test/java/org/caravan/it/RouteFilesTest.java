@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.apache.camel.Route;
 import org.caravan.testing.RouterProcess;
@@ -34,13 +33,7 @@ class RouteFilesTest {
     Path dir;
 
     private Path copyOfShippedRoutes() throws Exception {
-        Path routes = Files.createDirectories(dir.resolve("routes"));
-        try (Stream<Path> files = Files.list(TestRouter.projectPath("routes"))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, routes.resolve(file.getFileName()));
-            }
-        }
-        return routes;
+        return TestRouter.copyShippedRoutes(dir);
     }
 
     @Test

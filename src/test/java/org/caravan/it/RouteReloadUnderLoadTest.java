@@ -57,12 +57,7 @@ class RouteReloadUnderLoadTest {
                 transport:
                   far.test: "[127.0.0.1]:%d"
                 """.formatted(far.port()), StandardCharsets.UTF_8);
-        routes = Files.createDirectories(dir.resolve("routes"));
-        try (Stream<Path> files = Files.list(TestRouter.projectPath("routes"))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, routes.resolve(file.getFileName()));
-            }
-        }
+        routes = TestRouter.copyShippedRoutes(dir);
     }
 
     @AfterEach

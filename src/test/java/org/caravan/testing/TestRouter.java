@@ -104,6 +104,23 @@ public final class TestRouter implements AutoCloseable {
         return props;
     }
 
+    /** A copy of the shipped routes folder (gateways/ included) as {@code dir}/routes, for a test that edits or adds route files. */
+    public static Path copyShippedRoutes(Path dir) throws IOException {
+        Path from = projectPath("routes");
+        Path to = dir.resolve("routes");
+        try (java.util.stream.Stream<Path> paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        return to;
+    }
+
     public static Path projectPath(String relative) {
         return Path.of(relative).toAbsolutePath().normalize();
     }
