@@ -45,12 +45,7 @@ class RouteReloadTest {
 
     @BeforeEach
     void start() throws Exception {
-        routes = Files.createDirectories(dir.resolve("routes"));
-        try (var files = Files.list(Path.of("routes"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, routes.resolve(f.getFileName()));
-            }
-        }
+        routes = TestRouter.copyShippedRoutes(dir);
         logger = (Logger) LoggerFactory.getLogger(RouteReloader.class);
         appender = new ListAppender<>();
         appender.start();
@@ -86,6 +81,24 @@ class RouteReloadTest {
                         ref: relayControlCheck
                         method: verify
             """;
+
+    @Test
+    void aGatewayRouteFileAddedWhileRunningIsLoaded() throws Exception {
+        assertThat(router.camel().getRoute("gateway-example")).as("the shipped example gateway").isNotNull();
+        Path tmp = routes.resolve("gateways/orders.camel.yaml.tmp");
+        Files.writeString(tmp, """
+                - route:
+                    id: gateway-orders
+                    from:
+                      uri: direct:gateway-orders
+                      steps:
+                        - log: "order ${header.CaravanQueueId}"
+                """, StandardCharsets.UTF_8);
+        Files.move(tmp, routes.resolve("gateways/orders.camel.yaml"), StandardCopyOption.ATOMIC_MOVE);
+
+        await().atMost(WAIT).until(() -> router.camel().getRoute("gateway-orders") != null);
+        assertThat(events(Level.ERROR)).isEmpty();
+    }
 
     @Test
     void aValidEditTakesEffectWithoutDroppingTheListenerOrAnOpenSession() throws Exception {
