@@ -22,6 +22,7 @@ import org.apache.camel.test.junit5.CamelTestSupport;
 import org.caravan.envelope.EnvelopeHeaders;
 import org.caravan.envelope.RecipientNotice;
 import org.caravan.relay.AttemptOutcome;
+import org.caravan.nexthop.Gateway;
 import org.caravan.relay.RelayStage;
 import org.caravan.retry.RetrySchedule;
 import org.caravan.retry.RetryScheduler;
@@ -57,7 +58,29 @@ class RelayRoutesTest extends CamelTestSupport {
         }
     }
 
+    /** Stands in for gatewayStage: gw.test goes to a gateway, whose attempts answer like relayStage's. */
+    public static final class ScriptedGateway {
+        final ScriptedAttempt outcomes;
+        volatile int attempts;
+
+        ScriptedGateway(ScriptedAttempt outcomes) {
+            this.outcomes = outcomes;
+        }
+
+        public Gateway gatewayOf(Exchange exchange) {
+            return "gw.test".equals(exchange.getMessage().getHeader(EnvelopeHeaders.NEXT_HOP))
+                    ? new Gateway("orders", null, Gateway.Format.MIME, 0) : null;
+        }
+
+        public AttemptOutcome deliver(Exchange exchange) {
+            attempts++;
+            RelayStage.publish(exchange, outcomes.next);
+            return outcomes.next;
+        }
+    }
+
     private final ScriptedAttempt attempt = new ScriptedAttempt();
+    private final ScriptedGateway gateway = new ScriptedGateway(attempt);
     private MockEndpoint retry;
     private MockEndpoint bounce;
     private MockEndpoint delayWarning;
@@ -79,13 +102,14 @@ class RelayRoutesTest extends CamelTestSupport {
         context.addComponent("jms", new StubComponent()); // in-memory queues, any parameters
         context.getShutdownStrategy().setTimeout(2);
         context.getRegistry().bind("relayStage", attempt);
+        context.getRegistry().bind("gatewayStage", gateway);
         context.getRegistry().bind("retryScheduler", new RetryScheduler(SCHEDULE, Clock.fixed(NOW, ZoneOffset.UTC)));
         return context;
     }
 
     @BeforeEach
     void loadTheRealRouteFiles() throws Exception {
-        for (String file : List.of("errors.camel.yaml", "relay.camel.yaml")) {
+        for (String file : List.of("errors.camel.yaml", "relay.camel.yaml", "gateway.camel.yaml")) {
             PluginHelper.getRoutesLoader(context).loadRoutes(
                     ResourceHelper.resolveResource(context, "file:" + Path.of("routes", file)));
         }
@@ -129,6 +153,16 @@ class RelayRoutesTest extends CamelTestSupport {
         template.sendBody("direct:deliver-remote", "content");
         MockEndpoint.assertIsSatisfied(context);
         assertThat(attempt.attempts).isEqualTo(1);
+    }
+
+    @Test
+    void aDomainWithAGatewayIsAttemptedThroughItAndTakesTheSameBranches() throws Exception {
+        attempt.next = outcome(true, true, false, false);
+        expect(1, 1, 0, 0, 0);
+        template.sendBodyAndHeader("direct:deliver-remote", "content", EnvelopeHeaders.NEXT_HOP, "gw.test");
+        MockEndpoint.assertIsSatisfied(context);
+        assertThat(gateway.attempts).isEqualTo(1);
+        assertThat(attempt.attempts).as("no SMTP attempt").isZero();
     }
 
     @Test
