@@ -15,21 +15,14 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.caravan.mail.Addresses;
-import org.caravan.nexthop.Gateway;
-import org.caravan.nexthop.NextHop;
-import org.caravan.nexthop.TlsPolicy;
 import org.caravan.nexthop.TransportEntry;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
  * Reads the operator's directory file, {@code config/directory.yaml} (UTF-8):
@@ -93,8 +86,6 @@ public final class DirectoryLoader {
     private static final Set<String> MAILBOX_KEYS = Set.of("address", "name", "password");
     private static final Set<String> LIST_KEYS = Set.of("address", "name", "owner", "posters", "allowed", "members");
     private static final Set<String> FORWARD_KEYS = Set.of("address", "to", "mode");
-    private static final Set<String> TRANSPORT_KEYS = Set.of("nexthop", "tls", "gateway", "endpoint", "format",
-            "max-size");
     /** Characters allowed as the sub-address separator: RFC 5322 atext specials, one of them. */
     private static final String SEPARATORS = "+-_=#~!$%&'*/?^`{|}";
 
@@ -104,9 +95,13 @@ public final class DirectoryLoader {
     private final List<Map.Entry<Node, String>> mustExist = new ArrayList<>();
 
     private final Path file;
+    private final YamlNodes nodes;
+    private final TransportMapLoader transportMap;
 
     private DirectoryLoader(Path file) {
         this.file = file;
+        this.nodes = new YamlNodes(file);
+        this.transportMap = new TransportMapLoader(nodes);
     }
 
     /** Loads and validates the directory file; every problem is a {@link DirectoryException}. */
@@ -141,7 +136,7 @@ public final class DirectoryLoader {
         List<Mailbox> mailboxes = top.containsKey("mailboxes")
                 ? mailboxes(top.get("mailboxes").getValueNode(), domains) : List.of();
         Map<String, TransportEntry> transport = top.containsKey("transport")
-                ? transport(top.get("transport").getValueNode(), domains) : Map.of();
+                ? transportMap.transport(top.get("transport").getValueNode(), domains) : Map.of();
         String separator = top.containsKey("subaddressing")
                 ? separator(top.get("subaddressing").getValueNode()) : "";
         List<Alias> aliases = top.containsKey("aliases")
@@ -151,7 +146,7 @@ public final class DirectoryLoader {
         List<Forward> forwards = top.containsKey("forwards")
                 ? forwards(top.get("forwards").getValueNode(), domains) : List.of();
         List<RelayDomain> relayDomains = top.containsKey("relay-domains")
-                ? relayDomains(top.get("relay-domains").getValueNode(), domains, transport) : List.of();
+                ? transportMap.relayDomains(top.get("relay-domains").getValueNode(), domains, transport) : List.of();
         Map<String, String> catchAll = new LinkedHashMap<>();
         Map<String, Node> catchAllNodes = new LinkedHashMap<>();
         if (top.containsKey("catch-all")) {
@@ -386,171 +381,25 @@ public final class DirectoryLoader {
         return hash;
     }
 
-    private Map<String, TransportEntry> transport(Node node, List<String> domains) {
-        Map<String, TransportEntry> result = new LinkedHashMap<>();
-        for (NodeTuple t : mapping(node, "transport", null).values()) {
-            String key = Addresses.normalize(scalar(t.getKeyNode(), "a domain"));
-            String domain = key.startsWith("*.") ? key.substring(2) : key;
-            if (!Addresses.isValidDomain(domain)) {
-                throw error(t.getKeyNode(), "malformed domain '" + key + "' in transport");
-            }
-            if (domains.contains(key)) {
-                throw error(t.getKeyNode(), "transport for '" + key + "', but it is a local domain");
-            }
-            Node value = t.getValueNode();
-            result.put(key, value instanceof MappingNode
-                    ? transportEntry(value, key) : TransportEntry.of(nextHop(value)));
-        }
-        return result;
-    }
+    // --- node helpers: type checks with line numbers (YamlNodes) -----------------------------
 
-    /** The mapping form of a transport entry: {@code nexthop} and/or {@code tls}, or a gateway. */
-    private TransportEntry transportEntry(Node node, String domain) {
-        String what = "transport for '" + domain + "'";
-        Map<String, NodeTuple> m = mapping(node, what, TRANSPORT_KEYS);
-        if (m.isEmpty()) {
-            throw error(node, what + " is empty (expected 'nexthop' and/or 'tls', or 'gateway' or 'endpoint')");
-        }
-        if (m.containsKey("gateway") || m.containsKey("endpoint")) {
-            return TransportEntry.of(gateway(node, m, what));
-        }
-        for (String key : List.of("format", "max-size")) {
-            if (m.containsKey(key)) {
-                throw error(m.get(key).getKeyNode(), "'" + key + "' in " + what + " belongs to a gateway ('gateway' or 'endpoint')");
-            }
-        }
-        NextHop hop = m.containsKey("nexthop") ? nextHop(m.get("nexthop").getValueNode()) : null;
-        TlsPolicy tls = null;
-        if (m.containsKey("tls")) {
-            Node tlsNode = m.get("tls").getValueNode();
-            try {
-                tls = TlsPolicy.parse(scalar(tlsNode, "'tls'"));
-            } catch (IllegalArgumentException e) {
-                throw error(tlsNode, "'tls' " + e.getMessage());
-            }
-        }
-        return new TransportEntry(hop, tls);
-    }
-
-    /** A gateway entry: {@code gateway: NAME} or {@code endpoint: URI}, with {@code format} and {@code max-size}. */
-    private Gateway gateway(Node node, Map<String, NodeTuple> m, String what) {
-        for (String key : List.of("nexthop", "tls")) {
-            if (m.containsKey(key)) {
-                throw error(m.get(key).getKeyNode(), "'" + key + "' in " + what + ": a gateway entry has no SMTP next hop");
-            }
-        }
-        String name = m.containsKey("gateway") ? scalar(m.get("gateway").getValueNode(), "'gateway'") : null;
-        String endpoint = m.containsKey("endpoint") ? scalar(m.get("endpoint").getValueNode(), "'endpoint'") : null;
-        Gateway.Format format = Gateway.Format.MIME;
-        if (m.containsKey("format")) {
-            Node f = m.get("format").getValueNode();
-            try {
-                format = Gateway.Format.parse(scalar(f, "'format'"));
-            } catch (IllegalArgumentException e) {
-                throw error(f, e.getMessage());
-            }
-        }
-        long maxSize = 0;
-        if (m.containsKey("max-size")) {
-            Node size = m.get("max-size").getValueNode();
-            try {
-                maxSize = Long.parseLong(scalar(size, "'max-size'"));
-            } catch (NumberFormatException e) {
-                throw error(size, "'max-size' must be a number of octets");
-            }
-        }
-        try {
-            return new Gateway(name, endpoint, format, maxSize);
-        } catch (IllegalArgumentException e) {
-            throw error(node, what + ": " + e.getMessage());
-        }
-    }
-
-    /**
-     * {@code relay-domains}: domain to {@code any} or a list of addresses. Each needs a transport
-     * entry, so that its mail goes to a known next hop (or gateway) and never back to us by MX.
-     */
-    private List<RelayDomain> relayDomains(Node node, List<String> domains, Map<String, TransportEntry> transport) {
-        List<RelayDomain> result = new ArrayList<>();
-        for (NodeTuple t : mapping(node, "relay-domains", null).values()) {
-            String domain = Addresses.normalize(scalar(t.getKeyNode(), "a domain"));
-            if (!Addresses.isValidDomain(domain)) {
-                throw error(t.getKeyNode(), "malformed domain '" + domain + "' in relay-domains");
-            }
-            if (domains.contains(domain)) {
-                throw error(t.getKeyNode(), "relay domain '" + domain + "' is a local domain");
-            }
-            if (!transport.containsKey(domain) && transport.keySet().stream()
-                    .noneMatch(k -> k.startsWith("*.") && domain.endsWith(k.substring(1)))) {
-                throw error(t.getKeyNode(), "relay domain '" + domain + "' has no transport entry: give its next hop "
-                        + "(or gateway) under transport, so its mail is never sent back here by MX");
-            }
-            Node value = t.getValueNode();
-            if (value instanceof ScalarNode s && "any".equalsIgnoreCase(s.getValue().trim())) {
-                result.add(new RelayDomain(domain, null));
-                continue;
-            }
-            Set<String> recipients = new java.util.LinkedHashSet<>();
-            for (Node a : sequence(value, "relay-domains " + domain + " (any, or a list of addresses)")) {
-                String address = Addresses.normalize(scalar(a, "an address"));
-                if (!Addresses.isValidMailbox(address) || !Addresses.domainOf(address).equals(domain)) {
-                    throw error(a, "'" + address + "' is not an address in relay domain '" + domain + "'");
-                }
-                recipients.add(address);
-            }
-            result.add(new RelayDomain(domain, recipients));
-        }
-        return result;
-    }
-
-    private NextHop nextHop(Node value) {
-        try {
-            return NextHop.parse(scalar(value, "a next hop"));
-        } catch (IllegalArgumentException e) {
-            throw error(value, e.getMessage());
-        }
-    }
-
-    // --- node helpers: type checks with line numbers ----------------------------------------
-
-    /** The mapping's entries by key (lower case), rejecting duplicate keys and, if given, unknown ones. */
     private Map<String, NodeTuple> mapping(Node node, String what, Set<String> allowed) {
-        if (!(node instanceof MappingNode map)) {
-            throw error(node, what + ": expected a mapping (key: value)");
-        }
-        Map<String, NodeTuple> result = new LinkedHashMap<>();
-        for (NodeTuple t : map.getValue()) {
-            String key = Addresses.normalize(scalar(t.getKeyNode(), "a key"));
-            if (allowed != null && !allowed.contains(key)) {
-                throw error(t.getKeyNode(), "unknown key '" + key + "' in " + what + " (expected one of "
-                        + new java.util.TreeSet<>(allowed) + ")");
-            }
-            if (result.putIfAbsent(key, t) != null) {
-                throw error(t.getKeyNode(), "key '" + key + "' given twice in " + what);
-            }
-        }
-        return result;
+        return nodes.mapping(node, what, allowed);
     }
 
     private List<Node> sequence(Node node, String what) {
-        if (!(node instanceof SequenceNode seq)) {
-            throw error(node, "'" + what + "': expected a list");
-        }
-        return seq.getValue();
+        return nodes.sequence(node, what);
     }
 
     private String scalar(Node node, String what) {
-        if (!(node instanceof ScalarNode s) || s.getTag().equals(Tag.NULL)) {
-            throw error(node, what + ": expected a single value");
-        }
-        return s.getValue().trim();
+        return nodes.scalar(node, what);
     }
 
     private static int line(Node node) {
-        return node.getStartMark().map(m -> m.getLine() + 1).orElse(0);
+        return YamlNodes.line(node);
     }
 
     private DirectoryException error(Node node, String problem) {
-        return new DirectoryException(file, line(node), problem);
+        return nodes.error(node, problem);
     }
 }
