@@ -31,32 +31,16 @@ final class TransportMapLoader {
         this.nodes = nodes;
     }
 
-    private Map<String, NodeTuple> mapping(Node node, String what, Set<String> allowed) {
-        return nodes.mapping(node, what, allowed);
-    }
-
-    private List<Node> sequence(Node node, String what) {
-        return nodes.sequence(node, what);
-    }
-
-    private String scalar(Node node, String what) {
-        return nodes.scalar(node, what);
-    }
-
-    private DirectoryException error(Node node, String problem) {
-        return nodes.error(node, problem);
-    }
-
     Map<String, TransportEntry> transport(Node node, List<String> domains) {
         Map<String, TransportEntry> result = new LinkedHashMap<>();
-        for (NodeTuple t : mapping(node, "transport", null).values()) {
-            String key = Addresses.normalize(scalar(t.getKeyNode(), "a domain"));
+        for (NodeTuple t : nodes.mapping(node, "transport", null).values()) {
+            String key = Addresses.normalize(nodes.scalar(t.getKeyNode(), "a domain"));
             String domain = key.startsWith("*.") ? key.substring(2) : key;
             if (!Addresses.isValidDomain(domain)) {
-                throw error(t.getKeyNode(), "malformed domain '" + key + "' in transport");
+                throw nodes.error(t.getKeyNode(), "malformed domain '" + key + "' in transport");
             }
             if (domains.contains(key)) {
-                throw error(t.getKeyNode(), "transport for '" + key + "', but it is a local domain");
+                throw nodes.error(t.getKeyNode(), "transport for '" + key + "', but it is a local domain");
             }
             Node value = t.getValueNode();
             result.put(key, value instanceof MappingNode
@@ -68,16 +52,16 @@ final class TransportMapLoader {
     /** The mapping form of a transport entry: {@code nexthop} and/or {@code tls}, or a gateway. */
     private TransportEntry transportEntry(Node node, String domain) {
         String what = "transport for '" + domain + "'";
-        Map<String, NodeTuple> m = mapping(node, what, TRANSPORT_KEYS);
+        Map<String, NodeTuple> m = nodes.mapping(node, what, TRANSPORT_KEYS);
         if (m.isEmpty()) {
-            throw error(node, what + " is empty (expected 'nexthop' and/or 'tls', or 'gateway' or 'endpoint')");
+            throw nodes.error(node, what + " is empty (expected 'nexthop' and/or 'tls', or 'gateway' or 'endpoint')");
         }
         if (m.containsKey("gateway") || m.containsKey("endpoint")) {
             return TransportEntry.of(gateway(node, m, what));
         }
         for (String key : List.of("format", "max-size")) {
             if (m.containsKey(key)) {
-                throw error(m.get(key).getKeyNode(), "'" + key + "' in " + what + " belongs to a gateway ('gateway' or 'endpoint')");
+                throw nodes.error(m.get(key).getKeyNode(), "'" + key + "' in " + what + " belongs to a gateway ('gateway' or 'endpoint')");
             }
         }
         NextHop hop = m.containsKey("nexthop") ? nextHop(m.get("nexthop").getValueNode()) : null;
@@ -85,9 +69,9 @@ final class TransportMapLoader {
         if (m.containsKey("tls")) {
             Node tlsNode = m.get("tls").getValueNode();
             try {
-                tls = TlsPolicy.parse(scalar(tlsNode, "'tls'"));
+                tls = TlsPolicy.parse(nodes.scalar(tlsNode, "'tls'"));
             } catch (IllegalArgumentException e) {
-                throw error(tlsNode, "'tls' " + e.getMessage());
+                throw nodes.error(tlsNode, "'tls' " + e.getMessage());
             }
         }
         return new TransportEntry(hop, tls);
@@ -97,33 +81,33 @@ final class TransportMapLoader {
     private Gateway gateway(Node node, Map<String, NodeTuple> m, String what) {
         for (String key : List.of("nexthop", "tls")) {
             if (m.containsKey(key)) {
-                throw error(m.get(key).getKeyNode(), "'" + key + "' in " + what + ": a gateway entry has no SMTP next hop");
+                throw nodes.error(m.get(key).getKeyNode(), "'" + key + "' in " + what + ": a gateway entry has no SMTP next hop");
             }
         }
-        String name = m.containsKey("gateway") ? scalar(m.get("gateway").getValueNode(), "'gateway'") : null;
-        String endpoint = m.containsKey("endpoint") ? scalar(m.get("endpoint").getValueNode(), "'endpoint'") : null;
+        String name = m.containsKey("gateway") ? nodes.scalar(m.get("gateway").getValueNode(), "'gateway'") : null;
+        String endpoint = m.containsKey("endpoint") ? nodes.scalar(m.get("endpoint").getValueNode(), "'endpoint'") : null;
         Gateway.Format format = Gateway.Format.MIME;
         if (m.containsKey("format")) {
             Node f = m.get("format").getValueNode();
             try {
-                format = Gateway.Format.parse(scalar(f, "'format'"));
+                format = Gateway.Format.parse(nodes.scalar(f, "'format'"));
             } catch (IllegalArgumentException e) {
-                throw error(f, e.getMessage());
+                throw nodes.error(f, e.getMessage());
             }
         }
         long maxSize = 0;
         if (m.containsKey("max-size")) {
             Node size = m.get("max-size").getValueNode();
             try {
-                maxSize = Long.parseLong(scalar(size, "'max-size'"));
+                maxSize = Long.parseLong(nodes.scalar(size, "'max-size'"));
             } catch (NumberFormatException e) {
-                throw error(size, "'max-size' must be a number of octets");
+                throw nodes.error(size, "'max-size' must be a number of octets");
             }
         }
         try {
             return new Gateway(name, endpoint, format, maxSize);
         } catch (IllegalArgumentException e) {
-            throw error(node, what + ": " + e.getMessage());
+            throw nodes.error(node, what + ": " + e.getMessage());
         }
     }
 
@@ -133,17 +117,17 @@ final class TransportMapLoader {
      */
     List<RelayDomain> relayDomains(Node node, List<String> domains, Map<String, TransportEntry> transport) {
         List<RelayDomain> result = new ArrayList<>();
-        for (NodeTuple t : mapping(node, "relay-domains", null).values()) {
-            String domain = Addresses.normalize(scalar(t.getKeyNode(), "a domain"));
+        for (NodeTuple t : nodes.mapping(node, "relay-domains", null).values()) {
+            String domain = Addresses.normalize(nodes.scalar(t.getKeyNode(), "a domain"));
             if (!Addresses.isValidDomain(domain)) {
-                throw error(t.getKeyNode(), "malformed domain '" + domain + "' in relay-domains");
+                throw nodes.error(t.getKeyNode(), "malformed domain '" + domain + "' in relay-domains");
             }
             if (domains.contains(domain)) {
-                throw error(t.getKeyNode(), "relay domain '" + domain + "' is a local domain");
+                throw nodes.error(t.getKeyNode(), "relay domain '" + domain + "' is a local domain");
             }
             if (!transport.containsKey(domain) && transport.keySet().stream()
                     .noneMatch(k -> k.startsWith("*.") && domain.endsWith(k.substring(1)))) {
-                throw error(t.getKeyNode(), "relay domain '" + domain + "' has no transport entry: give its next hop "
+                throw nodes.error(t.getKeyNode(), "relay domain '" + domain + "' has no transport entry: give its next hop "
                         + "(or gateway) under transport, so its mail is never sent back here by MX");
             }
             Node value = t.getValueNode();
@@ -152,10 +136,10 @@ final class TransportMapLoader {
                 continue;
             }
             Set<String> recipients = new java.util.LinkedHashSet<>();
-            for (Node a : sequence(value, "relay-domains " + domain + " (any, or a list of addresses)")) {
-                String address = Addresses.normalize(scalar(a, "an address"));
+            for (Node a : nodes.sequence(value, "relay-domains " + domain + " (any, or a list of addresses)")) {
+                String address = Addresses.normalize(nodes.scalar(a, "an address"));
                 if (!Addresses.isValidMailbox(address) || !Addresses.domainOf(address).equals(domain)) {
-                    throw error(a, "'" + address + "' is not an address in relay domain '" + domain + "'");
+                    throw nodes.error(a, "'" + address + "' is not an address in relay domain '" + domain + "'");
                 }
                 recipients.add(address);
             }
@@ -166,9 +150,9 @@ final class TransportMapLoader {
 
     private NextHop nextHop(Node value) {
         try {
-            return NextHop.parse(scalar(value, "a next hop"));
+            return NextHop.parse(nodes.scalar(value, "a next hop"));
         } catch (IllegalArgumentException e) {
-            throw error(value, e.getMessage());
+            throw nodes.error(value, e.getMessage());
         }
     }
 }
