@@ -173,6 +173,11 @@ public final class Directory {
      * {@code a.example.test} and {@code b.a.example.test}, not {@code example.test} itself).
      */
     public Optional<TransportEntry> transport(String domain) {
+        return entryFor(transport, domain);
+    }
+
+    /** {@link #transport(String)}'s lookup in a map of lower-cased keys (the loader checks entries with it). */
+    static Optional<TransportEntry> entryFor(Map<String, TransportEntry> transport, String domain) {
         String d = Addresses.normalize(domain);
         TransportEntry exact = transport.get(d);
         if (exact != null) {

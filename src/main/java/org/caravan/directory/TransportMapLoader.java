@@ -125,8 +125,7 @@ final class TransportMapLoader {
             if (domains.contains(domain)) {
                 throw nodes.error(t.getKeyNode(), "relay domain '" + domain + "' is a local domain");
             }
-            if (!transport.containsKey(domain) && transport.keySet().stream()
-                    .noneMatch(k -> k.startsWith("*.") && domain.endsWith(k.substring(1)))) {
+            if (Directory.entryFor(transport, domain).isEmpty()) {
                 throw nodes.error(t.getKeyNode(), "relay domain '" + domain + "' has no transport entry: give its next hop "
                         + "(or gateway) under transport, so its mail is never sent back here by MX");
             }

@@ -2,7 +2,7 @@ package org.caravan.gateway;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -214,11 +214,10 @@ public final class GatewayStage {
         try (InputStream in = content.get()) {
             Files.copy(in, spooled);
         }
-        try (OutputStream out = Files.newOutputStream(work.resolve("message.json"))) {
-            documents.write(envelope.queueId(), envelope, spooled, work, out);
-        }
+        ByteArrayOutputStream document = new ByteArrayOutputStream();
+        documents.write(envelope.queueId(), envelope, spooled, work, document);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(Files.readString(work.resolve("message.json")));
+        m.setBody(document.toString(java.nio.charset.StandardCharsets.UTF_8));
         return gw;
     }
 
