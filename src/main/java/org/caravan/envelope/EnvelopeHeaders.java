@@ -31,7 +31,7 @@ public final class EnvelopeHeaders {
     public static final String ARRIVAL_TIME = "CaravanArrivalTime";
     /** Client IP address the message came from. */
     public static final String CLIENT_ADDRESS = "CaravanClientAddress";
-    /** The listener that accepted the message: MTA, SUBMISSION or SUBMISSIONS. */
+    /** The listener that accepted the message: MTA, SUBMISSION, SUBMISSIONS or GATEWAY. */
     public static final String LISTENER = "CaravanListener";
     /** HELO/EHLO name the client gave. */
     public static final String HELO = "CaravanHelo";

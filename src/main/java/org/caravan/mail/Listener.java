@@ -1,13 +1,15 @@
 package org.caravan.mail;
 
-/** The listener a session runs on: what the port is for and how TLS starts there. */
+/** Where a message entered: the SMTP listener (what the port is for and how TLS starts there) or a gateway. */
 public enum Listener {
     /** Relay and final delivery from other MTAs (RFC 5321, port 25): STARTTLS offered, never required. */
     MTA(false),
     /** Message submission (RFC 6409, port 587): STARTTLS offered. */
     SUBMISSION(false),
     /** Submission over implicit TLS (RFC 8314 §3.3, port 465): TLS from the first byte. */
-    SUBMISSIONS(true);
+    SUBMISSIONS(true),
+    /** Mail from another system through an inbound gateway (HTTP, JMS, a fetched mailbox): no SMTP session. */
+    GATEWAY(false);
 
     private final boolean implicitTls;
 

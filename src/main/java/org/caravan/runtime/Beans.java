@@ -4,6 +4,7 @@ import static org.caravan.runtime.SettingsCatalog.*;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,9 @@ import org.caravan.bounce.Notices;
 import org.caravan.delivery.DeliveryLedger;
 import org.caravan.gateway.GatewayDocument;
 import org.caravan.gateway.GatewayStage;
+import org.caravan.gateway.HttpSubmissions;
+import org.caravan.gateway.InboundGateway;
+import org.caravan.gateway.MailInjector;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
@@ -60,11 +64,18 @@ import org.caravan.tls.ServerTls;
  */
 final class Beans {
     private final Settings settings;
+    private final MailInjector.Stages stages;
     private final Map<String, Object> beans;
+    private HttpGateway httpGateway;
 
-    /** Builds every bean now, so a broken operator file stops the start before anything runs. */
-    Beans(Settings settings) {
+    /**
+     * Builds every bean now, so a broken operator file stops the start before anything runs.
+     *
+     * @param stages how the inbound gateways ask the stages (once the context runs)
+     */
+    Beans(Settings settings, MailInjector.Stages stages) {
         this.settings = settings;
+        this.stages = stages;
         this.beans = build();
     }
 
@@ -143,6 +154,17 @@ final class Beans {
         named.put("notices", new Notices(new DsnBuilder(settings.hostname(), settings.get(BOUNCE_SIZE_LIMIT), clock),
                 settings.get(DOUBLE_BOUNCE), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));
         named.put("smtpClient", agent);
+        // Inbound gateways: the same verify and receive stages as SMTP (routes/inbound.camel.yaml, HTTP).
+        MailInjector injector = new MailInjector(stages, settings.hostname(), settings.spoolDir(),
+                limits.maxMessageSize(), limits.maxRecipients(), clock);
+        Path inboundWork = settings.gatewayWorkDir().resolve("in");
+        named.put("inboundGateway", new InboundGateway(injector, inboundWork));
+        if (settings.get(GATEWAY_HTTP_PORT) > 0) {
+            httpGateway = new HttpGateway(new InetSocketAddress(settings.get(GATEWAY_HTTP_BIND), settings.get(GATEWAY_HTTP_PORT)),
+                    settings.get(GATEWAY_HTTP_TLS) ? tls.jdkContext() : null, injector, stages,
+                    new HttpSubmissions.Access(settings.get(GATEWAY_HTTP_TOKEN), commaList(settings.get(GATEWAY_HTTP_USERS))),
+                    inboundWork, settings.get(GATEWAY_HTTP_THREADS));
+        }
         return named;
     }
 
@@ -182,6 +204,21 @@ final class Beans {
      * Binds every bean; those holding resources (pooled SMTP connections) close with the context,
      * and the directory source reloads its file while the context runs.
      */
+    /** The inbound HTTP gateway, empty when caravan.gateway.http.port is 0. */
+    java.util.Optional<HttpGateway> httpGateway() {
+        return java.util.Optional.ofNullable(httpGateway);
+    }
+
+    private static java.util.Set<String> commaList(String value) {
+        java.util.Set<String> result = new java.util.HashSet<>();
+        for (String item : value.split(",")) {
+            if (!item.isBlank()) {
+                result.add(item.strip().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return result;
+    }
+
     SmtpSessions smtpSessions() {
         return (SmtpSessions) beans.get("smtpSessions");
     }

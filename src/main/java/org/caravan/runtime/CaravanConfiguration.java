@@ -45,7 +45,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
         RouteReloader routeFiles = new RouteReloader(context, Path.of(settings.get(ROUTES_DIR)),
                 settings.get(ROUTES_RELOAD_INTERVAL));
         routeFiles.checkAtStart();
-        Beans beans = new Beans(settings);
+        Beans beans = new Beans(settings, new RouteCalls(context));
 
         String brokerUrl = settings.get(BROKER_URL);
         if (settings.embeddedBroker()) {
@@ -77,6 +77,11 @@ public final class CaravanConfiguration implements CamelConfiguration {
         });
 
         beans.bindTo(context);
+        if (beans.httpGateway().isPresent()) {
+            HttpGateway http = beans.httpGateway().get();
+            context.addStartupListener(http);
+            context.addService(new ClosingService(http), true, true);
+        }
         if (!settings.get(ROUTES_RELOAD_INTERVAL).isZero()) {
             context.addService(routeFiles, true, true);
         }

@@ -114,6 +114,24 @@ public final class SettingsCatalog {
     public static final Setting<Long> GATEWAY_INLINE_LIMIT = Setting.size("caravan.gateway.inline-limit", 1_048_576L,
             "in a gateway's JSON document, attachments up to this many octets are inlined (base64); larger ones are a `ref`, the path of a file kept until the attempt is over");
 
+    public static final Setting<Integer> GATEWAY_HTTP_PORT = Setting.integer("caravan.gateway.http.port", 0,
+            "port of the inbound HTTP gateway (`POST /api/v1/messages`); `0` turns it off");
+
+    public static final Setting<String> GATEWAY_HTTP_BIND = Setting.text("caravan.gateway.http.bind", "127.0.0.1",
+            "address the inbound HTTP gateway listens on");
+
+    public static final Setting<Boolean> GATEWAY_HTTP_TLS = Setting.bool("caravan.gateway.http.tls", false,
+            "HTTPS on the inbound HTTP gateway, with the certificate of `caravan.tls.cert-file` / `caravan.tls.key-file` (or the development certificate)");
+
+    public static final Setting<String> GATEWAY_HTTP_TOKEN = Setting.text("caravan.gateway.http.token", "",
+            "bearer token that may post to the inbound HTTP gateway (`Authorization: Bearer ...`); empty for none (then only directory users, with HTTP Basic)");
+
+    public static final Setting<String> GATEWAY_HTTP_USERS = Setting.text("caravan.gateway.http.users", "",
+            "comma-separated directory users (addresses) who may post with HTTP Basic; empty: every directory user with a password");
+
+    public static final Setting<Integer> GATEWAY_HTTP_THREADS = Setting.positive("caravan.gateway.http.threads", 16,
+            "requests the inbound HTTP gateway handles at once");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import org.caravan.mail.SmtpReply;
+import org.caravan.mime.ReceivedFieldCounter;
 
 /**
  * The content of one message on its way to the spool file, whatever framed it (DATA lines through

@@ -10,6 +10,7 @@ import java.util.List;
 import org.caravan.mail.AuthRequest;
 import org.caravan.mail.MessageRequest;
 import org.caravan.mail.QueueIds;
+import org.caravan.mail.ReceivedHeader;
 import org.caravan.mail.Replies;
 import org.caravan.mail.SessionInfo;
 import org.caravan.mail.SmtpReply;

@@ -6,6 +6,10 @@ import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +88,27 @@ public final class ServerTls {
 
     public SslContext context() {
         return context;
+    }
+
+    /**
+     * The same key and chain as a JDK {@link SSLContext}, for servers that are not Netty's (the
+     * inbound HTTP gateway). Protocols are the caller's to restrict ({@link #PROTOCOLS}).
+     */
+    public SSLContext jdkContext() {
+        try {
+            char[] password = new char[0];
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("caravan", material.key(), password, material.chain().toArray(new X509Certificate[0]));
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            return context;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new TlsSetupException("cannot build a JDK TLS context from certificate "
+                    + material.leaf().getSubjectX500Principal() + ": " + e.getMessage(), e);
+        }
     }
 
     /** The leaf certificate clients are shown. */

@@ -1,4 +1,4 @@
-package org.caravan.smtp;
+package org.caravan.mail;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package org.caravan.smtp;
+package org.caravan.mime;
 
 /**
  * Counts the Received fields in the header section of message content (RFC 5321 §6.3 loop
@@ -7,7 +7,7 @@ package org.caravan.smtp;
  * normalizes bare ones before). A field is "Received", case-insensitive, optional WSP, then ':'
  * (RFC 5322 §4.5.3 obs-optional); the first empty line ends the header section (RFC 5322 §2.1).
  */
-final class ReceivedFieldCounter {
+public final class ReceivedFieldCounter {
 
     private static final byte[] NAME = {'r', 'e', 'c', 'e', 'i', 'v', 'e', 'd'};
     private static final int NO_MATCH = -1;
@@ -17,7 +17,7 @@ final class ReceivedFieldCounter {
     private int matched;     // octets of NAME matched at the start of this line, or NO_MATCH
     private int count;
 
-    void update(byte[] b, int off, int len) {
+    public void update(byte[] b, int off, int len) {
         for (int i = off, end = off + len; i < end && inHeader; i++) {
             byte c = b[i];
             if (c == '\r') {
@@ -44,7 +44,7 @@ final class ReceivedFieldCounter {
         }
     }
 
-    int count() {
+    public int count() {
         return count;
     }
 }
