@@ -5,12 +5,14 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupSummaryLevel;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.model.RouteTemplateDefinition;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -46,10 +48,24 @@ public final class RouteFiles {
      * @throws RouteFileException naming file, line and column when the file does not parse
      */
     public static CamelContext parse(Path file, Properties properties) throws RouteFileException {
+        return parse(file, properties, List.of());
+    }
+
+    /**
+     * As {@link #parse(Path, Properties)}, with the route templates of other files known, so a
+     * {@code templatedRoute} may name one (routes/gateways/fetch-*.camel.yaml uses the
+     * fetch-mailbox template of routes/inbound.camel.yaml). They are not the file's own:
+     * {@code getRouteTemplateDefinitions()} of the result holds them too.
+     */
+    public static CamelContext parse(Path file, Properties properties, Collection<RouteTemplateDefinition> templates)
+            throws RouteFileException {
         DefaultCamelContext scratch = new DefaultCamelContext();
         scratch.setStartupSummaryLevel(StartupSummaryLevel.Off); // no lifecycle lines
         scratch.getPropertiesComponent().setInitialProperties(properties);
         try {
+            if (!templates.isEmpty()) {
+                scratch.addRouteTemplateDefinitions(templates);
+            }
             PluginHelper.getRoutesLoader(scratch).loadRoutes(
                     ResourceHelper.resolveResource(scratch, "file:" + file.toAbsolutePath()));
             return scratch;

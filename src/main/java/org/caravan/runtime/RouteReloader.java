@@ -27,6 +27,7 @@ import org.apache.camel.Suspendable;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.RouteTemplateDefinition;
 import org.apache.camel.spi.ShutdownStrategy;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
@@ -74,9 +75,19 @@ public final class RouteReloader extends ServiceSupport {
             return; // camel-main reports a missing routes folder itself
         }
         Properties properties = context.getPropertiesComponent().loadProperties();
+        // A file may use another file's route templates (a fetch-mailbox route in routes/gateways/):
+        // first the templates of every file that parses on its own, then each file with them known.
+        Map<String, RouteTemplateDefinition> templates = new java.util.LinkedHashMap<>();
+        for (Path file : RouteFiles.in(dir)) {
+            try (CamelContext scratch = RouteFiles.parse(file, properties)) {
+                ((ModelCamelContext) scratch).getRouteTemplateDefinitions().forEach(t -> templates.put(t.getId(), t));
+            } catch (RouteFiles.RouteFileException e) {
+                // reported below, with the templates known
+            }
+        }
         for (Path file : RouteFiles.in(dir)) {
             digests.put(file, digest(file));
-            try (CamelContext scratch = RouteFiles.parse(file, properties)) {
+            try (CamelContext scratch = RouteFiles.parse(file, properties, templates.values())) {
                 shapes.put(file, shapes((ModelCamelContext) scratch));
             } catch (RouteFiles.RouteFileException e) {
                 LOG.error("{}; the router does not start", e.getMessage());
@@ -122,7 +133,8 @@ public final class RouteReloader extends ServiceSupport {
 
     private void reload(Path file, boolean known) {
         Properties properties = context.getPropertiesComponent().loadProperties();
-        try (CamelContext scratch = RouteFiles.parse(file, properties)) {
+        try (CamelContext scratch = RouteFiles.parse(file, properties,
+                ((ModelCamelContext) context).getRouteTemplateDefinitions())) {
             apply(file, (ModelCamelContext) scratch);
         } catch (RouteFiles.RouteFileException e) {
             LOG.error("{}; {} kept", e.getMessage(), known ? "the running routes are" : "the file is not loaded,");
