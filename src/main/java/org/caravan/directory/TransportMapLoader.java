@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.caravan.mail.Addresses;
+import org.caravan.mail.AddressRules;
 import org.caravan.nexthop.Gateway;
 import org.caravan.nexthop.NextHop;
 import org.caravan.nexthop.TlsPolicy;
@@ -23,7 +24,8 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  */
 final class TransportMapLoader {
     private static final Set<String> TRANSPORT_KEYS = Set.of("nexthop", "tls", "gateway", "endpoint", "format",
-            "max-size");
+            "max-size", "addresses");
+    private static final Set<String> REGEX_KEYS = Set.of("out-match", "out-replace", "in-match", "in-replace");
 
     private final YamlNodes nodes;
 
@@ -59,7 +61,7 @@ final class TransportMapLoader {
         if (m.containsKey("gateway") || m.containsKey("endpoint")) {
             return TransportEntry.of(gateway(node, m, what));
         }
-        for (String key : List.of("format", "max-size")) {
+        for (String key : List.of("format", "max-size", "addresses")) {
             if (m.containsKey(key)) {
                 throw nodes.error(m.get(key).getKeyNode(), "'" + key + "' in " + what + " belongs to a gateway ('gateway' or 'endpoint')");
             }
@@ -104,11 +106,43 @@ final class TransportMapLoader {
                 throw nodes.error(size, "'max-size' must be a number of octets");
             }
         }
+        AddressRules addresses = m.containsKey("addresses")
+                ? addressRules(m.get("addresses").getValueNode(), what) : AddressRules.NONE;
         try {
-            return new Gateway(name, endpoint, format, maxSize);
+            return new Gateway(name, endpoint, format, maxSize, addresses);
         } catch (IllegalArgumentException e) {
             throw nodes.error(node, what + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code addresses}: the target system's address forms, in order: {@code percent}, {@code bang},
+     * {@code x400}, or a regular-expression pair {@code {out-match, out-replace, in-match, in-replace}}.
+     */
+    private AddressRules addressRules(Node node, String what) {
+        List<AddressRules.Rule> rules = new ArrayList<>();
+        for (Node item : nodes.sequence(node, "'addresses' of " + what)) {
+            try {
+                if (item instanceof org.snakeyaml.engine.v2.nodes.ScalarNode) {
+                    rules.add(AddressRules.named(nodes.scalar(item, "an address form")));
+                    continue;
+                }
+                Map<String, NodeTuple> r = nodes.mapping(item, "an address rule of " + what, REGEX_KEYS);
+                for (String key : REGEX_KEYS.stream().sorted().toList()) {
+                    if (!r.containsKey(key)) {
+                        throw nodes.error(item, "an address rule of " + what + " needs " + REGEX_KEYS.stream().sorted().toList()
+                                + " (missing '" + key + "')");
+                    }
+                }
+                rules.add(AddressRules.Regex.of(nodes.scalar(r.get("out-match").getValueNode(), "'out-match'"),
+                        nodes.scalar(r.get("out-replace").getValueNode(), "'out-replace'"),
+                        nodes.scalar(r.get("in-match").getValueNode(), "'in-match'"),
+                        nodes.scalar(r.get("in-replace").getValueNode(), "'in-replace'")));
+            } catch (IllegalArgumentException e) {
+                throw nodes.error(item, e.getMessage());
+            }
+        }
+        return new AddressRules(rules);
     }
 
     /**

@@ -58,13 +58,22 @@ public final class GatewayDocument {
      */
     public void write(String queueId, Envelope envelope, Path spooled, Path workDir, OutputStream out)
             throws IOException, MessagingException {
+        write(queueId, envelope, envelope.recipients(), spooled, workDir, out);
+    }
+
+    /**
+     * As {@link #write(String, Envelope, Path, Path, OutputStream)}, with the recipients also in the
+     * target system's addressing ({@code envelope.gatewayTo}, in the order of {@code envelope.to}).
+     */
+    public void write(String queueId, Envelope envelope, List<String> gatewayTo, Path spooled, Path workDir,
+            OutputStream out) throws IOException, MessagingException {
         try (SharedFileInputStream in = new SharedFileInputStream(spooled.toFile());
              JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             MimeMessage message = new MimeMessage(MIME, in);
             json.writeStartObject();
             json.writeNumberField("version", VERSION);
             json.writeStringField("queueId", queueId);
-            writeEnvelope(json, envelope);
+            writeEnvelope(json, envelope, gatewayTo);
             writeHeaders(json, message);
             json.writeStringField("subject", message.getSubject());
             writeAddresses(json, "from", lenient(() -> message.getFrom()));
@@ -87,11 +96,16 @@ public final class GatewayDocument {
         }
     }
 
-    private static void writeEnvelope(JsonGenerator json, Envelope envelope) throws IOException {
+    private static void writeEnvelope(JsonGenerator json, Envelope envelope, List<String> gatewayTo) throws IOException {
         json.writeObjectFieldStart("envelope");
         json.writeStringField("from", envelope.sender());
         json.writeArrayFieldStart("to");
         for (String recipient : envelope.recipients()) {
+            json.writeString(recipient);
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("gatewayTo");
+        for (String recipient : gatewayTo) {
             json.writeString(recipient);
         }
         json.writeEndArray();

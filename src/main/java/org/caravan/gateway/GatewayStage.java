@@ -64,6 +64,8 @@ public final class GatewayStage {
     public static final String DOMAIN = "CaravanDomain";
     /** Header on the gateway exchange: {@code mime} or {@code json}. */
     public static final String FORMAT = "CaravanFormat";
+    /** The recipients in the target system's addressing (the entry's address rules), one per line, in CaravanRecipients' order. */
+    public static final String GATEWAY_RECIPIENTS = "CaravanGatewayRecipients";
 
     /** RFC 3463 §3.4: X.3.4 message too big for system. */
     static final String TOO_BIG = "5.3.4";
@@ -189,6 +191,8 @@ public final class GatewayStage {
         m.setHeader(EnvelopeHeaders.ARRIVAL_TIME, envelope.arrival().toEpochMilli());
         m.setHeader(DOMAIN, origin.getMessage().getHeader(EnvelopeHeaders.NEXT_HOP));
         m.setHeader(FORMAT, gateway.format().name().toLowerCase(Locale.ROOT));
+        List<String> translated = gateway.addresses().toGateway(envelope.recipients());
+        m.setHeader(GATEWAY_RECIPIENTS, EnvelopeHeaders.joinAddresses(translated));
         if (gateway.format() == Gateway.Format.MIME) {
             m.setHeader(Exchange.CONTENT_TYPE, "message/rfc822");
             if (size <= IN_MEMORY) {
@@ -215,7 +219,7 @@ public final class GatewayStage {
             Files.copy(in, spooled);
         }
         ByteArrayOutputStream document = new ByteArrayOutputStream();
-        documents.write(envelope.queueId(), envelope, spooled, work, document);
+        documents.write(envelope.queueId(), envelope, translated, spooled, work, document);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         m.setBody(document.toString(java.nio.charset.StandardCharsets.UTF_8));
         return gw;

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * The inbound HTTP gateway: {@code POST /api/v1/messages}, the body either {@code message/rfc822}
  * with the envelope in query parameters ({@code from}, {@code to} repeated or comma-separated,
  * {@code ret}, {@code envid}, {@code notify}) or {@code application/json}, the document of
- * {@link JsonSubmission}. Answers, as JSON:
+ * {@link JsonSubmission}; {@code gateway=DOMAIN} names the gateway whose target system the mail
+ * comes from, whose address rules translate its addresses. Answers, as JSON:
  * <ul>
  * <li>202 {@code {"queueId": ...}} once the message is durable in Artemis (as a 250 would);</li>
  * <li>400 naming the problem (bad envelope, bad document, NUL octets); 413 over
@@ -168,6 +169,7 @@ public final class HttpSubmissions implements AutoCloseable {
                 answer(http, 413, problem("the message exceeds the size limit of " + injector.maxMessageSize() + " octets"));
                 return;
             }
+            origin = origin.through(first(query(http.getRequestURI().getRawQuery()), "gateway"));
             String type = mediaType(http.getRequestHeaders().getFirst("Content-Type"));
             Injection result = switch (type) {
                 case "message/rfc822" -> rfc822(http, origin);
@@ -203,7 +205,7 @@ public final class HttpSubmissions implements AutoCloseable {
                 to.forEach(r -> notifyEach.put(r, notify));
             }
             envelope = InboundEnvelope.of(first(query, "from"), to, first(query, "ret"), first(query, "envid"),
-                    notifyEach, injector.maxRecipients());
+                    notifyEach, injector.maxRecipients(), injector.translator(origin));
         } catch (InboundEnvelope.InvalidEnvelope e) {
             return new Injection.Invalid("envelope: " + e.getMessage());
         }
@@ -215,7 +217,9 @@ public final class HttpSubmissions implements AutoCloseable {
     private Injection json(HttpExchange http, InboundOrigin origin) throws IOException {
         JsonSubmission.Parsed parsed;
         try (InputStream body = http.getRequestBody()) {
-            parsed = json.read(body, workDir);
+            parsed = json.read(body, workDir, injector.translator(origin));
+        } catch (InboundEnvelope.InvalidEnvelope e) {
+            return new Injection.Invalid(e.getMessage());
         } catch (JsonSubmission.BadDocument e) {
             return new Injection.Invalid(e.getMessage());
         } catch (InboundSpool.ContentRefused e) {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import org.caravan.mail.Addresses;
 import org.caravan.mail.MailboxParser;
@@ -42,16 +43,29 @@ public record InboundEnvelope(String sender, List<String> recipients, Map<String
      */
     public static InboundEnvelope of(String sender, List<String> recipients, String ret, String envid,
             Map<String, String> notify, int maxRecipients) {
+        return of(sender, recipients, ret, envid, notify, maxRecipients, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #of(String, List, String, String, Map, int)}, each address (sender and recipients,
+     * also where {@code notify} names them) first put through {@code translate}: mail from a
+     * gateway's target system, whose addresses become RFC 5321 ones.
+     */
+    public static InboundEnvelope of(String sender, List<String> recipients, String ret, String envid,
+            Map<String, String> notify, int maxRecipients, UnaryOperator<String> translate) {
         String from = sender == null ? "" : sender.strip();
         if (from.equals("<>")) {
             from = "";
+        }
+        if (!from.isEmpty()) {
+            from = translate.apply(from);
         }
         if (!from.isEmpty() && !Addresses.isValidMailbox(from)) {
             throw new InvalidEnvelope("sender '" + from + "' is not an address local@domain");
         }
         List<String> to = new ArrayList<>();
         for (String r : recipients) {
-            String rcpt = r == null ? "" : r.strip();
+            String rcpt = r == null ? "" : translate.apply(r.strip());
             if (!Addresses.isValidMailbox(rcpt)) {
                 throw new InvalidEnvelope("recipient '" + rcpt + "' is not an address local@domain");
             }
@@ -81,7 +95,8 @@ public record InboundEnvelope(String sender, List<String> recipients, Map<String
             mail.put("SMTPUTF8", "");
         }
         Map<String, Map<String, String>> rcpt = new LinkedHashMap<>();
-        notify.forEach((recipient, value) -> {
+        notify.forEach((given, value) -> {
+            String recipient = translate.apply(given.strip());
             if (!to.contains(recipient)) {
                 throw new InvalidEnvelope("notify names '" + recipient + "', which is not a recipient");
             }

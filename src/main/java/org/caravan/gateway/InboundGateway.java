@@ -38,6 +38,8 @@ public final class InboundGateway {
     public static final String RECIPIENTS = "CaravanRecipients";
     /** JMS form: {@code mime} (the body is the RFC 5322 message) or {@code json} (the JSON document). */
     public static final String FORMAT = "CaravanFormat";
+    /** JMS form, optional: the gateway domain whose target system the mail comes from (its address rules apply). */
+    public static final String GATEWAY_DOMAIN = "CaravanGatewayDomain";
 
     /** Refused for now (4xx); the source keeps the message and offers it again. */
     public static final class Deferred extends Exception {
@@ -67,11 +69,15 @@ public final class InboundGateway {
         String format = in.getHeader(FORMAT, String.class);
         boolean document = format == null ? in.getHeader(RECIPIENTS) == null
                 : format.strip().toLowerCase(Locale.ROOT).equals("json");
-        InboundOrigin origin = new InboundOrigin("JMS", null, "jms:" + exchange.getFromEndpoint().getEndpointKey(), false);
+        InboundOrigin origin = new InboundOrigin("JMS", null, "jms:" + exchange.getFromEndpoint().getEndpointKey(), false)
+                .through(in.getHeader(GATEWAY_DOMAIN, String.class));
         if (document) {
             JsonSubmission.Parsed parsed;
             try (InputStream body = Files.newInputStream(copy)) {
-                parsed = json.read(body, workDir);
+                parsed = json.read(body, workDir, injector.translator(origin));
+            } catch (InboundEnvelope.InvalidEnvelope e) {
+                outcome(exchange, new Injection.Invalid(e.getMessage()));
+                return;
             } catch (JsonSubmission.BadDocument e) {
                 outcome(exchange, new Injection.Invalid(e.getMessage()));
                 return;
@@ -89,7 +95,8 @@ public final class InboundGateway {
         InboundEnvelope envelope;
         try {
             envelope = InboundEnvelope.of(in.getHeader(SENDER, String.class),
-                    recipients(in.getHeader(RECIPIENTS, String.class)), null, null, Map.of(), injector.maxRecipients());
+                    recipients(in.getHeader(RECIPIENTS, String.class)), null, null, Map.of(), injector.maxRecipients(),
+                    injector.translator(origin));
         } catch (InboundEnvelope.InvalidEnvelope e) {
             outcome(exchange, new Injection.Invalid("envelope: " + e.getMessage()));
             return;

@@ -80,11 +80,17 @@ public final class JsonSubmission {
      * @throws InboundSpool.ContentRefused     when the document is over the size limit (413)
      */
     public Parsed read(InputStream in, Path workDir) throws IOException, BadDocument {
+        return read(in, workDir, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As {@link #read(InputStream, Path)}, the envelope's addresses put through {@code translate} first. */
+    public Parsed read(InputStream in, Path workDir, java.util.function.UnaryOperator<String> translate)
+            throws IOException, BadDocument {
         Files.createDirectories(workDir);
         List<Path> files = new ArrayList<>();
         boolean done = false;
         try (JsonParser json = JSON.getFactory().createParser(new Limited(in, maxSize * 4 / 3 + 65_536))) {
-            Document doc = document(json, workDir, files);
+            Document doc = document(json, workDir, files, translate);
             Path message = Files.createTempFile(workDir, "submission-", ".eml");
             files.add(message);
             try (OutputStream out = Files.newOutputStream(message)) {
@@ -105,7 +111,8 @@ public final class JsonSubmission {
         }
     }
 
-    private Document document(JsonParser json, Path workDir, List<Path> files) throws IOException, BadDocument {
+    private Document document(JsonParser json, Path workDir, List<Path> files,
+            java.util.function.UnaryOperator<String> translate) throws IOException, BadDocument {
         if (json.nextToken() != JsonToken.START_OBJECT) {
             throw new BadDocument("the document must be a JSON object");
         }
@@ -126,11 +133,12 @@ public final class JsonSubmission {
         if (envelope == null || !envelope.isObject()) {
             throw new BadDocument("envelope (from, to) is missing");
         }
-        doc.envelope = envelope(envelope);
+        doc.envelope = envelope(envelope, translate);
         return doc;
     }
 
-    private InboundEnvelope envelope(JsonNode envelope) throws BadDocument {
+    private InboundEnvelope envelope(JsonNode envelope, java.util.function.UnaryOperator<String> translate)
+            throws BadDocument {
         JsonNode to = envelope.get("to");
         if (to == null || !to.isArray()) {
             throw new BadDocument("envelope.to must be an array of addresses");
@@ -150,7 +158,7 @@ public final class JsonSubmission {
             }
         }
         return InboundEnvelope.of(text(envelope, "from"), recipients, text(envelope, "ret"), text(envelope, "envid"),
-                notify, maxRecipients);
+                notify, maxRecipients, translate);
     }
 
     private static void attachments(JsonParser json, Document doc, Path workDir, List<Path> files)

@@ -9,7 +9,10 @@ import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 
+import org.caravan.mail.AddressRules;
 import org.caravan.mail.Listener;
 import org.caravan.mail.MessageRequest;
 import org.caravan.mail.QueueIds;
@@ -43,20 +46,42 @@ public final class MailInjector {
     }
 
     private final Stages stages;
+    private final Function<String, Optional<AddressRules>> gateways;
     private final String hostname;
     private final Path spoolDir;
     private final long maxMessageSize;
     private final int maxRecipients;
     private final Clock clock;
 
-    public MailInjector(Stages stages, String hostname, Path spoolDir, long maxMessageSize, int maxRecipients,
-            Clock clock) {
+    /** @param gateways a domain's address rules, when its transport entry is a gateway */
+    public MailInjector(Stages stages, Function<String, Optional<AddressRules>> gateways, String hostname,
+            Path spoolDir, long maxMessageSize, int maxRecipients, Clock clock) {
         this.stages = Objects.requireNonNull(stages, "stages");
+        this.gateways = Objects.requireNonNull(gateways, "gateways");
         this.hostname = hostname;
         this.spoolDir = spoolDir;
         this.maxMessageSize = maxMessageSize;
         this.maxRecipients = maxRecipients;
         this.clock = clock;
+    }
+
+    /**
+     * How addresses of {@code origin}'s gateway become RFC 5321 addresses (identity without one),
+     * for the envelope the caller builds with {@link InboundEnvelope#of}.
+     *
+     * @throws InboundEnvelope.InvalidEnvelope when the gateway named is not a gateway domain
+     */
+    public java.util.function.UnaryOperator<String> translator(InboundOrigin origin) {
+        AddressRules rules = rulesOf(origin);
+        return rules.isEmpty() ? java.util.function.UnaryOperator.identity() : a -> rules.fromGateway(a, origin.gateway());
+    }
+
+    private AddressRules rulesOf(InboundOrigin origin) {
+        if (origin.gateway() == null) {
+            return AddressRules.NONE;
+        }
+        return gateways.apply(origin.gateway()).orElseThrow(() -> new InboundEnvelope.InvalidEnvelope("gateway '"
+                + origin.gateway() + "' is not a gateway domain of the directory's transport map"));
     }
 
     public long maxMessageSize() {
@@ -73,6 +98,12 @@ public final class MailInjector {
      * after the recipients passed.
      */
     public Injection inject(InboundOrigin origin, InboundEnvelope envelope, InputStream content) {
+        AddressRules rules;
+        try {
+            rules = rulesOf(origin);
+        } catch (InboundEnvelope.InvalidEnvelope e) {
+            return new Injection.Invalid(e.getMessage());
+        }
         String queueId = QueueIds.next();
         SessionInfo session = new SessionInfo(queueId, origin.client(), null, origin.protocol().toLowerCase(),
                 true, origin.tls(), origin.authenticatedUser(), Listener.GATEWAY);
@@ -97,7 +128,8 @@ public final class MailInjector {
                             : ReceivedHeader.addressLiteral(origin.client()), origin.client(), hostname,
                     origin.protocol(), queueId, envelope.recipients().size() == 1 ? envelope.recipients().get(0) : null,
                     ZonedDateTime.now(clock));
-            InboundSpool.Spooled spooled = InboundSpool.write(file, received, content, maxMessageSize);
+            InputStream message = rules.isEmpty() ? content : HeaderTranslation.rewrite(content, rules, origin.gateway());
+            InboundSpool.Spooled spooled = InboundSpool.write(file, received, message, maxMessageSize);
             InboundEnvelope queued = spooled.eightBit() ? envelope.eightBit() : envelope;
             SmtpReply reply = stages.ask("direct:receive", new MessageRequest(session, queueId, queued.sender(),
                     queued.recipients(), queued.mailParams(), queued.rcptParams(), file, spooled.size(),

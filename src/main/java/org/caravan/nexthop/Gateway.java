@@ -4,6 +4,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import org.caravan.mail.AddressRules;
+
 /**
  * A transport entry that hands a domain's mail to a non-SMTP system through Camel, instead of an
  * SMTP next hop: either a named gateway route ({@code routes/gateways/NAME.camel.yaml}, which
@@ -14,8 +16,9 @@ import java.util.regex.Pattern;
  * @param format   what the gateway receives: the stored message, or the JSON document
  * @param maxSize  the largest message the gateway takes, in octets (0: no limit of its own);
  *                 a larger one bounces (5.3.4)
+ * @param addresses how the target system writes addresses (the entry's {@code addresses:} rules)
  */
-public record Gateway(String name, String endpoint, Format format, long maxSize) {
+public record Gateway(String name, String endpoint, Format format, long maxSize, AddressRules addresses) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
     /** What the gateway receives as the exchange's body (headers: the envelope, always). */
@@ -49,6 +52,12 @@ public record Gateway(String name, String endpoint, Format format, long maxSize)
         if (maxSize < 0) {
             throw new IllegalArgumentException("gateway max-size must not be negative");
         }
+        addresses = addresses == null ? AddressRules.NONE : addresses;
+    }
+
+    /** A gateway whose target system writes addresses as RFC 5321 does. */
+    public Gateway(String name, String endpoint, Format format, long maxSize) {
+        this(name, endpoint, format, maxSize, AddressRules.NONE);
     }
 
     /** The endpoint the gateway stage sends to: the inline URI, or the named route's direct endpoint. */

@@ -27,6 +27,8 @@ import org.caravan.gateway.GatewayStage;
 import org.caravan.gateway.HttpSubmissions;
 import org.caravan.gateway.InboundGateway;
 import org.caravan.gateway.MailInjector;
+import org.caravan.nexthop.Gateway;
+import org.caravan.nexthop.TransportEntry;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
 import org.caravan.directory.DirectorySource;
@@ -155,7 +157,8 @@ final class Beans {
                 settings.get(DOUBLE_BOUNCE), "postmaster@" + directory.current().primaryDomain(), settings.retry(), clock));
         named.put("smtpClient", agent);
         // Inbound gateways: the same verify and receive stages as SMTP (routes/inbound.camel.yaml, HTTP).
-        MailInjector injector = new MailInjector(stages, settings.hostname(), settings.spoolDir(),
+        MailInjector injector = new MailInjector(stages, domain -> directory.current().transport(domain)
+                .map(TransportEntry::gateway).map(Gateway::addresses), settings.hostname(), settings.spoolDir(),
                 limits.maxMessageSize(), limits.maxRecipients(), clock);
         Path inboundWork = settings.gatewayWorkDir().resolve("in");
         named.put("inboundGateway", new InboundGateway(injector, inboundWork));

@@ -108,7 +108,7 @@ class DirectoryLoaderTest {
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: { tls: [encrypt] }\n")
                 .getMessage()).contains(":3: 'tls': expected a single value");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: x\n    tsl: encrypt\n")
-                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [endpoint, format, gateway, max-size, nexthop, tls])");
+                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [addresses, endpoint, format, gateway, max-size, nexthop, tls])");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: {}\n")
                 .getMessage()).contains(":3: transport for 'bank.test' is empty (expected 'nexthop' and/or 'tls', or 'gateway' or 'endpoint')");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: \"[bad\"\n")
@@ -164,7 +164,41 @@ class DirectoryLoaderTest {
     }
 
     @Test
+    void aGatewayEntryMayDeclareItsAddressRules() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains: [example.test]
+                transport:
+                  uucp.test:
+                    gateway: uucp
+                    addresses: [bang, percent]
+                  notes.test:
+                    endpoint: "jms:queue:notes"
+                    addresses:
+                      - x400
+                      - out-match: '^([a-z]+)@notes\\.test$'
+                        out-replace: "$1/ACME"
+                        in-match: "^([a-z]+)/ACME$"
+                        in-replace: "$1@notes.test"
+                """));
+        Gateway uucp = d.transport("uucp.test").get().gateway();
+        assertThat(uucp.addresses().rules()).extracting(r -> r.describe()).containsExactly("bang", "percent");
+        assertThat(uucp.addresses().toGateway("host!joe@uucp.test")).isEqualTo("host!joe");
+        Gateway notes = d.transport("notes.test").get().gateway();
+        assertThat(notes.addresses().toGateway("jane@notes.test")).isEqualTo("jane/ACME");
+        assertThat(notes.addresses().fromGateway("jane/ACME", "notes.test")).isEqualTo("jane@notes.test");
+        assertThat(notes.addresses().toGateway("/G=Jo/S=Li/@notes.test")).isEqualTo("G=Jo;S=Li");
+    }
+
+    @Test
     void badGatewayEntriesNameTheirLine() throws IOException {
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: orders\n    addresses: [bang, ccmail]\n")
+                .getMessage()).contains(":5: address form 'ccmail' is not percent, bang or x400");
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: orders\n    addresses:\n      - out-match: x\n")
+                .getMessage()).contains(":6: an address rule of transport for 'o.test' needs [in-match, in-replace, out-match, out-replace] (missing 'in-match')");
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: orders\n    addresses:\n      - { out-match: \"(\", out-replace: x, in-match: y, in-replace: z }\n")
+                .getMessage()).contains(":6: bad regular expression");
+        assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    nexthop: \"[x]\"\n    addresses: [bang]\n")
+                .getMessage()).contains(":5: 'addresses' in transport for 'o.test' belongs to a gateway");
         assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: orders\n    nexthop: \"[x]\"\n")
                 .getMessage()).contains(":5: 'nexthop' in transport for 'o.test': a gateway entry has no SMTP next hop");
         assertThat(failure("domains: [example.test]\ntransport:\n  o.test:\n    gateway: orders\n    endpoint: \"jms:queue:x\"\n")
