@@ -146,7 +146,7 @@ final class TransportMapLoader {
     }
 
     /**
-     * {@code relay-domains}: domain to {@code any} or a list of addresses. Each needs a transport
+     * {@code relay-domains}: domain to {@code any}, {@code callout} or a list of addresses. Each needs a transport
      * entry, so that its mail goes to a known next hop (or gateway) and never back to us by MX.
      */
     List<RelayDomain> relayDomains(Node node, List<String> domains, Map<String, TransportEntry> transport) {
@@ -168,8 +168,15 @@ final class TransportMapLoader {
                 result.add(new RelayDomain(domain, null));
                 continue;
             }
+            if (value instanceof ScalarNode s && "callout".equalsIgnoreCase(s.getValue().trim())) {
+                if (Directory.entryFor(transport, domain).get().gateway() != null) {
+                    throw nodes.error(value, "relay domain '" + domain + "': callout needs an SMTP next hop, not a gateway");
+                }
+                result.add(new RelayDomain(domain, null, true));
+                continue;
+            }
             Set<String> recipients = new java.util.LinkedHashSet<>();
-            for (Node a : nodes.sequence(value, "relay-domains " + domain + " (any, or a list of addresses)")) {
+            for (Node a : nodes.sequence(value, "relay-domains " + domain + " (any, callout, or a list of addresses)")) {
                 String address = Addresses.normalize(nodes.scalar(a, "an address"));
                 if (!Addresses.isValidMailbox(address) || !Addresses.domainOf(address).equals(domain)) {
                     throw nodes.error(a, "'" + address + "' is not an address in relay domain '" + domain + "'");

@@ -27,7 +27,9 @@ import org.caravan.gateway.GatewayStage;
 import org.caravan.gateway.HttpSubmissions;
 import org.caravan.gateway.InboundGateway;
 import org.caravan.gateway.MailInjector;
+import org.caravan.mail.Addresses;
 import org.caravan.nexthop.Gateway;
+import org.caravan.nexthop.NextHopException;
 import org.caravan.nexthop.TransportEntry;
 import org.caravan.delivery.LocalDelivery;
 import org.caravan.delivery.MaildirDelivery;
@@ -44,6 +46,7 @@ import org.caravan.policy.RecipientClassifier;
 import org.caravan.policy.ListPostingCheck;
 import org.caravan.policy.LocalRecipientCheck;
 import org.caravan.policy.MovedUserCheck;
+import org.caravan.policy.RecipientCallout;
 import org.caravan.policy.RelayControlCheck;
 import org.caravan.policy.SrsAddressCheck;
 import org.caravan.relay.RelayStage;
@@ -130,7 +133,18 @@ final class Beans {
         named.put("localRecipientCheck", new LocalRecipientCheck());
         named.put("listPostingCheck", new ListPostingCheck(classifier));
         named.put("movedUserCheck", new MovedUserCheck());
-        named.put("relayControlCheck", new RelayControlCheck(trusted, classifier));
+        NextHopResolver nextHops = new NextHopResolver(domain -> directory.current().transport(domain),
+                settings.smarthostIfSet().map(NextHop::parse), settings.get(RELAY_TLS), settings.get(DNS_SERVER),
+                settings.get(DNS_TIMEOUT), settings.get(RELAY_SMTP_PORT));
+        // Relay domains that verify by callout ask their next hop at RCPT (RCPT TO, then RSET).
+        RecipientCallout callout = new RecipientCallout(recipient -> {
+            try {
+                return agent.probe(nextHops.resolve(Addresses.domainOf(recipient)), recipient);
+            } catch (NextHopException e) {
+                return e.reply();
+            }
+        }, clock);
+        named.put("relayControlCheck", new RelayControlCheck(trusted, classifier, callout));
         named.put("disclosurePolicy", new DisclosurePolicy(directory, trusted, settings.get(VRFY), settings.get(EXPN)));
         named.put("messagePolicy", new MessagePolicy(settings.get(MAX_RECEIVED_HEADERS)));
         named.put("authenticator", new Authenticator(directory,
@@ -144,10 +158,7 @@ final class Beans {
         named.put("deliveryLedger", ledger);
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname(), clock),
                 ledger, clock));
-        RelayStage relay = new RelayStage(
-                new NextHopResolver(domain -> directory.current().transport(domain),
-                        settings.smarthostIfSet().map(NextHop::parse), settings.get(RELAY_TLS), settings.get(DNS_SERVER),
-                        settings.get(DNS_TIMEOUT), settings.get(RELAY_SMTP_PORT)), agent, settings.retry(), ledger, clock);
+        RelayStage relay = new RelayStage(nextHops, agent, settings.retry(), ledger, clock);
         named.put("relayStage", relay);
         GatewayStage.clearWork(settings.gatewayWorkDir());
         named.put("gatewayStage", new GatewayStage(domain -> directory.current().transport(domain), relay,

@@ -133,6 +133,15 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Asks the first candidate that answers whether it takes mail for {@code recipient}, as far as
+     * RCPT TO and no further ({@link RecipientProbe}); the connection is not pooled.
+     */
+    public SmtpReply probe(List<MailHost> candidates, String recipient) {
+        boolean utf8 = !org.caravan.mail.MailboxParser.isAscii(recipient);
+        return RecipientProbe.probe(dialer, candidates, host -> session(new SessionKey(host, utf8)), recipient);
+    }
+
     /** Delivers {@code content} to {@code env}'s recipients via the first candidate that takes a session. */
     public DeliveryResult deliver(List<MailHost> candidates, Envelope env, IoSupplier<InputStream> content) {
         HostFailures failures = new HostFailures();

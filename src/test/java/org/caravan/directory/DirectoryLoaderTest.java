@@ -245,7 +245,9 @@ class DirectoryLoaderTest {
         assertThat(failure("domains: [example.test]\ntransport:\n  b.test: \"[x]\"\nrelay-domains:\n  b.test: [a@c.test]\n")
                 .getMessage()).contains(":5: 'a@c.test' is not an address in relay domain 'b.test'");
         assertThat(failure("domains: [example.test]\ntransport:\n  b.test: \"[x]\"\nrelay-domains:\n  b.test: all\n")
-                .getMessage()).contains(":5: 'relay-domains b.test (any, or a list of addresses)': expected a list");
+                .getMessage()).contains(":5: 'relay-domains b.test (any, callout, or a list of addresses)': expected a list");
+        assertThat(failure("domains: [example.test]\ntransport:\n  g.test: { gateway: g }\nrelay-domains:\n  g.test: callout\n")
+                .getMessage()).contains(":5: relay domain 'g.test': callout needs an SMTP next hop, not a gateway");
     }
 
     @Test

@@ -31,7 +31,9 @@ class RelayDomainTest {
     @BeforeEach
     void start() throws Exception {
         internal = ScriptedSmtpServer.start("PIPELINING");
+        internal.onRcpt("gone@verified.test", "550 5.1.1 <gone@verified.test>: no such user here");
         int port = internal.port();
+        int closed = TestRouter.freePort(); // nothing listens there
         Files.writeString(dir.resolve("directory.yaml"), """
                 domains: [example.test]
                 mailboxes:
@@ -39,10 +41,14 @@ class RelayDomainTest {
                 transport:
                   backup.test: "[127.0.0.1]:%1$d"
                   internal.test: "[127.0.0.1]:%1$d"
+                  verified.test: "[127.0.0.1]:%1$d"
+                  down.test: "[127.0.0.1]:%2$d"
                 relay-domains:
                   backup.test: any
                   internal.test: [anna@internal.test]
-                """.formatted(port));
+                  verified.test: callout
+                  down.test: callout
+                """.formatted(port, closed));
         router = TestRouter.start(dir, Map.of("caravan.mynetworks", "127.0.0.1/32"));
     }
 
@@ -80,5 +86,42 @@ class RelayDomainTest {
                 .containsExactlyInAnyOrder("whoever@backup.test", "anna@internal.test");
         assertThat(internal.messages()).allSatisfy(m -> assertThat(new String(m.content(),
                 java.nio.charset.StandardCharsets.US_ASCII)).contains("Subject: through the backup MX"));
+    }
+
+    @Test
+    void aCalloutDomainTakesWhatItsNextHopTakesAndRefusesTheRestAtRcpt() throws Exception {
+        try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", router.smtpPort(), InetAddress.getByName("127.0.0.2"))) {
+            s.expect("220");
+            s.send("EHLO outside.test");
+            s.expect("250");
+            s.send("MAIL FROM:<someone@outside.test>");
+            s.expect("250");
+            s.send("RCPT TO:<known@verified.test>");
+            s.expect("250 2.1.5");
+            s.send("RCPT TO:<gone@verified.test>");
+            s.expect("550 5.1.1");
+            s.send("RCPT TO:<anyone@down.test>");
+            assertThat(s.expect("450 4.1.1")).contains("unverified address").contains("anyone@down.test");
+            s.send("DATA");
+            s.expect("354");
+            s.send("Subject: verified\r\n\r\nhello\r\n.");
+            s.expect("250 2.0.0");
+            // the same recipients again: answered from the cache, not by calling out again
+            s.send("MAIL FROM:<someone@outside.test>");
+            s.expect("250");
+            s.send("RCPT TO:<gone@verified.test>");
+            s.expect("550 5.1.1");
+            s.send("RSET");
+            s.expect("250");
+            s.send("QUIT");
+            s.expect("221");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> internal.messages().size() == 1);
+        assertThat(internal.messages().get(0).rcptTo()).containsExactly("known@verified.test");
+        assertThat(internal.messages().get(0).mailFrom()).isEqualTo("someone@outside.test");
+        // two callouts (known, gone), each MAIL FROM:<> with RCPT and no DATA, then the delivery
+        assertThat(internal.transcript()).filteredOn(l -> l.equalsIgnoreCase("C: RCPT TO:<gone@verified.test>"))
+                .as("asked once, then remembered").hasSize(1);
+        assertThat(internal.transcript()).filteredOn(l -> l.equalsIgnoreCase("C: MAIL FROM:<>")).hasSize(2);
     }
 }

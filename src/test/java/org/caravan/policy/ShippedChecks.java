@@ -16,7 +16,8 @@ public final class ShippedChecks {
     public ShippedChecks(RecipientClassifier classifier, ClientNetworks trusted) {
         this.classifier = classifier;
         this.checks = List.of(new SrsAddressCheck(classifier), new LocalRecipientCheck(),
-                new ListPostingCheck(classifier), new MovedUserCheck(), new RelayControlCheck(trusted, classifier));
+                new ListPostingCheck(classifier), new MovedUserCheck(), new RelayControlCheck(trusted, classifier, new org.caravan.policy.RecipientCallout(
+                        r -> { throw new AssertionError("no relay domain verifies by callout here: " + r); }, java.time.Clock.systemUTC())));
     }
 
     /** The route-file bean names of {@link #checks}, in order. */
