@@ -271,4 +271,32 @@ class InboundHttpTest {
             assertThat(spool).as("no spool file left").isEmpty();
         }
     }
+
+    @Test
+    void overHttpsWithTheListenersCertificate() throws Exception {
+        router.close();
+        int port = TestRouter.freePort();
+        router = TestRouter.start(dir, Map.of("caravan.gateway.http.port", String.valueOf(port),
+                "caravan.gateway.http.tls", "true", "caravan.gateway.http.token", TOKEN));
+        javax.net.ssl.HttpsURLConnection https = (javax.net.ssl.HttpsURLConnection) URI.create(
+                "https://127.0.0.1:" + port + "/api/v1/messages?from=a@shop.test&to=bob@example.test").toURL().openConnection();
+        https.setSSLSocketFactory(org.caravan.testing.TestTls.trusting(router.tlsCertificate()));
+        https.setHostnameVerifier((host, session) -> true); // the development certificate names the router's hostname
+        https.setRequestMethod("POST");
+        https.setDoOutput(true);
+        https.setRequestProperty("Content-Type", "message/rfc822");
+        https.setRequestProperty("Authorization", bearer());
+        try (var out = https.getOutputStream()) {
+            out.write("Subject: over TLS\r\n\r\nsecret\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        assertThat(https.getResponseCode()).isEqualTo(202);
+        assertThat(https.getCipherSuite()).isNotBlank();
+        MimeMessage mail = delivered("bob@example.test");
+        assertThat(mail.getHeader("Received")[0]).contains("with HTTPS id");
+
+        // plain HTTP on the TLS port is not answered as HTTP
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/api/v1/messages")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()))).isInstanceOf(java.io.IOException.class);
+    }
 }

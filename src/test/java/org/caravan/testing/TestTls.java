@@ -13,6 +13,10 @@ public final class TestTls {
     }
 
     public static SSLSocketFactory trusting(X509Certificate certificate) {
+        return contextTrusting(certificate).getSocketFactory();
+    }
+
+    public static SSLContext contextTrusting(X509Certificate certificate) {
         try {
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
@@ -21,7 +25,7 @@ public final class TestTls {
             tmf.init(trust);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, tmf.getTrustManagers(), null);
-            return context.getSocketFactory();
+            return context;
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
