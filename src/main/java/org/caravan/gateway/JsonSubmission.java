@@ -275,6 +275,9 @@ public final class JsonSubmission {
             }
             body(m);
             m.saveChanges();
+            if (date == null) {
+                m.removeHeader("Date"); // the receive stage dates submissions, in one place (SubmissionHeaders)
+            }
             return m;
         }
 
@@ -366,17 +369,18 @@ public final class JsonSubmission {
         }
     }
 
-    /** Keeps a Message-ID the document gave; Angus would replace it on saveChanges. */
+    /**
+     * Keeps the Message-ID the document gave, and adds none: Angus would make one on saveChanges
+     * with this JVM's host name; the receive stage gives submissions one with the router's.
+     */
     private static final class KeepMessageId extends MimeMessage {
         KeepMessageId() {
             super(MIME);
         }
 
         @Override
-        protected void updateMessageID() throws MessagingException {
-            if (getHeader("Message-ID") == null) {
-                super.updateMessageID();
-            }
+        protected void updateMessageID() {
+            // as given, or left to SubmissionHeaders
         }
     }
 

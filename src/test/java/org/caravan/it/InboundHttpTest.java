@@ -159,6 +159,7 @@ class InboundHttpTest {
         assertThat(mail.getHeader("Subject")).hasSize(1);
         assertThat(mail.getSentDate().toInstant()).hasToString("2026-12-06T10:15:30Z");
         assertThat(mail.getHeader("Received")[0]).contains("with HTTP id");
+        assertThat(mail.getHeader("Date")).hasSize(1);
         Multipart parts = (Multipart) mail.getContent();
         assertThat(parts.getCount()).isEqualTo(2);
         assertThat(parts.getBodyPart(0).getContent()).isEqualTo("See the attachment.");

@@ -75,6 +75,9 @@ class InboundJmsTest {
         String alice = deliveredTo("alice@example.test");
         assertThat(alice).startsWith("Return-Path: <>\r\n").contains("Subject: from the bus\r\n")
                 .contains("Hello from JMS.");
+        // Date and Message-ID as for any submission: once, by the router, with its name
+        assertThat(alice).containsOnlyOnce("\r\nDate: ").containsOnlyOnce("\r\nMessage-ID: ")
+                .containsPattern("\r\nMessage-ID: <[0-9A-Z]{17}@" + TestRouter.HOSTNAME.replace(".", "\\.") + ">\r\n");
     }
 
     @Test
