@@ -42,11 +42,7 @@ class AddressTranslationTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path broker = dir.resolve("broker.xml");
-        Files.writeString(broker, Files.readString(TestRouter.projectPath("broker/broker.xml")).replace(
-                "<address name=\"caravan.held\">",
-                "<address name=\"uucp.out\"><anycast><queue name=\"uucp.out\"/></anycast></address>\n"
-                        + "      <address name=\"caravan.held\">"));
+        Path broker = TestRouter.brokerConfigWithQueues(dir, "uucp.out");
         Files.writeString(dir.resolve("directory.yaml"), """
                 domains: [example.test]
                 mailboxes:

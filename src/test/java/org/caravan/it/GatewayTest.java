@@ -115,11 +115,7 @@ class GatewayTest {
                             beanType: org.caravan.it.GatewayTest$Picky
                             method: judge
                 """);
-        Path broker = dir.resolve("broker.xml");
-        Files.writeString(broker, Files.readString(TestRouter.projectPath("broker/broker.xml")).replace(
-                "<address name=\"caravan.held\">",
-                "<address name=\"tickets.inbox\"><anycast><queue name=\"tickets.inbox\"/></anycast></address>\n"
-                        + "      <address name=\"caravan.held\">"));
+        Path broker = TestRouter.brokerConfigWithQueues(dir, "tickets.inbox");
         Files.writeString(dir.resolve("directory.yaml"), """
                 domains: [example.test]
                 mailboxes:

@@ -121,6 +121,23 @@ public final class TestRouter implements AutoCloseable {
         return to;
     }
 
+    /**
+     * A copy of the shipped broker.xml as {@code dir}/broker.xml with an anycast address and queue
+     * for each of {@code queues} (what an operator adds for a JMS gateway); its path, for
+     * caravan.broker.config.
+     */
+    public static Path brokerConfigWithQueues(Path dir, String... queues) throws IOException {
+        StringBuilder extra = new StringBuilder();
+        for (String q : queues) {
+            extra.append("<address name=\"").append(q).append("\"><anycast><queue name=\"").append(q)
+                    .append("\"/></anycast></address>\n      ");
+        }
+        Path broker = dir.resolve("broker.xml");
+        Files.writeString(broker, Files.readString(projectPath("broker/broker.xml"))
+                .replace("<address name=\"caravan.held\">", extra + "<address name=\"caravan.held\">"));
+        return broker;
+    }
+
     public static Path projectPath(String relative) {
         return Path.of(relative).toAbsolutePath().normalize();
     }
