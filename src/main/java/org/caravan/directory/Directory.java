@@ -176,6 +176,17 @@ public final class Directory {
         return entryFor(transport, domain);
     }
 
+    /** The transport map's keys whose entry holds mail for ETRN ({@code hold: etrn}), {@code *.parent} ones too. */
+    public java.util.Set<String> heldDomains() {
+        java.util.Set<String> held = new java.util.TreeSet<>();
+        transport.forEach((domain, entry) -> {
+            if (entry.hold()) {
+                held.add(domain);
+            }
+        });
+        return held;
+    }
+
     /** {@link #transport(String)}'s lookup in a map of lower-cased keys (the loader checks entries with it). */
     static Optional<TransportEntry> entryFor(Map<String, TransportEntry> transport, String domain) {
         String d = Addresses.normalize(domain);

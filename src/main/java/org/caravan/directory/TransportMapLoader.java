@@ -24,7 +24,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  */
 final class TransportMapLoader {
     private static final Set<String> TRANSPORT_KEYS = Set.of("nexthop", "tls", "gateway", "endpoint", "format",
-            "max-size", "addresses");
+            "max-size", "addresses", "hold");
     private static final Set<String> REGEX_KEYS = Set.of("out-match", "out-replace", "in-match", "in-replace");
 
     private final YamlNodes nodes;
@@ -56,7 +56,7 @@ final class TransportMapLoader {
         String what = "transport for '" + domain + "'";
         Map<String, NodeTuple> m = nodes.mapping(node, what, TRANSPORT_KEYS);
         if (m.isEmpty()) {
-            throw nodes.error(node, what + " is empty (expected 'nexthop' and/or 'tls', or 'gateway' or 'endpoint')");
+            throw nodes.error(node, what + " is empty (expected 'nexthop', 'tls' and/or 'hold', or 'gateway' or 'endpoint')");
         }
         if (m.containsKey("gateway") || m.containsKey("endpoint")) {
             return TransportEntry.of(gateway(node, m, what));
@@ -76,12 +76,24 @@ final class TransportMapLoader {
                 throw nodes.error(tlsNode, "'tls' " + e.getMessage());
             }
         }
-        return new TransportEntry(hop, tls);
+        boolean hold = false;
+        if (m.containsKey("hold")) {
+            Node holdNode = m.get("hold").getValueNode();
+            String how = nodes.scalar(holdNode, "'hold'").toLowerCase(java.util.Locale.ROOT);
+            if (how.equals("odmr")) {
+                throw nodes.error(holdNode, "'hold: odmr' (ATRN, RFC 2645) is not available yet; 'hold: etrn' is");
+            }
+            if (!how.equals("etrn")) {
+                throw nodes.error(holdNode, "'hold' must be etrn, not '" + how + "'");
+            }
+            hold = true;
+        }
+        return new TransportEntry(hop, tls, null, hold);
     }
 
     /** A gateway entry: {@code gateway: NAME} or {@code endpoint: URI}, with {@code format} and {@code max-size}. */
     private Gateway gateway(Node node, Map<String, NodeTuple> m, String what) {
-        for (String key : List.of("nexthop", "tls")) {
+        for (String key : List.of("nexthop", "tls", "hold")) {
             if (m.containsKey(key)) {
                 throw nodes.error(m.get(key).getKeyNode(), "'" + key + "' in " + what + ": a gateway entry has no SMTP next hop");
             }

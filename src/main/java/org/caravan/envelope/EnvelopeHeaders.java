@@ -51,6 +51,8 @@ public final class EnvelopeHeaders {
     public static final String NEXT_HOP = "CaravanNextHop";
     /** Epoch milliseconds of the first delivery attempt (the lifetime itself counts from arrival). */
     public static final String FIRST_ATTEMPT = "CaravanFirstAttempt";
+    /** Epoch milliseconds of the latest delivery attempt (a held domain's mail: of its latest hold). */
+    public static final String LAST_ATTEMPT = "CaravanLastAttempt";
     /** Delivery attempts made so far. */
     public static final String ATTEMPTS = "CaravanAttempts";
     /** Last delivery error per retried recipient, one "&lt;recipient&gt;: reply" per line (deferred queue, for the operator). */

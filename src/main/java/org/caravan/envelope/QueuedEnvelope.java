@@ -54,6 +54,7 @@ public final class QueuedEnvelope {
         // message was written by hand (an operator's tool): settle each on its type once, here.
         convert(message, f, EnvelopeHeaders.ARRIVAL_TIME, Long.class);
         convert(message, f, EnvelopeHeaders.FIRST_ATTEMPT, Long.class);
+        convert(message, f, EnvelopeHeaders.LAST_ATTEMPT, Long.class);
         convert(message, f, EnvelopeHeaders.NEXT_ATTEMPT, Long.class);
         convert(message, f, EnvelopeHeaders.ATTEMPTS, Integer.class);
         convert(message, f, EnvelopeHeaders.DELAY_WARNED, Boolean.class);
@@ -204,14 +205,21 @@ public final class QueuedEnvelope {
 
     /**
      * After one more attempt at {@code now}: the count goes up, the first attempt's time is kept,
-     * and a delay warning once sent is remembered (one per message).
+     * the latest is {@code now}, and a delay warning once sent is remembered (one per message).
      */
     public QueuedEnvelope afterAttempt(Instant now, boolean delayWarned) {
-        QueuedEnvelope next = with(EnvelopeHeaders.ATTEMPTS, attempts() + 1);
+        QueuedEnvelope next = with(EnvelopeHeaders.ATTEMPTS, attempts() + 1)
+                .with(EnvelopeHeaders.LAST_ATTEMPT, now.toEpochMilli());
         if (!fields.containsKey(EnvelopeHeaders.FIRST_ATTEMPT)) {
             next = next.with(EnvelopeHeaders.FIRST_ATTEMPT, now.toEpochMilli());
         }
         return delayWarned ? next.with(EnvelopeHeaders.DELAY_WARNED, true) : next;
+    }
+
+    /** When the latest attempt was made, or null before the first. */
+    public Instant lastAttempt() {
+        Long millis = (Long) fields.get(EnvelopeHeaders.LAST_ATTEMPT);
+        return millis == null ? null : Instant.ofEpochMilli(millis);
     }
 
     public boolean delayWarned() {

@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeliveryLog {
     private static final Logger LOG = LoggerFactory.getLogger("caravan.delivery");
+    /** MDC key: how the attempt was started, when not by the queue ({@code etrn}); logged as {@code via=...}. */
+    public static final String VIA = "caravan.via";
 
     private DeliveryLog() {
     }
@@ -53,7 +55,9 @@ public final class DeliveryLog {
     public static String format(String queueId, String recipient, String relay, Duration delay, SmtpReply reply) {
         String dsn = reply.enhanced() != null ? reply.enhanced()
                 : reply.code() / 100 + ".0.0";
-        return String.format(Locale.ROOT, "queue_id=%s to=<%s> relay=%s delay=%.2f dsn=%s status=%s (%s)",
-                queueId, recipient, relay, delay.toMillis() / 1000.0, dsn, Status.of(reply).word(), reply);
+        String via = org.slf4j.MDC.get(VIA);
+        return String.format(Locale.ROOT, "queue_id=%s to=<%s> relay=%s%s delay=%.2f dsn=%s status=%s (%s)",
+                queueId, recipient, relay, via == null ? "" : " via=" + via, delay.toMillis() / 1000.0, dsn,
+                Status.of(reply).word(), reply);
     }
 }

@@ -5,10 +5,11 @@ package org.caravan.mail;
  * with an {@link SmtpReply} body. The session knows syntax and sequencing only; routes decide.
  * {@link #verb()} is what the listener route's choice switches on.
  */
-public sealed interface SmtpRequest permits RcptRequest, MessageRequest, VrfyRequest, ExpnRequest, AuthRequest {
+public sealed interface SmtpRequest permits RcptRequest, MessageRequest, VrfyRequest, ExpnRequest, AuthRequest,
+        EtrnRequest {
 
     SessionInfo session();
 
-    /** RCPT, DATA, VRFY, EXPN or AUTH. */
+    /** RCPT, DATA, VRFY, EXPN, AUTH or ETRN. */
     String verb();
 }

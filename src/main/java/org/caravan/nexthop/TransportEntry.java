@@ -11,20 +11,25 @@ import java.util.Objects;
  * @param nextHop the next hop, or null for the usual route
  * @param tls     the TLS policy, or null for the default ({@code caravan.relay.tls})
  * @param gateway the gateway that takes the domain's mail instead of SMTP, or null
+ * @param hold    the domain's mail waits until it is asked for (ETRN, RFC 1985), or the lifetime ends
  */
-public record TransportEntry(NextHop nextHop, TlsPolicy tls, Gateway gateway) {
+public record TransportEntry(NextHop nextHop, TlsPolicy tls, Gateway gateway, boolean hold) {
 
     public TransportEntry {
-        if (gateway != null && (nextHop != null || tls != null)) {
-            throw new IllegalArgumentException("a gateway entry has no next hop or TLS policy: mail goes to the gateway");
+        if (gateway != null && (nextHop != null || tls != null || hold)) {
+            throw new IllegalArgumentException("a gateway entry has no next hop, TLS policy or hold: mail goes to the gateway");
         }
-        if (gateway == null && nextHop == null && tls == null) {
-            throw new IllegalArgumentException("a transport entry needs a next hop, a TLS policy or a gateway");
+        if (gateway == null && nextHop == null && tls == null && !hold) {
+            throw new IllegalArgumentException("a transport entry needs a next hop, a TLS policy, a hold or a gateway");
         }
     }
 
+    public TransportEntry(NextHop nextHop, TlsPolicy tls, Gateway gateway) {
+        this(nextHop, tls, gateway, false);
+    }
+
     public TransportEntry(NextHop nextHop, TlsPolicy tls) {
-        this(nextHop, tls, null);
+        this(nextHop, tls, null, false);
     }
 
     /** An entry that only names the next hop (the string form in the directory file). */

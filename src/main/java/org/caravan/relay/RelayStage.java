@@ -17,6 +17,7 @@ import org.caravan.envelope.RecipientNotice;
 import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.mail.DeliveryLog;
 import org.caravan.mail.IoSupplier;
+import org.caravan.mail.SmtpReply;
 import org.caravan.nexthop.MailHost;
 import org.caravan.nexthop.NextHopException;
 import org.caravan.nexthop.NextHopResolver;
@@ -37,6 +38,15 @@ public final class RelayStage {
     private final RetrySchedule schedule;
     private final Clock clock;
     private final DeliveryLedger ledger;
+
+    /** Held domains (ETRN): their attempts wait until released; null for none. */
+    private HeldDomains held;
+
+    /** With {@code held}: a held domain's mail waits for its ETRN. */
+    public RelayStage withHeldDomains(HeldDomains held) {
+        this.held = held;
+        return this;
+    }
 
     public RelayStage(NextHopResolver resolver, SmtpDeliveryAgent agent, RetrySchedule schedule,
             DeliveryLedger ledger, Clock clock) {
@@ -96,7 +106,28 @@ public final class RelayStage {
             throw new IllegalArgumentException("queue_id=" + envelope.queueId() + ": relay message without a next hop ("
                     + org.caravan.envelope.EnvelopeHeaders.NEXT_HOP + ")");
         }
+        if (held != null && held.holds(envelope)) {
+            return attempt(envelope, content, (outbound, c) -> hold(envelope.nextHop(), outbound));
+        }
+        if (held != null && held.isHeld(envelope.nextHop())) {
+            // released by ETRN: the delivery log says so (via=etrn)
+            try (org.slf4j.MDC.MDCCloseable via = org.slf4j.MDC.putCloseable(DeliveryLog.VIA, "etrn")) {
+                return attempt(envelope, content, (outbound, c) -> smtp(envelope.nextHop(), outbound, c));
+            }
+        }
         return attempt(envelope, content, (outbound, c) -> smtp(envelope.nextHop(), outbound, c));
+    }
+
+    /** A held domain's attempt: every recipient waits for the domain's ETRN (or the lifetime). */
+    private DeliveryResult hold(String domain, Envelope envelope) {
+        SmtpReply waiting = SmtpReply.of(451, HeldDomains.HELD_STATUS, "held until " + domain + " asks for its mail (ETRN)");
+        Duration delay = Duration.between(envelope.arrival(), clock.instant());
+        List<RecipientOutcome> outcomes = new ArrayList<>();
+        for (String recipient : envelope.recipients()) {
+            outcomes.add(new RecipientOutcome(recipient, waiting, "hold"));
+            DeliveryLog.record(envelope.queueId(), recipient, "hold", delay, waiting);
+        }
+        return new DeliveryResult(outcomes);
     }
 
     /** {@link #attempt(QueuedEnvelope, IoSupplier)} through {@code transfer} instead of SMTP. */

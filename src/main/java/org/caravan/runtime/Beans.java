@@ -47,6 +47,8 @@ import org.caravan.policy.ListPostingCheck;
 import org.caravan.policy.LocalRecipientCheck;
 import org.caravan.policy.MovedUserCheck;
 import org.caravan.policy.RecipientCallout;
+import org.caravan.relay.Etrn;
+import org.caravan.relay.HeldDomains;
 import org.caravan.policy.RelayControlCheck;
 import org.caravan.policy.SrsAddressCheck;
 import org.caravan.relay.RelayStage;
@@ -70,17 +72,20 @@ import org.caravan.tls.ServerTls;
 final class Beans {
     private final Settings settings;
     private final MailInjector.Stages stages;
+    private final Etrn.HeldMail heldMail;
     private final Map<String, Object> beans;
     private HttpGateway httpGateway;
 
     /**
      * Builds every bean now, so a broken operator file stops the start before anything runs.
      *
-     * @param stages how the inbound gateways ask the stages (once the context runs)
+     * @param stages   how the inbound gateways ask the stages (once the context runs)
+     * @param heldMail how ETRN hands out held mail (once the broker is set up)
      */
-    Beans(Settings settings, MailInjector.Stages stages) {
+    Beans(Settings settings, MailInjector.Stages stages, Etrn.HeldMail heldMail) {
         this.settings = settings;
         this.stages = stages;
+        this.heldMail = heldMail;
         this.beans = build();
     }
 
@@ -101,7 +106,7 @@ final class Beans {
                 settings.get(BARE_LINE_ENDINGS),
                 settings.auth(), Listener.MTA,
                 // mynetworks is exempt from all but the hard error limit
-                limits.clientChecks().withExempt(trusted::contains), settings.get(NUL_OCTETS));
+                limits.clientChecks().withExempt(trusted::contains), settings.get(NUL_OCTETS), settings.get(ETRN_ENABLED));
         // One counter for every SMTP listener: the limits hold for the router, not per port.
         ConnectionLimiter connections = new ConnectionLimiter(limits.maxConnections(),
                 limits.maxConnectionsPerClient(), trusted::contains);
@@ -158,7 +163,12 @@ final class Beans {
         named.put("deliveryLedger", ledger);
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname(), clock),
                 ledger, clock));
-        RelayStage relay = new RelayStage(nextHops, agent, settings.retry(), ledger, clock);
+        // Held domains (hold: etrn): their mail waits on caravan.deferred until ETRN releases it.
+        HeldDomains held = new HeldDomains(domain -> directory.current().transport(domain), clock,
+                settings.retry().lifetime());
+        RelayStage relay = new RelayStage(nextHops, agent, settings.retry(), ledger, clock).withHeldDomains(held);
+        named.put("etrn", new Etrn(held, () -> directory.current().heldDomains(), heldMail, trusted,
+                settings.get(ETRN_TRUSTED_ONLY)));
         named.put("relayStage", relay);
         GatewayStage.clearWork(settings.gatewayWorkDir());
         named.put("gatewayStage", new GatewayStage(domain -> directory.current().transport(domain), relay,

@@ -45,7 +45,9 @@ public final class CaravanConfiguration implements CamelConfiguration {
         RouteReloader routeFiles = new RouteReloader(context, Path.of(settings.get(ROUTES_DIR)),
                 settings.get(ROUTES_RELOAD_INTERVAL));
         routeFiles.checkAtStart();
-        Beans beans = new Beans(settings, new RouteCalls(context));
+        java.util.concurrent.atomic.AtomicReference<ActiveMQConnectionFactory> connections =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Beans beans = new Beans(settings, new RouteCalls(context), new BrokerManagement(connections::get));
 
         String brokerUrl = settings.get(BROKER_URL);
         if (settings.embeddedBroker()) {
@@ -56,6 +58,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
             brokerUrl = broker.clientUrl();
         }
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
+        connections.set(artemis);
         context.addComponent("jms", jmsComponent(context, artemis));
         // Inflow control counts what waits in the two queues that take new mail (ADR 0017).
         QueueBacklog backlog = new QueueBacklog(artemis, List.of("caravan.inbound", "caravan.relay"),

@@ -132,6 +132,12 @@ public final class SettingsCatalog {
     public static final Setting<Integer> GATEWAY_HTTP_THREADS = Setting.positive("caravan.gateway.http.threads", 16,
             "requests the inbound HTTP gateway handles at once");
 
+    public static final Setting<Boolean> ETRN_ENABLED = Setting.bool("caravan.etrn.enabled", true,
+            "ETRN (RFC 1985) on the MTA listener, for domains whose transport entry says `hold: etrn`; `false`: `502 5.5.1`, not advertised");
+
+    public static final Setting<Boolean> ETRN_TRUSTED_ONLY = Setting.bool("caravan.etrn.trusted-only", false,
+            "ETRN only from clients in `caravan.mynetworks` or authenticated; others get `459`");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 

@@ -9,6 +9,7 @@ import org.caravan.mail.ExpnRequest;
 import org.caravan.mail.RcptRequest;
 import org.caravan.mail.Replies;
 import org.caravan.mail.SmtpReply;
+import org.caravan.mail.EtrnRequest;
 import org.caravan.mail.VrfyRequest;
 import org.caravan.smtp.SmtpSession.Pending;
 import org.caravan.smtp.SmtpSession.State;
@@ -46,6 +47,7 @@ final class SessionCommands {
             case HELP -> junk(() -> s.out.reply(cmd.argument().isEmpty() ? SmtpReplies.help(s.out.tlsAvailable())
                     : SmtpReplies.helpFor(cmd.argument())));
             case VRFY, EXPN -> junk(() -> verify(cmd));
+            case ETRN -> junk(() -> etrn(cmd));
             case STARTTLS -> startTls(cmd);
             case AUTH -> auth(cmd.argument());
             case UNKNOWN -> s.commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
@@ -96,6 +98,9 @@ final class SessionCommands {
         k.add("ENHANCEDSTATUSCODES");                 // RFC 2034
         k.add("SMTPUTF8");                            // RFC 6531
         k.add("CHUNKING");                            // RFC 3030 BDAT
+        if (etrnOffered()) {
+            k.add("ETRN");                            // RFC 1985
+        }
         // Not BINARYMIME (RFC 3030 §3): binary content has bare CR and LF octets, which our
         // store-and-forward path refuses (or normalizes, corrupting it); it would need that off.
         if (!s.tls && s.out.tlsAvailable()) {
@@ -238,6 +243,30 @@ final class SessionCommands {
         s.pending = Pending.VERIFY;
         s.out.decide(cmd.verb() == SmtpCommand.Verb.VRFY
                 ? new VrfyRequest(s.info(), argument, smtpUtf8) : new ExpnRequest(s.info(), argument, smtpUtf8));
+    }
+
+    /** ETRN is for MTAs (RFC 1985), so on the MTA listener only, unless switched off. */
+    private boolean etrnOffered() {
+        return s.config.etrn() && s.config.listener() == org.caravan.mail.Listener.MTA;
+    }
+
+    /**
+     * ETRN (RFC 1985): outside a mail transaction, after EHLO or HELO; the route decides which node
+     * may be released and answers.
+     */
+    private void etrn(SmtpCommand cmd) {
+        if (!etrnOffered()) {
+            s.commandError(Replies.COMMAND_NOT_IMPLEMENTED);
+        } else if (s.state == State.CONNECTED) {
+            s.commandError(SmtpReplies.HELO_FIRST);
+        } else if (s.state != State.GREETED) {
+            s.commandError(SmtpReplies.TRANSACTION_IN_PROGRESS);
+        } else if (cmd.argument().isEmpty() || cmd.argument().indexOf(' ') >= 0) {
+            s.commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+        } else {
+            s.pending = Pending.VERIFY; // answered like VRFY: a 5xx counts as an error
+            s.out.decide(new EtrnRequest(s.info(), cmd.argument()));
+        }
     }
 
     /** RFC 3207 §4: the client asks to turn this connection to TLS. */

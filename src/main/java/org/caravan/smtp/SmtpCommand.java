@@ -14,8 +14,10 @@ public record SmtpCommand(Verb verb, String argument) {
     public enum Verb {
         HELO, EHLO, MAIL, RCPT, DATA, BDAT, RSET, NOOP, QUIT, HELP, VRFY, EXPN, AUTH,
         STARTTLS, // RFC 3207; 502 where no TLS context is configured
-        // RFC 5321 §4.2.4: known but not implemented here (yet) → 502.
-        TURN(false), ETRN(false), ATRN(false),
+        ETRN,     // RFC 1985, on the MTA listener; 502 where switched off
+        // RFC 5321 §4.2.4: known but not implemented here (yet) → 502. TURN stays so by default
+        // (RFC 2821 §4.1.1: a security risk).
+        TURN(false), ATRN(false),
         UNKNOWN(false);
 
         private final boolean implemented;

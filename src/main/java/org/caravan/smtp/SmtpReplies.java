@@ -52,7 +52,8 @@ public final class SmtpReplies {
             java.util.Map.entry("VRFY", "VRFY <user name or mailbox> [SMTPUTF8]"),
             java.util.Map.entry("EXPN", "EXPN <mailing list or alias> [SMTPUTF8]"),
             java.util.Map.entry("AUTH", "AUTH PLAIN|LOGIN [initial-response] (under TLS, RFC 4954)"),
-            java.util.Map.entry("STARTTLS", "STARTTLS (RFC 3207)"));
+            java.util.Map.entry("STARTTLS", "STARTTLS (RFC 3207)"),
+            java.util.Map.entry("ETRN", "ETRN <domain>|@<domain>|#<queue> (RFC 1985)"));
 
     /** RFC 5321 §4.1.1.8 HELP with an argument: that command's syntax (214), or 504 5.5.4 for an unknown one. */
     public static SmtpReply helpFor(String topic) {

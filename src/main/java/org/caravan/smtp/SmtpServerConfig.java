@@ -29,6 +29,7 @@ import org.caravan.mail.Listener;
  * @param listener        which of the three listeners this is (MTA, submission, implicit-TLS submission)
  * @param clientChecks    soft error limit, early input and pregreet checks against bots ({@link ClientChecks})
  * @param nulOctets       a NUL octet in DATA or BDAT content refuses the message or is dropped
+ * @param etrn            ETRN (RFC 1985) is offered on the MTA listener; off: 502 5.5.1 and not advertised
  */
 public record SmtpServerConfig(
         String hostname,
@@ -46,7 +47,8 @@ public record SmtpServerConfig(
         Auth auth,
         Listener listener,
         ClientChecks clientChecks,
-        NulOctets nulOctets) {
+        NulOctets nulOctets,
+        boolean etrn) {
 
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 104_857_600L;
     public static final int DEFAULT_MAX_RECIPIENTS = 1000;
@@ -96,59 +98,63 @@ public record SmtpServerConfig(
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
                 DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DATA_TIMEOUT,
-                DEFAULT_DECISION_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA, ClientChecks.DEFAULTS, NulOctets.REJECT);
+                DEFAULT_DECISION_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA, ClientChecks.DEFAULTS, NulOctets.REJECT, true);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withMaxCommandLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withMaxTextLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withCommandTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withDataTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withDecisionTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withMaxJunkCommands(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withAuth(Auth v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener, clientChecks, nulOctets, etrn);
+    }
+
+    public SmtpServerConfig withEtrn(boolean v) {
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, v);
     }
 
     public SmtpServerConfig withListener(Listener v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v, clientChecks, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v, clientChecks, nulOctets, etrn);
     }
 
     public SmtpServerConfig withClientChecks(ClientChecks v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, v, nulOctets);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, v, nulOctets, etrn);
     }
 
     /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */

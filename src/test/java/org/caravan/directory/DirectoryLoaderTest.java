@@ -108,9 +108,9 @@ class DirectoryLoaderTest {
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: { tls: [encrypt] }\n")
                 .getMessage()).contains(":3: 'tls': expected a single value");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: x\n    tsl: encrypt\n")
-                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [addresses, endpoint, format, gateway, max-size, nexthop, tls])");
+                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [addresses, endpoint, format, gateway, hold, max-size, nexthop, tls])");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: {}\n")
-                .getMessage()).contains(":3: transport for 'bank.test' is empty (expected 'nexthop' and/or 'tls', or 'gateway' or 'endpoint')");
+                .getMessage()).contains(":3: transport for 'bank.test' is empty (expected 'nexthop', 'tls' and/or 'hold', or 'gateway' or 'endpoint')");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: \"[bad\"\n")
                 .getMessage()).contains(":4: next hop '[bad': missing ']'");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    tls:\n")
@@ -161,6 +161,28 @@ class DirectoryLoaderTest {
         assertThat(d.transport("hq.branch.test").map(TransportEntry::nextHop))
                 .contains(new NextHop("hq.branch.test", 2525, false));
         assertThat(d.transport("other.test")).isEmpty();
+    }
+
+    @Test
+    void aDomainMayBeHeldForEtrn() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains: [example.test]
+                transport:
+                  customer.test: { nexthop: "[mx.customer.test]", hold: etrn }
+                  "*.branch.test": { hold: ETRN }
+                  other.test: "[mx.other.test]"
+                """));
+        assertThat(d.transport("customer.test").get().hold()).isTrue();
+        assertThat(d.transport("customer.test").get().nextHop()).isEqualTo(new NextHop("mx.customer.test", 25, false));
+        assertThat(d.transport("x.branch.test").get().hold()).as("held, by MX").isTrue();
+        assertThat(d.transport("other.test").get().hold()).isFalse();
+        assertThat(d.heldDomains()).containsExactly("*.branch.test", "customer.test");
+        assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    hold: odmr\n").getMessage())
+                .contains(":4: 'hold: odmr' (ATRN, RFC 2645) is not available yet; 'hold: etrn' is");
+        assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    hold: yes\n").getMessage())
+                .contains(":4: 'hold' must be etrn, not 'yes'");
+        assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    gateway: g\n    hold: etrn\n").getMessage())
+                .contains(":5: 'hold' in transport for 'c.test': a gateway entry has no SMTP next hop");
     }
 
     @Test

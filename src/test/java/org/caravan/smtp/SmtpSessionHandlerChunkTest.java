@@ -58,7 +58,7 @@ class SmtpSessionHandlerChunkTest {
         // A client that does not wait for 354 (RFC 2920 §3.1 says it must): the text still frames right.
         in("EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@y.test>\r\nDATA\r\nBDAT 3\r\nSubject: t\r\n\r\n.\r\nNOOP\r\n");
         assertThat(out()).isEqualTo("250-mx.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n250-8BITMIME\r\n250-DSN\r\n"
-                + "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n250 2.1.0 Sender OK\r\n");
+                + "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250-CHUNKING\r\n250 ETRN\r\n250 2.1.0 Sender OK\r\n");
         assertThat(ch.config().isAutoRead()).as("reading pauses while the decoder waits").isFalse();
         ch.writeAndFlush(Replies.RECIPIENT_OK);
         assertThat(out()).isEqualTo("250 2.1.5 Recipient OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n");
