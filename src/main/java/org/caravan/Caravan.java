@@ -6,6 +6,7 @@ import org.apache.camel.main.Main;
 import org.caravan.auth.HashPasswordCommand;
 import org.caravan.runtime.CaravanConfiguration;
 import org.caravan.runtime.RouteFiles;
+import org.caravan.runtime.StartupChecks;
 
 /**
  * Starts the router standalone: camel-main reads application.properties (overridden by -D and
@@ -24,8 +25,8 @@ public final class Caravan {
         try {
             System.exit(newMain(Map.of()).run(args));
         } catch (RuntimeException e) {
-            if (e.getCause() instanceof RouteFiles.RouteFileException) {
-                System.exit(1); // already logged as file:line:column; the stack would only hide it
+            if (e.getCause() instanceof RouteFiles.RouteFileException || e.getCause() instanceof StartupChecks.StartupException) {
+                System.exit(1); // already logged in one line (file:line:column, or the setting); the stack would only hide it
             }
             throw e;
         }
@@ -35,6 +36,14 @@ public final class Caravan {
     public static Main newMain(Map<String, String> overrides) {
         Main main = new Main();
         main.configure().addConfiguration(new CaravanConfiguration());
+        // Before camel-main scans the routes folder (it would fail with a bare NoSuchFileException).
+        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void beforeConfigure(org.apache.camel.main.BaseMainSupport m) {
+                StartupChecks.routesFolder(m.getCamelContext().getPropertiesComponent()
+                        .resolveProperty("caravan.routes.dir").orElse("routes"));
+            }
+        });
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

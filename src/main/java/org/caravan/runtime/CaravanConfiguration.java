@@ -40,6 +40,13 @@ public final class CaravanConfiguration implements CamelConfiguration {
                 listener(settings.get(SUBMISSION_ENABLED), settings.get(SUBMISSION_PORT)),
                 listener(settings.get(SUBMISSIONS_ENABLED), settings.get(SUBMISSIONS_PORT)), settings.dataDir());
 
+        // Files it reads and ports it listens on, each problem in one line naming its setting.
+        try {
+            StartupChecks.run(settings);
+        } catch (StartupChecks.StartupException e) {
+            LOG.error("{}; the router does not start", e.getMessage());
+            throw e;
+        }
         // Every route file parsed on its own before anything starts: a broken one stops the start
         // with one line naming file, line and column, before the broker or a listener is up.
         RouteReloader routeFiles = new RouteReloader(context, Path.of(settings.get(ROUTES_DIR)),
