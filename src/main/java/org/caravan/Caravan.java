@@ -36,14 +36,7 @@ public final class Caravan {
     public static Main newMain(Map<String, String> overrides) {
         Main main = new Main();
         main.configure().addConfiguration(new CaravanConfiguration());
-        // Before camel-main scans the routes folder (it would fail with a bare NoSuchFileException).
-        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
-            @Override
-            public void beforeConfigure(org.apache.camel.main.BaseMainSupport m) {
-                StartupChecks.routesFolder(m.getCamelContext().getPropertiesComponent()
-                        .resolveProperty("caravan.routes.dir").orElse("routes"));
-            }
-        });
+        main.addMainListener(StartupChecks.routesFolderFirst());
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

@@ -81,6 +81,8 @@ public final class HttpSubmissions implements AutoCloseable {
     private final Access access;
     private final Path workDir;
     private final boolean tls;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
 
     private HttpSubmissions(HttpServer server, ExecutorService workers, MailInjector injector,
             MailInjector.Stages stages, Access access, Path workDir, boolean tls) {
@@ -140,7 +142,27 @@ public final class HttpSubmissions implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(1); // requests in progress get a second; one cut short was not answered 202
+        close(java.time.Duration.ofSeconds(1));
+    }
+
+    /**
+     * Stops listening at once; requests in progress get up to {@code grace} to be answered (one cut
+     * short got no 202, so its sender tries again).
+     */
+    public void close(java.time.Duration grace) {
+        // HttpServer.stop(delay) waits the whole delay on Java 17 even when idle (JDK-8304065):
+        // new requests are answered 503 while those in progress finish, then it stops at once.
+        draining = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        server.stop(0);
         workers.shutdown();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
@@ -150,7 +172,13 @@ public final class HttpSubmissions implements AutoCloseable {
     }
 
     private void handle(HttpExchange http) throws IOException {
+        inFlight.incrementAndGet();
         try (http) {
+            if (draining) {
+                http.getResponseHeaders().set("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+                answer(http, 503, problem("shutting down; try again later"));
+                return;
+            }
             if (!http.getRequestURI().getPath().equals(PATH)) {
                 answer(http, 404, problem("no such resource"));
                 return;
@@ -184,6 +212,8 @@ public final class HttpSubmissions implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("inbound HTTP request failed: {}", e.toString(), e);
             answer(http, 500, problem("internal error; nothing was queued"));
+        } finally {
+            inFlight.decrementAndGet();
         }
     }
 

@@ -105,7 +105,7 @@ public final class MailInjector {
             return new Injection.Invalid(e.getMessage());
         }
         String queueId = QueueIds.next();
-        SessionInfo session = new SessionInfo(queueId, origin.client(), null, origin.protocol().toLowerCase(),
+        SessionInfo session = new SessionInfo(queueId, origin.client(), null, origin.protocol().toLowerCase(java.util.Locale.ROOT),
                 true, origin.tls(), origin.authenticatedUser(), Listener.GATEWAY);
         Map<String, SmtpReply> refused = new LinkedHashMap<>();
         for (String recipient : envelope.recipients()) {

@@ -76,7 +76,7 @@ public final class Etrn {
                 return notAllowed(node, "no domain held for it here");
             }
             domains.add(domain);
-            filter = "(CaravanNextHop = '" + domain + "' OR CaravanNextHop LIKE '%." + domain + "')";
+            filter = "(CaravanNextHop = '" + domain + "' OR CaravanNextHop LIKE '%." + domain + "') AND " + heldFilter();
         } else {
             if (!held.isHeld(domain)) {
                 return notAllowed(node, "no mail is held for it here");
@@ -87,7 +87,7 @@ public final class Etrn {
         held.releaseDomains(domains, subdomains);
         return start(node, filter, m -> {
             String hop = String.valueOf(m.get("CaravanNextHop")).toLowerCase(Locale.ROOT);
-            return hop.equals(domain) || subdomains && hop.endsWith("." + domain);
+            return (hop.equals(domain) || subdomains && hop.endsWith("." + domain)) && held.isHeld(hop);
         });
     }
 
@@ -97,7 +97,21 @@ public final class Etrn {
             return notAllowed(node, "not a queue id of this router");
         }
         held.releaseQueueId(queueId);
-        return start(node, "CaravanQueueId = '" + queueId + "'", m -> queueId.equals(m.get("CaravanQueueId")));
+        return start(node, "CaravanQueueId = '" + queueId + "' AND " + heldFilter(),
+                m -> queueId.equals(m.get("CaravanQueueId")) && held.isHeld(String.valueOf(m.get("CaravanNextHop"))));
+    }
+
+    /**
+     * Messages of held domains only: an ETRN for a parent or a queue id never hands out another
+     * domain's retries early. Keys are checked domain names, safe inside the quotes.
+     */
+    private String heldFilter() {
+        List<String> terms = new ArrayList<>();
+        for (String key : heldDomains.get()) {
+            terms.add(key.startsWith("*.") ? "CaravanNextHop LIKE '%" + key.substring(1) + "'"
+                    : "CaravanNextHop = '" + key + "'");
+        }
+        return terms.isEmpty() ? "FALSE" : "(" + String.join(" OR ", terms) + ")";
     }
 
     /** Hands out now what waits under {@code filter}, and says how much that was. */

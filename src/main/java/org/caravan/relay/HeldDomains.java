@@ -16,7 +16,7 @@ import org.caravan.nexthop.TransportEntry;
 /**
  * Domains whose mail waits until they ask for it (transport entry {@code hold: etrn}), as
  * Postfix's {@code defer_transports} with a fast flush: each attempt of such a message is
- * deferred ({@link #HELD}), so it waits on caravan.deferred with the usual backoff, delay warning
+ * deferred (status {@link #HELD_STATUS}), so it waits on caravan.deferred with the usual backoff, delay warning
  * and lifetime (then it bounces as any undeliverable mail). An ETRN releases what waits at that
  * moment: a message whose latest attempt (or arrival) is older than the release is attempted for
  * real, once; if that fails, it is held again. Mail that arrives after the release is held.

@@ -96,7 +96,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
             context.addService(routeFiles, true, true);
         }
         context.getManagementStrategy().addEventNotifier(new GracefulShutdown(beans.smtpSessions(),
-                settings.get(SHUTDOWN_GRACE)));
+                settings.get(SHUTDOWN_GRACE), beans.httpGateway()));
     }
 
     private static String listener(boolean enabled, int port) {

@@ -14,7 +14,7 @@ import org.caravan.gateway.MailInjector;
 
 /**
  * The inbound HTTP gateway's life: started once every route runs (a request before then would
- * find no stage to ask), closed with the context.
+ * find no stage to ask), drained on shutdown before the routes stop ({@link GracefulShutdown}).
  */
 final class HttpGateway implements StartupListener, AutoCloseable {
     private final InetSocketAddress bind;
@@ -54,12 +54,17 @@ final class HttpGateway implements StartupListener, AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
+    /** Shutdown: no new request; those in progress get up to {@code grace} to be answered. */
+    void drain(java.time.Duration grace) {
         HttpSubmissions s = server;
         server = null;
         if (s != null) {
-            s.close();
+            s.close(grace);
         }
+    }
+
+    @Override
+    public void close() {
+        drain(java.time.Duration.ofSeconds(1));
     }
 }

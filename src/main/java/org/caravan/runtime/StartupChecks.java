@@ -31,11 +31,19 @@ public final class StartupChecks {
     private StartupChecks() {
     }
 
-    /**
-     * The routes folder exists; called before camel-main looks into it (it would fail with a bare
-     * NoSuchFileException), so the failure is logged here and thrown unchecked.
-     */
-    public static void routesFolder(String dir) {
+    /** Checks the routes folder before camel-main looks into it (it would fail with a bare NoSuchFileException). */
+    public static org.apache.camel.main.MainListener routesFolderFirst() {
+        return new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void beforeConfigure(org.apache.camel.main.BaseMainSupport main) {
+                routesFolder(main.getCamelContext().getPropertiesComponent().resolveProperty(ROUTES_DIR.name())
+                        .orElse(ROUTES_DIR.defaultValue()));
+            }
+        };
+    }
+
+    /** The routes folder exists; else the failure is logged here and thrown unchecked (camel-main's listener). */
+    static void routesFolder(String dir) {
         Path routes = Path.of(dir).toAbsolutePath().normalize();
         if (!Files.isDirectory(routes)) {
             StartupException e = new StartupException("route folder " + routes + " (caravan.routes.dir) does not exist");

@@ -300,4 +300,60 @@ class InboundHttpTest {
                 URI.create("http://127.0.0.1:" + port + "/api/v1/messages")).GET().build(),
                 HttpResponse.BodyHandlers.ofString()))).isInstanceOf(java.io.IOException.class);
     }
+
+    @Test
+    void aPostInProgressAtShutdownIsFinishedAnd202MeansItIsQueued() throws Exception {
+        byte[] head = "Subject: slow upload\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        InputStream slow = new InputStream() {
+            int sent = -1;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                sent++;
+                if (sent == 0) {
+                    System.arraycopy(head, 0, b, off, head.length);
+                    return head.length;
+                }
+                if (sent > 6) {
+                    return -1;
+                }
+                started.countDown();
+                try {
+                    Thread.sleep(250); // a slow client: the upload is still going when the router stops
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                byte[] line = ("line " + sent + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                System.arraycopy(line, 0, b, off, line.length);
+                return line.length;
+            }
+        };
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> response = http.sendAsync(
+                HttpRequest.newBuilder(URI.create(base + "?from=a@shop.test&to=bob@example.test"))
+                        .header("Content-Type", "message/rfc822").header("Authorization", bearer())
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Path spool = router.dataDir().resolve("spool");
+        await().atMost(WAIT).until(() -> { // the router is reading the body into its spool file
+            try (var files = Files.list(spool)) {
+                return files.findAny().isPresent();
+            } catch (java.nio.file.NoSuchFileException notYet) {
+                return false;
+            }
+        });
+        router.close(); // SIGTERM's path: the HTTP gateway drains with the SMTP sessions
+        HttpResponse<String> answered = response.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(answered.statusCode()).as(answered.body()).isEqualTo(202);
+
+        router = TestRouter.start(dir, Map.of("caravan.gateway.http.port", String.valueOf(TestRouter.freePort())));
+        MimeMessage mail = delivered("bob@example.test");
+        assertThat(mail.getSubject()).isEqualTo("slow upload");
+    }
 }
