@@ -118,4 +118,21 @@ class InboundJmsTest {
             assertThat(work).as("work files deleted").isEmpty();
         }
     }
+
+    @Test
+    void aLargeMessageStreamsThroughTheQueueIntoTheMaildir() throws Exception {
+        StringBuilder body = new StringBuilder("Subject: large\r\n\r\n");
+        String line = "x".repeat(998) + "\r\n";
+        while (body.length() < 3 * 1024 * 1024) { // over Artemis's large-message threshold: streamed
+            body.append(line);
+        }
+        byte[] bytes = body.toString().getBytes(StandardCharsets.US_ASCII);
+        template.sendBodyAndHeaders("jms:queue:caravan.gateway.in", bytes,
+                Map.of("CaravanSender", "erp@erp.test", "CaravanRecipients", "bob@example.test"));
+
+        String bob = deliveredTo("bob@example.test");
+        assertThat(bob).contains("Subject: large\r\n");
+        assertThat(bob.length()).isGreaterThan(bytes.length); // our trace fields in front, nothing cut
+        assertThat(bob).endsWith(line);
+    }
 }
