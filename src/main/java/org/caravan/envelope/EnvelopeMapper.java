@@ -36,6 +36,24 @@ public final class EnvelopeMapper {
         MessageRequest request = message.getMandatoryBody(MessageRequest.class);
         envelopeOf(request).writeTo(message);
         message.setBody(request.content().toFile());
+        exchange.setProperty(ACCEPTED, accepted(request));
+    }
+
+    /** Exchange property: the accepted line's fields, logged once the message is queued ({@link #queuedReply}). */
+    static final String ACCEPTED = "CaravanAccepted";
+    private static final org.slf4j.Logger QUEUE_LOG = org.slf4j.LoggerFactory.getLogger("caravan.queue");
+
+    /**
+     * The first line of a message's trail (Postfix's {@code qmgr: from=<...>, size=..., nrcpt=...}):
+     * who sent it, how, and what; the delivery lines follow with the same queue id.
+     */
+    static String accepted(MessageRequest request) {
+        InetSocketAddress client = request.session().client();
+        return "from=<" + request.sender() + "> size=" + request.size() + " nrcpt=" + request.recipients().size()
+                + " client=" + (client == null ? "none" : "[" + client.getAddress().getHostAddress() + "]")
+                + " helo=" + nullToEmpty(request.session().heloName()) + " listener=" + request.session().listener()
+                + " tls=" + (request.session().tls() ? "yes" : "no")
+                + (request.session().authenticatedUser() == null ? "" : " auth=" + request.session().authenticatedUser());
     }
 
     /** The envelope of an accepted message, stamped with its arrival now. */
@@ -52,7 +70,13 @@ public final class EnvelopeMapper {
                 .withDuplicateId(request.queueId());
     }
 
-    public SmtpReply queuedReply(@Header(EnvelopeHeaders.QUEUE_ID) String queueId) {
+    /** The route's last step, once the message is durable: 250, and the trail's first line. */
+    public SmtpReply queuedReply(Exchange exchange) {
+        String queueId = exchange.getMessage().getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
+        String accepted = exchange.getProperty(ACCEPTED, String.class);
+        if (accepted != null) {
+            QUEUE_LOG.info("queue_id={} accepted {}", queueId, accepted);
+        }
         return Replies.QUEUED.withText("Queued as " + queueId);
     }
 

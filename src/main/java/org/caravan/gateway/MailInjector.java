@@ -135,9 +135,7 @@ public final class MailInjector {
                     queued.recipients(), queued.mailParams(), queued.rcptParams(), file, spooled.size(),
                     spooled.receivedCount()));
             if (reply.isPositive()) {
-                LOG.info("{}: accepted from=<{}> nrcpt={} size={} via={} user={}", queueId, envelope.sender(),
-                        envelope.recipients().size(), spooled.size(), origin.protocol(), origin.authenticatedUser());
-                return new Injection.Queued(queueId);
+                return new Injection.Queued(queueId); // logged as accepted by the receive stage (caravan.queue)
             }
             LOG.info("{}: refused from=<{}> via={}: {}", queueId, envelope.sender(), origin.protocol(), reply);
             return new Injection.Refused(reply, Map.of());

@@ -120,4 +120,42 @@ class DeliveryLogTest {
                     && lines().size() == 4);
         }
     }
+
+    /** The trail of a message starts with the line that accepted it, keyed by the same queue id. */
+    @Test
+    void anAcceptedLineOpensTheTrail() throws Exception {
+        Logger queueLog = (Logger) LoggerFactory.getLogger("caravan.queue");
+        Level before = queueLog.getLevel();
+        queueLog.setLevel(Level.INFO);
+        ListAppender<ILoggingEvent> accepted = new ListAppender<>();
+        accepted.start();
+        queueLog.addAppender(accepted);
+        try (TestRouter router = TestRouter.start(dir, Map.of())) {
+            String id;
+            try (SmtpTranscript t = router.connect()) {
+                t.expect("220");
+                t.send("EHLO client.test").expect("250");
+                t.send("MAIL FROM:<sender@client.test>").expect("250");
+                t.send("RCPT TO:<alice@example.test>").expect("250");
+                t.send("RCPT TO:<bob@example.test>").expect("250");
+                t.send("DATA").expect("354");
+                t.sendRaw("Subject: trail\r\n\r\nhello\r\n.\r\n");
+                Matcher m = QUEUED.matcher(t.expect("250 2.0.0"));
+                assertThat(m.matches()).isTrue();
+                id = m.group(1);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> linesOf(id).size() == 2);
+            List<String> first;
+            synchronized (accepted.list) {
+                first = accepted.list.stream().map(ILoggingEvent::getFormattedMessage)
+                        .filter(l -> l.startsWith("queue_id=" + id + " ")).toList();
+            }
+            assertThat(first).singleElement().asString().matches("queue_id=" + id
+                    + " accepted from=<sender@client\\.test> size=\\d+ nrcpt=2 client=\\[127\\.0\\.0\\.1\\]"
+                    + " helo=client\\.test listener=MTA tls=no");
+        } finally {
+            queueLog.detachAppender(accepted);
+            queueLog.setLevel(before);
+        }
+    }
 }
