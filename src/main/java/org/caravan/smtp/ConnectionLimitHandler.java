@@ -10,8 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.caravan.mail.SmtpReply;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * First handler of every SMTP pipeline: counts the connection in the router-wide
@@ -21,7 +19,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimitHandler.class);
 
     private final ConnectionLimiter limiter;
     private final String hostname;
@@ -45,7 +42,7 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         SmtpReply reply = verdict == ConnectionLimiter.Verdict.TOO_MANY_TOTAL
                 ? SmtpReplies.TOO_MANY_CONNECTIONS : SmtpReplies.TOO_MANY_CONNECTIONS_FROM_CLIENT;
-        LOG.info("Refused connection from {}: {}", client, reply.lines().get(0));
+        Rejections.log("CONNECT", client, reply);
         if (ctx.pipeline().get(SslHandler.class) != null) {
             ctx.close(); // implicit TLS (RFC 8314): plaintext would only garble the client's handshake
             return;

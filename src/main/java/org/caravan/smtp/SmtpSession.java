@@ -238,6 +238,7 @@ public final class SmtpSession {
             case RCPT:
                 pendingRecipient = null;
                 if (!reply.isPositive() && reply.code() != 421) {
+                    Rejections.log("RCPT", client, reply);
                     refused(reply); // a harvester's unknown users count as errors (Postfix)
                     return;
                 }
@@ -249,6 +250,8 @@ public final class SmtpSession {
             case MESSAGE:
                 if (reply.isPositive()) {
                     guards.messageAccepted();
+                } else {
+                    Rejections.log("DATA", client, reply);
                 }
                 content.discard(); // the route has made the message durable (or refused it)
                 content = null;
@@ -406,6 +409,7 @@ public final class SmtpSession {
     }
 
     private void authRefused(SmtpReply reply) {
+        Rejections.log("AUTH", client, reply);
         answer(guards.authRefused(reply), Pending.AUTH_DELAY);
     }
 
@@ -470,6 +474,7 @@ public final class SmtpSession {
     private void endOfContent() {
         SmtpReply refusal = content.finish().refusal(); // a bare CR/LF is refused without asking the route
         if (refusal != null) {
+            Rejections.log("DATA", client, refusal);
             resetTransaction();
             out.reply(refusal);
             return;
