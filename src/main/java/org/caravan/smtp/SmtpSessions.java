@@ -43,12 +43,12 @@ public final class SmtpSessions {
     public void drain(Duration grace) throws InterruptedException {
         draining = true;
         int atStart = open.size();
-        LOG.info("Shutting down: no new SMTP sessions; {} open, transfers in progress get up to {} to finish",
-                atStart, grace);
+        LOG.info("Shutting down: no new SMTP sessions; {} open, transfers in progress get up to {}s to finish",
+                atStart, grace.toMillis() / 1000.0);
         open.forEach(SmtpSessionHandler::shutdown);
         if (!awaitClosed(grace)) {
-            LOG.warn("Shutting down: {} SMTP session(s) still busy after {}, closed with 421 (not acknowledged)",
-                    open.size(), grace);
+            LOG.warn("Shutting down: {} SMTP session(s) still busy after {}s, closed with 421 (not acknowledged)",
+                    open.size(), grace.toMillis() / 1000.0);
             open.forEach(SmtpSessionHandler::shutdownNow);
             awaitClosed(CLOSE_WAIT);
         }
