@@ -36,7 +36,9 @@ public final class EnvelopeMapper {
         MessageRequest request = message.getMandatoryBody(MessageRequest.class);
         envelopeOf(request).writeTo(message);
         message.setBody(request.content().toFile());
-        exchange.setProperty(ACCEPTED, accepted(request));
+        if (QUEUE_LOG.isInfoEnabled()) { // built per message only when it will be logged
+            exchange.setProperty(ACCEPTED, accepted(request));
+        }
     }
 
     /** Exchange property: the accepted line's fields, logged once the message is queued ({@link #queuedReply}). */

@@ -42,16 +42,10 @@ public final class HeldDomains {
 
     /** Whether {@code domain}'s transport entry holds its mail. */
     public boolean isHeld(String domain) {
-        return transport.apply(Addresses.normalize(domain)).map(TransportEntry::hold).orElse(false);
-    }
-
-    /** Whether this attempt of {@code envelope} waits: its domain is held and nothing released it since. */
-    public boolean holds(QueuedEnvelope envelope) {
-        String domain = envelope.nextHop();
-        if (domain == null || domain.isEmpty() || !isHeld(domain)) {
+        if (domain == null || domain.isEmpty()) {
             return false;
         }
-        return !releasedFor(envelope);
+        return transport.apply(Addresses.normalize(domain)).map(TransportEntry::hold).orElse(false);
     }
 
     /** Whether an ETRN since {@code envelope}'s latest attempt (or its arrival) released it. */

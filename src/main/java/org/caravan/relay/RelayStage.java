@@ -106,10 +106,10 @@ public final class RelayStage {
             throw new IllegalArgumentException("queue_id=" + envelope.queueId() + ": relay message without a next hop ("
                     + org.caravan.envelope.EnvelopeHeaders.NEXT_HOP + ")");
         }
-        if (held != null && held.holds(envelope)) {
-            return attempt(envelope, content, (outbound, c) -> hold(envelope.nextHop(), outbound));
-        }
-        if (held != null && held.isHeld(envelope.nextHop())) {
+        if (held != null && held.isHeld(envelope.nextHop())) { // one transport lookup per attempt
+            if (!held.releasedFor(envelope)) {
+                return attempt(envelope, content, (outbound, c) -> hold(envelope.nextHop(), outbound));
+            }
             // released by ETRN: the delivery log says so (via=etrn)
             try (org.slf4j.MDC.MDCCloseable via = org.slf4j.MDC.putCloseable(DeliveryLog.VIA, "etrn")) {
                 return attempt(envelope, content, (outbound, c) -> smtp(envelope.nextHop(), outbound, c));

@@ -14,6 +14,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import org.caravan.testing.LogCapture;
 import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
@@ -124,13 +125,8 @@ class DeliveryLogTest {
     /** The trail of a message starts with the line that accepted it, keyed by the same queue id. */
     @Test
     void anAcceptedLineOpensTheTrail() throws Exception {
-        Logger queueLog = (Logger) LoggerFactory.getLogger("caravan.queue");
-        Level before = queueLog.getLevel();
-        queueLog.setLevel(Level.INFO);
-        ListAppender<ILoggingEvent> accepted = new ListAppender<>();
-        accepted.start();
-        queueLog.addAppender(accepted);
-        try (TestRouter router = TestRouter.start(dir, Map.of())) {
+        try (LogCapture accepted = LogCapture.of("caravan.queue");
+             TestRouter router = TestRouter.start(dir, Map.of())) {
             String id;
             try (SmtpTranscript t = router.connect()) {
                 t.expect("220");
@@ -145,17 +141,10 @@ class DeliveryLogTest {
                 id = m.group(1);
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> linesOf(id).size() == 2);
-            List<String> first;
-            synchronized (accepted.list) {
-                first = accepted.list.stream().map(ILoggingEvent::getFormattedMessage)
-                        .filter(l -> l.startsWith("queue_id=" + id + " ")).toList();
-            }
+            List<String> first = accepted.lines().stream().filter(l -> l.startsWith("queue_id=" + id + " ")).toList();
             assertThat(first).singleElement().asString().matches("queue_id=" + id
                     + " accepted from=<sender@client\\.test> size=\\d+ nrcpt=2 client=\\[127\\.0\\.0\\.1\\]"
                     + " helo=client\\.test listener=MTA tls=no");
-        } finally {
-            queueLog.detachAppender(accepted);
-            queueLog.setLevel(before);
         }
     }
 }

@@ -11,10 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import org.caravan.testing.LogCapture;
 import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
@@ -22,7 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A held domain (transport entry {@code hold: etrn}) and ETRN (RFC 1985) over real sockets: its
@@ -37,17 +33,12 @@ class EtrnTest {
     Path dir;
     ScriptedSmtpServer customer;
     TestRouter router;
-    Logger deliveryLog;
-    ListAppender<ILoggingEvent> log;
+    LogCapture log;
 
     @BeforeEach
     void start() throws Exception {
         customer = ScriptedSmtpServer.start("PIPELINING");
-        deliveryLog = (Logger) LoggerFactory.getLogger("caravan.delivery");
-        deliveryLog.setLevel(Level.INFO);
-        log = new ListAppender<>();
-        log.start();
-        deliveryLog.addAppender(log);
+        log = LogCapture.of("caravan.delivery");
         Files.writeString(dir.resolve("directory.yaml"), """
                 domains: [example.test]
                 mailboxes:
@@ -68,7 +59,7 @@ class EtrnTest {
             router.close();
         }
         customer.close();
-        deliveryLog.detachAppender(log);
+        log.close();
     }
 
     private void startRouter(Map<String, String> extra) {
@@ -93,7 +84,7 @@ class EtrnTest {
     }
 
     private List<String> lines(String containing) {
-        return log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(l -> l.contains(containing)).toList();
+        return log.lines().stream().filter(l -> l.contains(containing)).toList();
     }
 
     @Test

@@ -11,10 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,13 +18,13 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.caravan.testing.EmbeddedKafka;
 import org.caravan.testing.GatewaySchema;
+import org.caravan.testing.LogCapture;
 import org.caravan.testing.MailClient;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A gateway to Kafka (camel-kafka) against a real broker started in this JVM (KRaft): a domain's
@@ -42,18 +38,13 @@ class KafkaGatewayTest {
     Path dir;
     EmbeddedKafka kafka;
     TestRouter router;
-    Logger deliveryLog;
-    ListAppender<ILoggingEvent> log;
+    LogCapture log;
 
     @BeforeEach
     void start() throws Exception {
         kafka = EmbeddedKafka.start(dir.resolve("kafka"));
         kafka.createTopic("mail-events");
-        deliveryLog = (Logger) LoggerFactory.getLogger("caravan.delivery");
-        deliveryLog.setLevel(Level.INFO);
-        log = new ListAppender<>();
-        log.start();
-        deliveryLog.addAppender(log);
+        log = LogCapture.of("caravan.delivery");
         Files.writeString(dir.resolve("directory.yaml"), """
                 domains: [example.test]
                 mailboxes:
@@ -73,7 +64,7 @@ class KafkaGatewayTest {
         if (kafka != null) {
             kafka.close();
         }
-        deliveryLog.detachAppender(log);
+        log.close();
     }
 
     @Test
@@ -100,7 +91,7 @@ class KafkaGatewayTest {
                 .containsExactlyInAnyOrder("orders@events.test", "audit@events.test");
         assertThat(new String(records.get(0).headers().lastHeader("CaravanQueueId").value(), StandardCharsets.UTF_8))
                 .isEqualTo(doc.get("queueId").asText());
-        await().atMost(WAIT).until(() -> log.list.stream().map(ILoggingEvent::getFormattedMessage)
+        await().atMost(WAIT).until(() -> log.lines().stream()
                 .filter(l -> l.contains("relay=gateway:kafka:mail-events") && l.contains("status=sent")).count() == 2);
         assertThat(router.queueDepth("caravan.relay")).isZero();
         assertThat(router.queueDepth("caravan.deferred")).isZero();

@@ -11,17 +11,13 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import org.caravan.testing.LogCapture;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Refusals a client earned are logged in one fixed shape, and the shipped fail2ban filter
@@ -31,21 +27,16 @@ import org.slf4j.LoggerFactory;
 class RejectionLogTest {
     @TempDir
     Path dir;
-    Logger rejects;
-    ListAppender<ILoggingEvent> log;
+    LogCapture log;
 
     @BeforeEach
     void attach() {
-        rejects = (Logger) LoggerFactory.getLogger("caravan.reject");
-        rejects.setLevel(Level.INFO);
-        log = new ListAppender<>();
-        log.start();
-        rejects.addAppender(log);
+        log = LogCapture.of("caravan.reject");
     }
 
     @AfterEach
     void detach() {
-        rejects.detachAppender(log);
+        log.close();
     }
 
     /** fail2ban's failregex as Java: {@code <HOST>} becomes a named group. */
@@ -77,7 +68,7 @@ class RejectionLogTest {
                 }
             }
         }
-        List<String> lines = log.list.stream().map(e -> e.getLoggerName() + " - " + e.getFormattedMessage()).toList();
+        List<String> lines = log.lines().stream().map(l -> "caravan.reject - " + l).toList(); // as the layout writes it
         assertThat(lines).anySatisfy(l -> assertThat(l).contains("reject: RCPT from [127.0.0.2]: 550 5.1.1"))
                 .anySatisfy(l -> assertThat(l).contains("reject: DATA from [127.0.0.2]: 554 5.6.0"))
                 .anySatisfy(l -> assertThat(l).contains("reject: CONNECT from [127.0.0.2]: 421 4.7.0"));
