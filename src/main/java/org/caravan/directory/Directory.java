@@ -180,11 +180,22 @@ public final class Directory {
     public java.util.Set<String> heldDomains() {
         java.util.Set<String> held = new java.util.TreeSet<>();
         transport.forEach((domain, entry) -> {
-            if (entry.hold()) {
+            if (entry.held() && !entry.hold().odmr()) {
                 held.add(domain);
             }
         });
         return held;
+    }
+
+    /** The on-demand domains ({@code hold: odmr}) that {@code user} may take by ATRN, exact keys only. */
+    public java.util.Set<String> odmrDomainsOf(String user) {
+        java.util.Set<String> mine = new java.util.TreeSet<>();
+        transport.forEach((domain, entry) -> {
+            if (entry.held() && entry.hold().releasableBy(user) && !domain.startsWith("*.")) {
+                mine.add(domain);
+            }
+        });
+        return mine;
     }
 
     /** {@link #transport(String)}'s lookup in a map of lower-cased keys (the loader checks entries with it). */

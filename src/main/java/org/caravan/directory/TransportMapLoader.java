@@ -9,6 +9,7 @@ import java.util.Set;
 import org.caravan.mail.Addresses;
 import org.caravan.mail.AddressRules;
 import org.caravan.nexthop.Gateway;
+import org.caravan.nexthop.Hold;
 import org.caravan.nexthop.NextHop;
 import org.caravan.nexthop.TlsPolicy;
 import org.caravan.nexthop.TransportEntry;
@@ -24,7 +25,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  */
 final class TransportMapLoader {
     private static final Set<String> TRANSPORT_KEYS = Set.of("nexthop", "tls", "gateway", "endpoint", "format",
-            "max-size", "addresses", "hold");
+            "max-size", "addresses", "hold", "customers");
     private static final Set<String> REGEX_KEYS = Set.of("out-match", "out-replace", "in-match", "in-replace");
 
     private final YamlNodes nodes;
@@ -76,24 +77,50 @@ final class TransportMapLoader {
                 throw nodes.error(tlsNode, "'tls' " + e.getMessage());
             }
         }
-        boolean hold = false;
-        if (m.containsKey("hold")) {
-            Node holdNode = m.get("hold").getValueNode();
-            String how = nodes.scalar(holdNode, "'hold'").toLowerCase(java.util.Locale.ROOT);
-            if (how.equals("odmr")) {
-                throw nodes.error(holdNode, "'hold: odmr' (ATRN, RFC 2645) is not available yet; 'hold: etrn' is");
-            }
-            if (!how.equals("etrn")) {
-                throw nodes.error(holdNode, "'hold' must be etrn, not '" + how + "'");
-            }
-            hold = true;
+        Hold hold = m.containsKey("hold") ? hold(m) : null;
+        if (hold == null && m.containsKey("customers")) {
+            throw nodes.error(m.get("customers").getKeyNode(), "'customers' in " + what + " belongs to 'hold: odmr'");
         }
         return new TransportEntry(hop, tls, null, hold);
     }
 
+    /**
+     * {@code hold: etrn}, or {@code hold: odmr} with {@code customers}: the AUTH users (mailbox
+     * addresses) that may take the domain's mail by ATRN (RFC 2645).
+     */
+    private Hold hold(Map<String, NodeTuple> m) {
+        Node holdNode = m.get("hold").getValueNode();
+        String how = nodes.scalar(holdNode, "'hold'").toLowerCase(java.util.Locale.ROOT);
+        if (how.equals("etrn")) {
+            if (m.containsKey("customers")) {
+                throw nodes.error(m.get("customers").getKeyNode(), "'customers' belong to 'hold: odmr'; ETRN needs no AUTH");
+            }
+            return Hold.ETRN;
+        }
+        if (!how.equals("odmr")) {
+            throw nodes.error(holdNode, "'hold' must be etrn or odmr, not '" + how + "'");
+        }
+        if (!m.containsKey("customers")) {
+            throw nodes.error(holdNode, "'hold: odmr' needs 'customers': the AUTH users that may release the domain by ATRN");
+        }
+        Node list = m.get("customers").getValueNode();
+        Set<String> customers = new java.util.LinkedHashSet<>();
+        for (Node item : nodes.sequence(list, "'customers'")) {
+            String user = nodes.scalar(item, "a customer");
+            if (!Addresses.isValidMailbox(user)) {
+                throw nodes.error(item, "'customers' must be AUTH users (mailbox addresses), not '" + user + "'");
+            }
+            customers.add(user);
+        }
+        if (customers.isEmpty()) {
+            throw nodes.error(list, "'customers' is empty: nobody could release the domain");
+        }
+        return Hold.odmr(customers);
+    }
+
     /** A gateway entry: {@code gateway: NAME} or {@code endpoint: URI}, with {@code format} and {@code max-size}. */
     private Gateway gateway(Node node, Map<String, NodeTuple> m, String what) {
-        for (String key : List.of("nexthop", "tls", "hold")) {
+        for (String key : List.of("nexthop", "tls", "hold", "customers")) {
             if (m.containsKey(key)) {
                 throw nodes.error(m.get(key).getKeyNode(), "'" + key + "' in " + what + ": a gateway entry has no SMTP next hop");
             }

@@ -8,6 +8,12 @@ public enum Listener {
     SUBMISSION(false),
     /** Submission over implicit TLS (RFC 8314 §3.3, port 465): TLS from the first byte. */
     SUBMISSIONS(true),
+    /**
+     * On-Demand Mail Relay (RFC 2645, port 366): an authenticated customer asks with ATRN for the
+     * mail held for its domains and takes it on the same connection, the roles reversed. No mail
+     * is accepted on it.
+     */
+    ODMR(false),
     /** Mail from another system through an inbound gateway (HTTP, JMS, a fetched mailbox): no SMTP session. */
     GATEWAY(false);
 

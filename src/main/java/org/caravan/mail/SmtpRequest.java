@@ -6,10 +6,10 @@ package org.caravan.mail;
  * {@link #verb()} is what the listener route's choice switches on.
  */
 public sealed interface SmtpRequest permits RcptRequest, MessageRequest, VrfyRequest, ExpnRequest, AuthRequest,
-        EtrnRequest {
+        EtrnRequest, AtrnRequest {
 
     SessionInfo session();
 
-    /** RCPT, DATA, VRFY, EXPN, AUTH or ETRN. */
+    /** RCPT, DATA, VRFY, EXPN, AUTH, ETRN, ATRN or TURN. */
     String verb();
 }

@@ -11,25 +11,30 @@ import java.util.Objects;
  * @param nextHop the next hop, or null for the usual route
  * @param tls     the TLS policy, or null for the default ({@code caravan.relay.tls})
  * @param gateway the gateway that takes the domain's mail instead of SMTP, or null
- * @param hold    the domain's mail waits until it is asked for (ETRN, RFC 1985), or the lifetime ends
+ * @param hold    how the domain's mail waits until it is asked for (ETRN or ATRN), or null: not held
  */
-public record TransportEntry(NextHop nextHop, TlsPolicy tls, Gateway gateway, boolean hold) {
+public record TransportEntry(NextHop nextHop, TlsPolicy tls, Gateway gateway, Hold hold) {
 
     public TransportEntry {
-        if (gateway != null && (nextHop != null || tls != null || hold)) {
+        if (gateway != null && (nextHop != null || tls != null || hold != null)) {
             throw new IllegalArgumentException("a gateway entry has no next hop, TLS policy or hold: mail goes to the gateway");
         }
-        if (gateway == null && nextHop == null && tls == null && !hold) {
+        if (gateway == null && nextHop == null && tls == null && hold == null) {
             throw new IllegalArgumentException("a transport entry needs a next hop, a TLS policy, a hold or a gateway");
         }
     }
 
     public TransportEntry(NextHop nextHop, TlsPolicy tls, Gateway gateway) {
-        this(nextHop, tls, gateway, false);
+        this(nextHop, tls, gateway, null);
     }
 
     public TransportEntry(NextHop nextHop, TlsPolicy tls) {
-        this(nextHop, tls, null, false);
+        this(nextHop, tls, null, null);
+    }
+
+    /** Whether the domain's mail waits until it is asked for. */
+    public boolean held() {
+        return hold != null;
     }
 
     /** An entry that only names the next hop (the string form in the directory file). */

@@ -37,6 +37,9 @@ public final class Etrn {
     public interface HeldMail {
         long deliverNow(String filter, java.util.function.Predicate<java.util.Map<String, Object>> matches)
                 throws Exception;
+
+        /** How many messages wait under {@code filter}, without handing them out. */
+        long count(String filter, java.util.function.Predicate<java.util.Map<String, Object>> matches) throws Exception;
     }
 
     private final HeldDomains held;

@@ -11,7 +11,9 @@ import java.util.function.Function;
 
 import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.mail.Addresses;
+import org.caravan.nexthop.Hold;
 import org.caravan.nexthop.TransportEntry;
+import org.caravan.smtpclient.TurnedSession;
 
 /**
  * Domains whose mail waits until they ask for it (transport entry {@code hold: etrn}), as
@@ -32,6 +34,8 @@ public final class HeldDomains {
     private final Map<String, Instant> domains = new ConcurrentHashMap<>();
     private final Map<String, Instant> parents = new ConcurrentHashMap<>(); // @domain: and below it
     private final Map<String, Instant> queueIds = new ConcurrentHashMap<>();
+    /** On-demand domains whose customer is connected now, turned by ATRN: their mail goes over it. */
+    private final Map<String, TurnedSession> turned = new ConcurrentHashMap<>();
 
     /** @param forget how long a release is kept (the queue lifetime: no held message is older) */
     public HeldDomains(Function<String, Optional<TransportEntry>> transport, Clock clock, Duration forget) {
@@ -42,10 +46,30 @@ public final class HeldDomains {
 
     /** Whether {@code domain}'s transport entry holds its mail. */
     public boolean isHeld(String domain) {
+        return holdOf(domain) != null;
+    }
+
+    /** How {@code domain}'s mail is held, or null when it is not. */
+    public Hold holdOf(String domain) {
         if (domain == null || domain.isEmpty()) {
-            return false;
+            return null;
         }
-        return transport.apply(Addresses.normalize(domain)).map(TransportEntry::hold).orElse(false);
+        return transport.apply(Addresses.normalize(domain)).map(TransportEntry::hold).orElse(null);
+    }
+
+    /** {@code domains}' mail goes over {@code via} (a connection ATRN turned) until {@link #unturn}. */
+    public void turn(java.util.Collection<String> domains, TurnedSession via) {
+        domains.forEach(d -> turned.put(Addresses.normalize(d), via));
+    }
+
+    /** {@code via} is over: its domains' mail waits again. */
+    public void unturn(java.util.Collection<String> domains, TurnedSession via) {
+        domains.forEach(d -> turned.remove(Addresses.normalize(d), via));
+    }
+
+    /** The turned connection {@code domain}'s mail goes over now, or null. */
+    public TurnedSession turnedFor(String domain) {
+        return turned.get(Addresses.normalize(domain));
     }
 
     /** Whether an ETRN since {@code envelope}'s latest attempt (or its arrival) released it. */

@@ -18,6 +18,7 @@ import org.caravan.envelope.RecipientOutcomes;
 import org.caravan.mail.DeliveryLog;
 import org.caravan.mail.IoSupplier;
 import org.caravan.mail.SmtpReply;
+import org.caravan.nexthop.Hold;
 import org.caravan.nexthop.MailHost;
 import org.caravan.nexthop.NextHopException;
 import org.caravan.nexthop.NextHopResolver;
@@ -106,21 +107,42 @@ public final class RelayStage {
             throw new IllegalArgumentException("queue_id=" + envelope.queueId() + ": relay message without a next hop ("
                     + org.caravan.envelope.EnvelopeHeaders.NEXT_HOP + ")");
         }
-        if (held != null && held.isHeld(envelope.nextHop())) { // one transport lookup per attempt
-            if (!held.releasedFor(envelope)) {
-                return attempt(envelope, content, (outbound, c) -> hold(envelope.nextHop(), outbound));
-            }
-            // released by ETRN: the delivery log says so (via=etrn)
-            try (org.slf4j.MDC.MDCCloseable via = org.slf4j.MDC.putCloseable(DeliveryLog.VIA, "etrn")) {
-                return attempt(envelope, content, (outbound, c) -> smtp(envelope.nextHop(), outbound, c));
-            }
+        Hold hold = held == null ? null : held.holdOf(envelope.nextHop()); // one transport lookup per attempt
+        if (hold != null) {
+            return heldAttempt(envelope, content, hold);
         }
         return attempt(envelope, content, (outbound, c) -> smtp(envelope.nextHop(), outbound, c));
     }
 
-    /** A held domain's attempt: every recipient waits for the domain's ETRN (or the lifetime). */
-    private DeliveryResult hold(String domain, Envelope envelope) {
-        SmtpReply waiting = SmtpReply.of(451, HeldDomains.HELD_STATUS, "held until " + domain + " asks for its mail (ETRN)");
+    /**
+     * A held domain's attempt: over its customer's turned connection (ATRN), to its next hop once
+     * an ETRN released it, or else it waits. The delivery log says which ({@code via=}).
+     */
+    private Attempt heldAttempt(QueuedEnvelope envelope, IoSupplier<InputStream> content, Hold hold) {
+        String domain = envelope.nextHop();
+        Transfer transfer = null;
+        if (hold.odmr()) {
+            org.caravan.smtpclient.TurnedSession turned = held.turnedFor(domain);
+            if (turned != null) {
+                transfer = (outbound, c) -> {
+                    DeliveryResult r = turned.deliver(outbound, c);
+                    return r != null ? r : hold(domain, outbound, "ATRN"); // that connection has just ended
+                };
+            }
+        } else if (held.releasedFor(envelope)) {
+            transfer = (outbound, c) -> smtp(domain, outbound, c);
+        }
+        if (transfer == null) {
+            return attempt(envelope, content, (outbound, c) -> hold(domain, outbound, hold.odmr() ? "ATRN" : "ETRN"));
+        }
+        try (org.slf4j.MDC.MDCCloseable via = org.slf4j.MDC.putCloseable(DeliveryLog.VIA, hold.odmr() ? "atrn" : "etrn")) {
+            return attempt(envelope, content, transfer);
+        }
+    }
+
+    /** A held domain's attempt: every recipient waits for the domain's ETRN or ATRN (or the lifetime). */
+    private DeliveryResult hold(String domain, Envelope envelope, String command) {
+        SmtpReply waiting = SmtpReply.of(451, HeldDomains.HELD_STATUS, "held until " + domain + " asks for its mail (" + command + ")");
         Duration delay = Duration.between(envelope.arrival(), clock.instant());
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (String recipient : envelope.recipients()) {

@@ -49,6 +49,7 @@ import org.caravan.policy.MovedUserCheck;
 import org.caravan.policy.RecipientCallout;
 import org.caravan.relay.Etrn;
 import org.caravan.relay.HeldDomains;
+import org.caravan.relay.Odmr;
 import org.caravan.policy.RelayControlCheck;
 import org.caravan.policy.SrsAddressCheck;
 import org.caravan.relay.RelayStage;
@@ -106,7 +107,8 @@ final class Beans {
                 settings.get(BARE_LINE_ENDINGS),
                 settings.auth(), Listener.MTA,
                 // mynetworks is exempt from all but the hard error limit
-                limits.clientChecks().withExempt(trusted::contains), settings.get(NUL_OCTETS), settings.get(ETRN_ENABLED));
+                limits.clientChecks().withExempt(trusted::contains), settings.get(NUL_OCTETS),
+                new SmtpServerConfig.Turning(settings.get(ETRN_ENABLED), settings.get(TURN_ENABLED)));
         // One counter for every SMTP listener: the limits hold for the router, not per port.
         ConnectionLimiter connections = new ConnectionLimiter(limits.maxConnections(),
                 limits.maxConnectionsPerClient(), trusted::contains);
@@ -126,12 +128,28 @@ final class Beans {
         // Every listener's sessions, drained together on shutdown.
         SmtpSessions sessions = new SmtpSessions();
         named.put("smtpSessions", sessions);
-        named.put("smtpServer", new SmtpServerInitializerFactory(smtp, connections, tls.context(), sessions));
+        // Held domains: their mail waits on caravan.deferred until ETRN releases it (hold: etrn) or
+        // its customer takes it with ATRN (hold: odmr), on a connection that Odmr is given once turned.
+        HeldDomains held = new HeldDomains(domain -> directory.current().transport(domain), clock,
+                settings.retry().lifetime());
+        Odmr odmr = new Odmr(domain -> directory.current().transport(domain), user -> directory.current().odmrDomainsOf(user),
+                held, heldMail, agent::turn, clock);
+        named.put("odmr", odmr);
+        SmtpServerInitializerFactory mta = new SmtpServerInitializerFactory(smtp, connections, tls.context(), sessions)
+                .turningTo(odmr);
+        named.put("smtpServer", mta);
         // Submission (RFC 6409 §4.3, RFC 8314): MAIL only after AUTH, which is offered only under TLS.
         named.put("submissionServer", new SmtpServerInitializerFactory(
-                smtp.withListener(Listener.SUBMISSION).withAuthRequired(true), connections, tls.context(), sessions));
+                smtp.withListener(Listener.SUBMISSION).withAuthRequired(true), connections, tls.context(), sessions)
+                .turningTo(odmr));
         named.put("submissionsServer", new SmtpServerInitializerFactory(
-                smtp.withListener(Listener.SUBMISSIONS).withAuthRequired(true), connections, tls.context(), sessions));
+                smtp.withListener(Listener.SUBMISSIONS).withAuthRequired(true), connections, tls.context(), sessions)
+                .turningTo(odmr));
+        // ODMR (RFC 2645): customers authenticate and take their domains' mail with ATRN.
+        named.put("odmrServer", new SmtpServerInitializerFactory(smtp.withListener(Listener.ODMR), connections,
+                tls.context(), sessions).turningTo(odmr));
+        // ... and the customer side: we ask our provider, and its mail arrives on our MTA listener.
+        named.put("odmrCustomer", new OdmrCustomer(settings, mta));
         // The verify stage's checks, in the order verify.camel.yaml calls them.
         named.put("recipientClassifier", classifier);
         named.put("srsAddressCheck", new SrsAddressCheck(classifier));
@@ -163,9 +181,6 @@ final class Beans {
         named.put("deliveryLedger", ledger);
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname(), clock),
                 ledger, clock));
-        // Held domains (hold: etrn): their mail waits on caravan.deferred until ETRN releases it.
-        HeldDomains held = new HeldDomains(domain -> directory.current().transport(domain), clock,
-                settings.retry().lifetime());
         RelayStage relay = new RelayStage(nextHops, agent, settings.retry(), ledger, clock).withHeldDomains(held);
         named.put("etrn", new Etrn(held, () -> directory.current().heldDomains(), heldMail, trusted,
                 settings.get(ETRN_TRUSTED_ONLY)));
@@ -224,13 +239,18 @@ final class Beans {
         }
     }
 
-    /**
-     * Binds every bean; those holding resources (pooled SMTP connections) close with the context,
-     * and the directory source reloads its file while the context runs.
-     */
     /** The inbound HTTP gateway, empty when caravan.gateway.http.port is 0. */
     java.util.Optional<HttpGateway> httpGateway() {
         return java.util.Optional.ofNullable(httpGateway);
+    }
+
+    /** The JDK's default client TLS context (its trust store). */
+    static javax.net.ssl.SSLContext jdkDefault() {
+        try {
+            return javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no TLS in this JDK", e);
+        }
     }
 
     private static java.util.Set<String> commaList(String value) {
@@ -247,6 +267,10 @@ final class Beans {
         return (SmtpSessions) beans.get("smtpSessions");
     }
 
+    /**
+     * Binds every bean; those holding resources (pooled SMTP connections) close with the context,
+     * and the directory source reloads its file while the context runs.
+     */
     void bindTo(CamelContext context) throws Exception {
         for (Map.Entry<String, Object> bean : beans.entrySet()) {
             context.getRegistry().bind(bean.getKey(), bean.getValue());

@@ -35,6 +35,33 @@ final class BrokerManagement implements Etrn.HeldMail {
 
     @Override
     public synchronized long deliverNow(String filter, Predicate<Map<String, Object>> matches) throws Exception {
+        return withManagement((session, requestor) -> {
+            long waiting = count(session, requestor, filter, matches);
+            invoke(session, requestor, DEFERRED, "deliverScheduledMessages", filter);
+            return waiting;
+        });
+    }
+
+    @Override
+    public synchronized long count(String filter, Predicate<Map<String, Object>> matches) throws Exception {
+        return withManagement((session, requestor) -> count(session, requestor, filter, matches));
+    }
+
+    /** Scheduled messages on caravan.deferred that {@code matches}, and due ones there and on caravan.relay. */
+    private static long count(ClientSession session, ClientRequestor requestor, String filter,
+            Predicate<Map<String, Object>> matches) throws Exception {
+        String scheduledJson = (String) invoke(session, requestor, DEFERRED, "listScheduledMessagesAsJSON");
+        long scheduled = JSON.readValue(scheduledJson, new TypeReference<java.util.List<Map<String, Object>>>() { })
+                .stream().filter(matches).count();
+        return scheduled + ((Number) invoke(session, requestor, DEFERRED, "countMessages", filter)).longValue()
+                + ((Number) invoke(session, requestor, RELAY, "countMessages", filter)).longValue();
+    }
+
+    private interface Call {
+        long on(ClientSession session, ClientRequestor requestor) throws Exception;
+    }
+
+    private long withManagement(Call call) throws Exception {
         ActiveMQConnectionFactory artemis = connections.get();
         if (artemis == null) {
             throw new IllegalStateException("the broker is not set up yet");
@@ -44,13 +71,7 @@ final class BrokerManagement implements Etrn.HeldMail {
                      false, 0)) {
             session.start();
             try (ClientRequestor requestor = new ClientRequestor(session, MANAGEMENT)) {
-                String scheduledJson = (String) invoke(session, requestor, DEFERRED, "listScheduledMessagesAsJSON");
-                long scheduled = JSON.readValue(scheduledJson, new TypeReference<java.util.List<Map<String, Object>>>() { })
-                        .stream().filter(matches).count();
-                long due = ((Number) invoke(session, requestor, DEFERRED, "countMessages", filter)).longValue()
-                        + ((Number) invoke(session, requestor, RELAY, "countMessages", filter)).longValue();
-                invoke(session, requestor, DEFERRED, "deliverScheduledMessages", filter);
-                return scheduled + due;
+                return call.on(session, requestor);
             }
         }
     }

@@ -138,6 +138,36 @@ public final class SettingsCatalog {
     public static final Setting<Boolean> ETRN_TRUSTED_ONLY = Setting.bool("caravan.etrn.trusted-only", false,
             "ETRN only from clients in `caravan.mynetworks` or authenticated; others get `459`");
 
+    public static final Setting<Boolean> TURN_ENABLED = Setting.bool("caravan.turn.enabled", false,
+            "TURN (RFC 821) for authenticated customers of `hold: odmr` domains, like ATRN for all their domains; `false`: `502 5.5.1` to everyone (RFC 2821 §4.1.1)");
+
+    public static final Setting<Boolean> ODMR_ENABLED = Setting.bool("caravan.odmr.enabled", false,
+            "the ODMR listener (RFC 2645): customers authenticate and take their `hold: odmr` domains' mail with ATRN");
+
+    public static final Setting<Integer> ODMR_PORT = Setting.integer("caravan.odmr.port", 2366,
+            "ODMR listener port").shown("`2366` (366 in production)");
+
+    public static final Setting<String> ODMR_CLIENT_HOST = Setting.text("caravan.odmr.client.host", "",
+            "our ODMR provider (we are its customer): host to connect to for ATRN; empty: we never ask");
+
+    public static final Setting<Integer> ODMR_CLIENT_PORT = Setting.integer("caravan.odmr.client.port", 366,
+            "the provider's ODMR port");
+
+    public static final Setting<String> ODMR_CLIENT_USER = Setting.text("caravan.odmr.client.user", "",
+            "our AUTH user at the provider");
+
+    public static final Setting<String> ODMR_CLIENT_PASSWORD = Setting.text("caravan.odmr.client.password", "",
+            "our AUTH password at the provider (AUTH PLAIN, only under TLS)");
+
+    public static final Setting<String> ODMR_CLIENT_DOMAINS = Setting.text("caravan.odmr.client.domains", "",
+            "comma-separated domains to ask for with ATRN; empty: every domain the provider holds for us");
+
+    public static final Setting<Duration> ODMR_CLIENT_INTERVAL = Setting.duration("caravan.odmr.client.interval", "5m",
+            "how often we connect to the provider and ask (ATRN)");
+
+    public static final Setting<TlsPolicy> ODMR_CLIENT_TLS = Setting.tls("caravan.odmr.client.tls", TlsPolicy.VERIFY,
+            "TLS to the provider: `verify` (certificate and name, trust from `caravan.relay.tls-ca-file` or the JDK), `encrypt` (any certificate); never in clear, the password goes over it");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 

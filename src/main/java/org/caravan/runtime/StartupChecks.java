@@ -68,6 +68,9 @@ public final class StartupChecks {
         if (settings.get(SUBMISSIONS_ENABLED)) {
             ports.add(new Port("the submissions listener", SUBMISSIONS_PORT.name(), bind, settings.get(SUBMISSIONS_PORT)));
         }
+        if (settings.get(ODMR_ENABLED)) {
+            ports.add(new Port("the ODMR listener", ODMR_PORT.name(), bind, settings.get(ODMR_PORT)));
+        }
         if (settings.get(GATEWAY_HTTP_PORT) > 0) {
             ports.add(new Port("the inbound HTTP gateway", GATEWAY_HTTP_PORT.name(), settings.get(GATEWAY_HTTP_BIND),
                     settings.get(GATEWAY_HTTP_PORT)));

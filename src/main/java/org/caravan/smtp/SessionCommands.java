@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.caravan.mail.AtrnRequest;
 import org.caravan.mail.ExpnRequest;
 import org.caravan.mail.RcptRequest;
 import org.caravan.mail.Replies;
@@ -29,6 +30,12 @@ final class SessionCommands {
     }
 
     void run(SmtpCommand cmd) {
+        if (odmr() && (cmd.verb() == SmtpCommand.Verb.MAIL || cmd.verb() == SmtpCommand.Verb.VRFY
+                || cmd.verb() == SmtpCommand.Verb.EXPN || cmd.verb() == SmtpCommand.Verb.ETRN)) {
+            // RCPT, DATA and BDAT then fail for want of a MAIL (503)
+            s.commandError(SmtpReplies.ODMR_ONLY);
+            return;
+        }
         switch (cmd.verb()) {
             case HELO, EHLO -> hello(cmd);
             case MAIL -> mail(cmd.argument());
@@ -48,11 +55,17 @@ final class SessionCommands {
                     : SmtpReplies.helpFor(cmd.argument())));
             case VRFY, EXPN -> junk(() -> verify(cmd));
             case ETRN -> junk(() -> etrn(cmd));
+            case ATRN, TURN -> turn(cmd);
             case STARTTLS -> startTls(cmd);
             case AUTH -> auth(cmd.argument());
             case UNKNOWN -> s.commandError(SmtpReplies.COMMAND_UNRECOGNIZED);
-            default -> s.commandError(Replies.COMMAND_NOT_IMPLEMENTED); // TURN, ETRN ...
+            default -> s.commandError(Replies.COMMAND_NOT_IMPLEMENTED);
         }
+    }
+
+    /** Whether this is the ODMR listener (RFC 2645), where mail is only taken, never given. */
+    private boolean odmr() {
+        return s.config.listener() == org.caravan.mail.Listener.ODMR;
     }
 
     /** Commands that move no mail forward: the guards' junk-command limit applies. */
@@ -90,6 +103,9 @@ final class SessionCommands {
 
     /** The service extensions offered now (RFC 5321 §4.1.1.1); some depend on TLS and AUTH state. */
     private List<String> ehloKeywords() {
+        if (odmr()) {
+            return odmrKeywords();
+        }
         List<String> k = new ArrayList<>();
         k.add("PIPELINING");                          // RFC 2920
         k.add("SIZE " + s.config.maxMessageSize());     // RFC 1870
@@ -109,6 +125,22 @@ final class SessionCommands {
         if (s.tls && s.authenticatedUser == null) {
             // RFC 4954 §3; PLAIN and LOGIN send the password as it is, so only under TLS (§4)
             k.add("AUTH " + String.join(" ", SaslExchange.MECHANISMS));
+        }
+        return k;
+    }
+
+    /** RFC 2645 §4: the ODMR service; ATRN once the customer has authenticated. */
+    private List<String> odmrKeywords() {
+        List<String> k = new ArrayList<>();
+        k.add("ENHANCEDSTATUSCODES");
+        if (!s.tls && s.out.tlsAvailable()) {
+            k.add("STARTTLS");
+        }
+        if (s.tls && s.authenticatedUser == null) {
+            k.add("AUTH " + String.join(" ", SaslExchange.MECHANISMS));
+        }
+        if (s.authenticatedUser != null) {
+            k.add("ATRN");                            // RFC 2645 §4.2
         }
         return k;
     }
@@ -247,7 +279,7 @@ final class SessionCommands {
 
     /** ETRN is for MTAs (RFC 1985), so on the MTA listener only, unless switched off. */
     private boolean etrnOffered() {
-        return s.config.etrn() && s.config.listener() == org.caravan.mail.Listener.MTA;
+        return s.config.etrn();
     }
 
     /**
@@ -266,6 +298,43 @@ final class SessionCommands {
         } else {
             s.pending = Pending.VERIFY; // answered like VRFY: a 5xx counts as an error
             s.out.decide(new EtrnRequest(s.info(), cmd.argument()));
+        }
+    }
+
+    /**
+     * ATRN (RFC 2645 §4.2) on the ODMR listener, and TURN (RFC 821) where switched on: an
+     * authenticated client asks for its domains' held mail on this connection. ATRN's argument is
+     * a comma-separated list of domains (none: all the client may take); TURN takes none. On 250
+     * the session ends and the connection is turned ({@link SmtpSession.Output#turn}).
+     */
+    private void turn(SmtpCommand cmd) {
+        boolean atrn = cmd.verb() == SmtpCommand.Verb.ATRN;
+        if (atrn ? !odmr() : !s.config.turning().turn()) {
+            s.commandError(Replies.COMMAND_NOT_IMPLEMENTED); // TURN: RFC 2821 §4.1.1, a security risk
+        } else if (s.state == State.CONNECTED) {
+            s.commandError(SmtpReplies.HELO_FIRST);
+        } else if (s.state != State.GREETED) {
+            s.commandError(SmtpReplies.TRANSACTION_IN_PROGRESS);
+        } else if (s.authenticatedUser == null) {
+            s.out.reply(SmtpReplies.AUTH_REQUIRED); // RFC 2645 §4.2: 530
+        } else {
+            List<String> domains = new ArrayList<>();
+            String arg = cmd.argument();
+            if (!atrn && !arg.isEmpty()) {
+                s.commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+                return;
+            }
+            if (!arg.isEmpty()) {
+                for (String d : arg.split(",", -1)) {
+                    if (!org.caravan.mail.Addresses.isValidDomain(d.strip())) {
+                        s.commandError(SmtpReplies.SYNTAX_ERROR_IN_PARAMETERS);
+                        return;
+                    }
+                    domains.add(org.caravan.mail.Addresses.normalize(d.strip()));
+                }
+            }
+            s.pending = Pending.TURN;
+            s.out.decide(new AtrnRequest(s.info(), domains, cmd.verb().name()));
         }
     }
 

@@ -15,9 +15,8 @@ public record SmtpCommand(Verb verb, String argument) {
         HELO, EHLO, MAIL, RCPT, DATA, BDAT, RSET, NOOP, QUIT, HELP, VRFY, EXPN, AUTH,
         STARTTLS, // RFC 3207; 502 where no TLS context is configured
         ETRN,     // RFC 1985, on the MTA listener; 502 where switched off
-        // RFC 5321 §4.2.4: known but not implemented here (yet) → 502. TURN stays so by default
-        // (RFC 2821 §4.1.1: a security risk).
-        TURN(false), ATRN(false),
+        ATRN,     // RFC 2645, on the ODMR listener only
+        TURN,     // RFC 821; 502 unless switched on (RFC 2821 §4.1.1: a security risk)
         UNKNOWN(false);
 
         private final boolean implemented;

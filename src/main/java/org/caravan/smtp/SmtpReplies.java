@@ -202,6 +202,9 @@ public final class SmtpReplies {
     /** RFC 4954 §4 504 5.5.4: a SASL mechanism we do not offer. */
     public static final SmtpReply AUTH_MECHANISM_UNKNOWN =
             SmtpReply.of(504, "5.5.4", "Unrecognized authentication mechanism");
+    /** RFC 2645 §4: the ODMR service takes no mail and answers no VRFY, EXPN or ETRN; 502 as not implemented here. */
+    public static final SmtpReply ODMR_ONLY = SmtpReply.of(502, "5.5.1", "ODMR service: only EHLO, STARTTLS, AUTH, ATRN and QUIT");
+
     /** RFC 4954 §6 530 5.7.0: this listener (submission) requires AUTH before MAIL. */
     public static final SmtpReply AUTH_REQUIRED = SmtpReply.of(530, "5.7.0", "Authentication required");
     /**

@@ -29,7 +29,7 @@ import org.caravan.mail.Listener;
  * @param listener        which of the three listeners this is (MTA, submission, implicit-TLS submission)
  * @param clientChecks    soft error limit, early input and pregreet checks against bots ({@link ClientChecks})
  * @param nulOctets       a NUL octet in DATA or BDAT content refuses the message or is dropped
- * @param etrn            ETRN (RFC 1985) is offered on the MTA listener; off: 502 5.5.1 and not advertised
+ * @param turning         ETRN (RFC 1985) on the MTA listener, and TURN for authenticated customers ({@link Turning})
  */
 public record SmtpServerConfig(
         String hostname,
@@ -48,7 +48,7 @@ public record SmtpServerConfig(
         Listener listener,
         ClientChecks clientChecks,
         NulOctets nulOctets,
-        boolean etrn) {
+        Turning turning) {
 
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 104_857_600L;
     public static final int DEFAULT_MAX_RECIPIENTS = 1000;
@@ -80,6 +80,7 @@ public record SmtpServerConfig(
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(clientChecks, "clientChecks");
         Objects.requireNonNull(nulOctets, "nulOctets");
+        Objects.requireNonNull(turning, "turning");
         if (maxCommandLine < MIN_MAX_COMMAND_LINE) {
             throw new IllegalArgumentException("maxCommandLine must be at least 512 (RFC 5321 §4.5.3.1.4)");
         }
@@ -98,63 +99,68 @@ public record SmtpServerConfig(
     public static SmtpServerConfig defaults(String hostname, Path spoolDir) {
         return new SmtpServerConfig(hostname, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS,
                 DEFAULT_MAX_COMMAND_LINE, DEFAULT_MAX_TEXT_LINE, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DATA_TIMEOUT,
-                DEFAULT_DECISION_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA, ClientChecks.DEFAULTS, NulOctets.REJECT, true);
+                DEFAULT_DECISION_TIMEOUT, spoolDir, DEFAULT_MAX_ERRORS, DEFAULT_MAX_JUNK_COMMANDS, BareLineEndings.REJECT, Auth.DEFAULTS, Listener.MTA, ClientChecks.DEFAULTS, NulOctets.REJECT, Turning.DEFAULTS);
     }
 
     public SmtpServerConfig withMaxMessageSize(long v) {
-        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, v, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withMaxRecipients(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, v, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withMaxCommandLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, v, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withMaxTextLine(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, v, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withCommandTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, v, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withDataTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, v, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withDecisionTimeout(Duration v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, v, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withMaxErrors(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, v, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withMaxJunkCommands(int v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, v, bareLineEndings, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withBareLineEndings(BareLineEndings v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, v, auth, listener, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withAuth(Auth v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, v, listener, clientChecks, nulOctets, turning);
     }
 
-    public SmtpServerConfig withEtrn(boolean v) {
+    public SmtpServerConfig withTurning(Turning v) {
         return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, clientChecks, nulOctets, v);
     }
 
+    /** ETRN is offered (RFC 1985): on the MTA listener, unless switched off. */
+    public boolean etrn() {
+        return turning.etrn() && listener == Listener.MTA;
+    }
+
     public SmtpServerConfig withListener(Listener v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v, clientChecks, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, v, clientChecks, nulOctets, turning);
     }
 
     public SmtpServerConfig withClientChecks(ClientChecks v) {
-        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, v, nulOctets, etrn);
+        return new SmtpServerConfig(hostname, maxMessageSize, maxRecipients, maxCommandLine, maxTextLine, commandTimeout, dataTimeout, decisionTimeout, spoolDir, maxErrors, maxJunkCommands, bareLineEndings, auth, listener, v, nulOctets, turning);
     }
 
     /** A submission listener (RFC 6409 §4.3): MAIL before a successful AUTH is answered 530. */
@@ -207,6 +213,17 @@ public record SmtpServerConfig(
             }
             return d.compareTo(maxFailureDelay) > 0 ? maxFailureDelay : d;
         }
+    }
+
+    /**
+     * Turning the connection (RFC 1985, RFC 2645, RFC 821 TURN).
+     *
+     * @param etrn ETRN on the MTA listener; off: 502 5.5.1 and not advertised
+     * @param turn TURN for authenticated clients that are customers of on-demand domains, like
+     *             ATRN without domains; off (the default, RFC 2821 §4.1.1): 502 5.5.1 to everyone
+     */
+    public record Turning(boolean etrn, boolean turn) {
+        public static final Turning DEFAULTS = new Turning(true, false);
     }
 
     private static boolean positive(Duration d) {

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import org.apache.camel.component.netty.NettyConsumer;
 import org.apache.camel.component.netty.ServerInitializerFactory;
 import org.apache.camel.component.netty.handlers.ServerChannelHandler;
+import org.caravan.mail.TurnedConnection;
 
 /**
  * camel-netty pipeline for an SMTP listener: bind one instance in the registry and use
@@ -24,20 +25,23 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
     private final SslContext tls;
     private final SmtpSessions sessions;
     private final NettyConsumer consumer;
+    private final TurnedConnection.Taker taker;
+    /** The running listener's factory (the prototype's record of it), for connections our ATRN turned. */
+    private volatile SmtpServerInitializerFactory running;
 
     /** A listener without connection limits or TLS (tests): STARTTLS answers 502. */
     public SmtpServerInitializerFactory(SmtpServerConfig config) {
-        this(config, ConnectionLimiter.unlimited(), null, new SmtpSessions(), null);
+        this(config, ConnectionLimiter.unlimited(), null, new SmtpSessions(), null, null);
     }
 
     /** A listener with TLS but without connection limits (tests). */
     public SmtpServerInitializerFactory(SmtpServerConfig config, SslContext tls) {
-        this(config, ConnectionLimiter.unlimited(), tls, new SmtpSessions(), null);
+        this(config, ConnectionLimiter.unlimited(), tls, new SmtpSessions(), null, null);
     }
 
     /** A listener with connection limits but without TLS (tests). */
     public SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections) {
-        this(config, connections, null, new SmtpSessions(), null);
+        this(config, connections, null, new SmtpSessions(), null, null);
     }
 
     /**
@@ -47,11 +51,16 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
      */
     public SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections, SslContext tls,
             SmtpSessions sessions) {
-        this(config, connections, tls, sessions, null);
+        this(config, connections, tls, sessions, null, null);
+    }
+
+    /** This listener with {@code taker} taking the connections that ATRN or TURN turn. */
+    public SmtpServerInitializerFactory turningTo(TurnedConnection.Taker taker) {
+        return new SmtpServerInitializerFactory(config, connections, tls, sessions, null, taker);
     }
 
     private SmtpServerInitializerFactory(SmtpServerConfig config, ConnectionLimiter connections, SslContext tls,
-            SmtpSessions sessions, NettyConsumer consumer) {
+            SmtpSessions sessions, NettyConsumer consumer, TurnedConnection.Taker taker) {
         if (config.listener().implicitTls() && tls == null) {
             throw new IllegalArgumentException("the " + config.listener() + " listener needs a TLS context");
         }
@@ -60,6 +69,7 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
         this.tls = tls;
         this.sessions = sessions;
         this.consumer = consumer;
+        this.taker = taker;
     }
 
     public SmtpServerConfig config() {
@@ -68,7 +78,22 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
 
     @Override
     public ServerInitializerFactory createPipelineFactory(NettyConsumer consumer) {
-        return new SmtpServerInitializerFactory(config, connections, tls, sessions, consumer);
+        SmtpServerInitializerFactory f = new SmtpServerInitializerFactory(config, connections, tls, sessions, consumer, taker);
+        running = f;
+        return f;
+    }
+
+    /**
+     * Serves {@code ch}, a connection we opened and turned with our own ATRN (RFC 2645), as if this
+     * listener had accepted it: the same session, limits (but not the connection counts), routes
+     * and graceful shutdown. Its handlers for the client part must be gone; a TLS handler stays.
+     */
+    public void serveTurned(Channel ch) {
+        SmtpServerInitializerFactory f = running;
+        if (f == null) {
+            throw new IllegalStateException("the " + config.listener() + " listener is not running");
+        }
+        f.addSessionHandlers(ch).startOnOpenConnection();
     }
 
     @Override
@@ -83,8 +108,13 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
             // RFC 8314 §3.3: TLS from the first octet; the session greets after the handshake.
             p.addLast(SmtpSessionHandler.TLS_HANDLER, new SslHandler(tls.newEngine(ch.alloc())));
         }
+        addSessionHandlers(ch);
+    }
+
+    private SmtpSessionHandler addSessionHandlers(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
         p.addLast("smtp-lines", new SmtpLineDecoder(config.maxLine()));
-        SmtpSessionHandler session = new SmtpSessionHandler(config, tls, sessions);
+        SmtpSessionHandler session = new SmtpSessionHandler(config, tls, sessions, taker);
         // After the decoder: only whole lines (or chunk pieces) count as progress, not single bytes.
         p.addLast("smtp-timeout", new SmtpTimeoutHandler(config.commandTimeout(), config.dataTimeout(),
                 config.decisionTimeout(), session::waitingFor));
@@ -92,5 +122,6 @@ public final class SmtpServerInitializerFactory extends ServerInitializerFactory
         EventExecutorGroup group = consumer.getConfiguration().isUsingExecutorService()
                 ? consumer.getEndpoint().getComponent().getExecutorService() : null;
         p.addLast(group, "handler", new ServerChannelHandler(consumer));
+        return session;
     }
 }

@@ -61,13 +61,21 @@ public final class SmtpSession {
          * meanwhile; then resume feeding input (the session is {@link SmtpSession#busy()} until then).
          */
         void later(Duration delay, Runnable task);
+
+        /**
+         * After the 250 to ATRN or TURN: hand the connection over as it is (TLS included) to
+         * whoever delivers the held mail; the session is over, nothing more is read for it.
+         */
+        default void turn(SessionInfo session) {
+            close();
+        }
     }
 
     /** Where we are in RFC 5321 §3.3 mail transaction terms; BDAT: between chunks (RFC 3030). */
     enum State { CONNECTED, GREETED, MAIL, RCPT, DATA, BDAT, CLOSED }
 
     /** The decision we are waiting for, if any. */
-    enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY, ERROR_DELAY }
+    enum Pending { NONE, RCPT, MESSAGE, VERIFY, AUTH, AUTH_DELAY, ERROR_DELAY, TURN }
 
     // State the verbs (SessionCommands) read and change is package-private; nothing else touches it.
     final SmtpServerConfig config;
@@ -270,6 +278,15 @@ public final class SmtpSession {
                     authenticatedUser = user;
                 } else if (!reply.isPositive()) {
                     authRefused(reply); // answers after the delay, or with 421
+                    return;
+                }
+                break;
+            case TURN:
+                if (reply.code() == 250) {
+                    out.reply(reply);
+                    SessionInfo turned = info();
+                    state = State.CLOSED; // RFC 2645 §4.2: the roles reverse; we are the client now
+                    out.turn(turned);
                     return;
                 }
                 break;

@@ -31,6 +31,8 @@ import io.netty.util.ReferenceCountUtil;
 import org.caravan.mail.Listener;
 import org.caravan.mail.SmtpReply;
 import org.caravan.mail.SmtpRequest;
+import org.caravan.mail.SessionInfo;
+import org.caravan.mail.TurnedConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +83,8 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
     private boolean shutdownRequested;
     /** The MTA greeting is being held back (pregreet test): any input now is early. */
     private boolean pregreeting;
+    private final TurnedConnection.Taker taker; // takes the connection ATRN or TURN turned; null: none does
+    private boolean weConnected; // a connection we opened and turned with our ATRN: no pregreet wait
 
     public SmtpSessionHandler(SmtpServerConfig config) {
         this(config, null);
@@ -93,12 +97,27 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
 
     /** @param sessions the router's open sessions, for a graceful shutdown */
     public SmtpSessionHandler(SmtpServerConfig config, SslContext tls, SmtpSessions sessions) {
+        this(config, tls, sessions, null);
+    }
+
+    /** @param taker who takes the connection when ATRN or TURN turns it (null: never turned) */
+    public SmtpSessionHandler(SmtpServerConfig config, SslContext tls, SmtpSessions sessions,
+            TurnedConnection.Taker taker) {
         if (config.listener().implicitTls() && tls == null) {
             throw new IllegalArgumentException("an implicit-TLS listener needs a TLS context");
         }
         this.config = config;
         this.tls = tls;
         this.sessions = sessions;
+        this.taker = taker;
+    }
+
+    /** Starts the session on a connection we opened and turned with our ATRN (RFC 2645): we greet now. Any thread. */
+    void startOnOpenConnection() {
+        ctx.executor().execute(() -> {
+            weConnected = true;
+            channelActive(ctx);
+        });
     }
 
     @Override
@@ -129,7 +148,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
      */
     private void greet() {
         ClientChecks checks = config.clientChecks();
-        if (config.listener() != Listener.MTA || checks.pregreetWait().isZero()
+        if (weConnected || config.listener() != Listener.MTA || checks.pregreetWait().isZero()
                 || !checks.appliesTo(clientAddress())) {
             session.start();
             return;
@@ -410,6 +429,27 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
             drain(); // input that waited during the delay
             flushIfNeeded();
         }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * RFC 2645 §4.2: after our 250 to ATRN (or TURN) the roles reverse. Reading pauses at once, so
+     * the client's 220 is not taken for a command; once the 250 is flushed, the connection goes to
+     * the taker as a socket ({@link ChannelSocket#takeOver}).
+     */
+    @Override
+    public void turn(SessionInfo turned) {
+        closed = true;
+        queue.clear();
+        ctx.channel().config().setAutoRead(false);
+        ctx.executor().execute(() -> { // after the write that carries the 250 is flushed
+            sessions.closed(this);
+            TurnedConnection connection = ChannelSocket.takeOver(ctx, decoder(), turned, config.commandTimeout());
+            if (connection != null && taker != null) { // no taker: a route answered 250 where nobody takes it
+                taker.take(connection);
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     // --- internals ----------------------------------------------------------------------

@@ -185,29 +185,21 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
                 t = c.transport();
             }
             TlsStatus tls = t.tls();
-            SmtpReply utf8 = smtpUtf8Check(env, t);
-            if (utf8 != null) {
+            Transaction x = transact(t, env, content, session(key));
+            if (x.refusal() != null) {
                 release(key, t, true); // nothing was sent: the session stays usable
-                return Optional.of(Attempt.refused(fill(env, utf8), tls));
+                return Optional.of(Attempt.refused(fill(env, x.refusal()), tls));
             }
-            Address[] rcpts = addresses(env);
-            boolean dsn = t.supportsExtension("DSN");
-            RawMessage msg = message(env, t, content, session(key));
-            TransactionReader.Outcome o = send(t, msg, rcpts, dsn ? rcptParameters(env) : null);
+            TransactionReader.Outcome o = x.outcome();
             if (!o.connectionLost()) {
                 release(key, t, o.keepConnection());
-                return Optional.of(new Attempt(o.replies(), dsn, tls));
+                return Optional.of(new Attempt(o.replies(), x.dsn(), tls));
             }
             ConnectionPool.quietClose(t);
             t = null;
-            if (msg.contentFailure() != null) {
-                return Optional.of(new Attempt(fill(env, SmtpReply.of(451, "4.3.0", "local error reading queued message: "
-                        + msg.contentFailure().getMessage())), dsn, tls));
-            }
-            if (msg.contentStarted()) {
-                // The message may or may not have arrived; deferring risks a duplicate, never a loss.
-                return Optional.of(new Attempt(fill(env, SmtpReply.of(451, "4.4.2", "lost connection with " + host.relay()
-                        + " while sending message")), dsn, tls));
+            SmtpReply lost = lostConnection(x.msg(), host.relay());
+            if (lost != null) {
+                return Optional.of(new Attempt(fill(env, lost), x.dsn(), tls));
             }
             if (!reused) {
                 failures.add(host.relay() + ": lost connection before DATA");
@@ -217,6 +209,74 @@ public final class SmtpDeliveryAgent implements AutoCloseable {
             reused = false;
         }
         return Optional.empty();
+    }
+
+    /**
+     * One mail transaction on an open session: the replies, or the refusal made before anything
+     * was sent (the session stays usable then).
+     */
+    private record Transaction(TransactionReader.Outcome outcome, RawMessage msg, boolean dsn, SmtpReply refusal) {
+    }
+
+    private Transaction transact(StartTlsTransport t, Envelope env, IoSupplier<InputStream> content, Session s) {
+        SmtpReply utf8 = smtpUtf8Check(env, t);
+        if (utf8 != null) {
+            return new Transaction(null, null, false, utf8);
+        }
+        boolean dsn = t.supportsExtension("DSN");
+        RawMessage msg = message(env, t, content, s);
+        return new Transaction(send(t, msg, addresses(env), dsn ? rcptParameters(env) : null), msg, dsn, null);
+    }
+
+    /** Why every recipient is deferred after the connection was lost, or null when nothing of the message was sent. */
+    private static SmtpReply lostConnection(RawMessage msg, String relay) {
+        if (msg.contentFailure() != null) {
+            return SmtpReply.of(451, "4.3.0", "local error reading queued message: " + msg.contentFailure().getMessage());
+        }
+        if (msg.contentStarted()) {
+            // The message may or may not have arrived; deferring risks a duplicate, never a loss.
+            return SmtpReply.of(451, "4.4.2", "lost connection with " + relay + " while sending message");
+        }
+        return null;
+    }
+
+    /**
+     * Opens an SMTP client session on a connection that ATRN turned (RFC 2645 §4.2): reads the
+     * customer's 220 and sends EHLO, never STARTTLS (the connection is as protected as it was).
+     * Not pooled; {@link TurnedSession#deliver} runs one transaction at a time.
+     *
+     * @param relay how the delivery log names the customer
+     */
+    public TurnedSession turn(java.net.Socket socket, String relay, String tlsProtocol, String tlsCipher)
+            throws MessagingException {
+        Session s = sessions[sessionIndex(true, false)]; // SMTPUTF8 when the customer offers it
+        StartTlsTransport t = new StartTlsTransport(s, relay);
+        t.setStartTLS(false);
+        try {
+            t.connect(socket);
+        } catch (MessagingException e) {
+            ConnectionPool.quietClose(t);
+            throw e;
+        }
+        return new TurnedSession(this, t, s, relay, tlsProtocol == null ? TlsStatus.NONE : new TlsStatus(tlsProtocol, tlsCipher));
+    }
+
+    /** One transaction for {@code env} on a turned session; null when the session can no longer be used. */
+    DeliveryResult deliverOn(TurnedSession.Open open, Envelope env, IoSupplier<InputStream> content) {
+        Transaction x = transact(open.transport(), env, content, open.session());
+        if (x.refusal() != null) {
+            return finish(env, open.relay(), open.tls(), fill(env, x.refusal()), false);
+        }
+        TransactionReader.Outcome o = x.outcome();
+        if (o.connectionLost() || !o.keepConnection()) {
+            open.lost();
+        }
+        if (!o.connectionLost()) {
+            return finish(env, open.relay(), open.tls(), o.replies(), x.dsn());
+        }
+        SmtpReply lost = lostConnection(x.msg(), open.relay());
+        return finish(env, open.relay(), open.tls(), fill(env, lost != null ? lost
+                : SmtpReply.of(451, "4.4.2", "lost connection with " + open.relay() + " before DATA")), x.dsn());
     }
 
     /**

@@ -37,10 +37,15 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
 
     /** For {@code may} and {@code encrypt}: any certificate is accepted (see {@link TlsPolicy} for why). */
     static StartTlsSocketFactory unverified() {
+        return new StartTlsSocketFactory(anyCertificate().getSocketFactory());
+    }
+
+    /** A client TLS context that accepts any certificate. */
+    static SSLContext anyCertificate() {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new AnyCertificate()}, null);
-            return new StartTlsSocketFactory(context.getSocketFactory());
+            return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("no TLS in this JDK", e);
         }

@@ -22,6 +22,11 @@ public final class TrustAnchors {
     private TrustAnchors() {
     }
 
+    /** A client TLS context that accepts any certificate: encrypted, not authenticated (TLS policy {@code encrypt}). */
+    public static SSLContext anyCertificate() {
+        return StartTlsSocketFactory.anyCertificate();
+    }
+
     /** A client TLS context trusting exactly the certificates in {@code pemFile}. */
     public static SSLContext load(Path pemFile) {
         try (InputStream in = Files.newInputStream(pemFile)) {

@@ -108,7 +108,7 @@ class DirectoryLoaderTest {
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: { tls: [encrypt] }\n")
                 .getMessage()).contains(":3: 'tls': expected a single value");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: x\n    tsl: encrypt\n")
-                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [addresses, endpoint, format, gateway, hold, max-size, nexthop, tls])");
+                .getMessage()).contains(":5: unknown key 'tsl' in transport for 'bank.test' (expected one of [addresses, customers, endpoint, format, gateway, hold, max-size, nexthop, tls])");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test: {}\n")
                 .getMessage()).contains(":3: transport for 'bank.test' is empty (expected 'nexthop', 'tls' and/or 'hold', or 'gateway' or 'endpoint')");
         assertThat(failure("domains: [example.test]\ntransport:\n  bank.test:\n    nexthop: \"[bad\"\n")
@@ -172,17 +172,39 @@ class DirectoryLoaderTest {
                   "*.branch.test": { hold: ETRN }
                   other.test: "[mx.other.test]"
                 """));
-        assertThat(d.transport("customer.test").get().hold()).isTrue();
+        assertThat(d.transport("customer.test").get().held()).isTrue();
         assertThat(d.transport("customer.test").get().nextHop()).isEqualTo(new NextHop("mx.customer.test", 25, false));
-        assertThat(d.transport("x.branch.test").get().hold()).as("held, by MX").isTrue();
-        assertThat(d.transport("other.test").get().hold()).isFalse();
+        assertThat(d.transport("x.branch.test").get().held()).as("held, by MX").isTrue();
+        assertThat(d.transport("other.test").get().held()).isFalse();
         assertThat(d.heldDomains()).containsExactly("*.branch.test", "customer.test");
         assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    hold: odmr\n").getMessage())
-                .contains(":4: 'hold: odmr' (ATRN, RFC 2645) is not available yet; 'hold: etrn' is");
+                .contains(":4: 'hold: odmr' needs 'customers'");
         assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    hold: yes\n").getMessage())
-                .contains(":4: 'hold' must be etrn, not 'yes'");
+                .contains(":4: 'hold' must be etrn or odmr, not 'yes'");
         assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    gateway: g\n    hold: etrn\n").getMessage())
                 .contains(":5: 'hold' in transport for 'c.test': a gateway entry has no SMTP next hop");
+    }
+
+    @Test
+    void anOnDemandDomainNamesItsCustomers() throws IOException {
+        Directory d = DirectoryLoader.load(write("""
+                domains: [example.test]
+                transport:
+                  customer.test: { hold: odmr, customers: [Cust@Example.test] }
+                  other.test: { hold: odmr, customers: [other@example.test] }
+                  etrn.test: { hold: etrn }
+                """));
+        assertThat(d.transport("customer.test").get().hold().releasableBy("cust@example.test")).isTrue();
+        assertThat(d.transport("customer.test").get().hold().releasableBy("other@example.test")).isFalse();
+        assertThat(d.transport("etrn.test").get().hold().releasableBy("cust@example.test")).isFalse();
+        assertThat(d.odmrDomainsOf("CUST@example.test")).containsExactly("customer.test");
+        assertThat(d.heldDomains()).as("ETRN's domains only").containsExactly("etrn.test");
+        assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    hold: odmr\n    customers: [nobody]\n")
+                .getMessage()).contains(":5: 'customers' must be AUTH users (mailbox addresses), not 'nobody'");
+        assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    hold: etrn\n    customers: [a@b.test]\n")
+                .getMessage()).contains(":5: 'customers' belong to 'hold: odmr'");
+        assertThat(failure("domains: [example.test]\ntransport:\n  c.test:\n    nexthop: \"[mx.c.test]\"\n    customers: [a@b.test]\n")
+                .getMessage()).contains(":5: 'customers' in transport for 'c.test' belongs to 'hold: odmr'");
     }
 
     @Test

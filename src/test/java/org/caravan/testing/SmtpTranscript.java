@@ -172,6 +172,16 @@ public final class SmtpTranscript implements AutoCloseable {
         }
     }
 
+    /**
+     * After the connection turned (ATRN, TURN): reads one line the other side, now the client,
+     * sends (a command, or a line of message content) without its CRLF; null once it has closed.
+     */
+    public String readCommand() throws IOException {
+        String line = readLine();
+        log.append("S: ").append(line == null ? "<closed>" : line).append('\n');
+        return line;
+    }
+
     /** Asserts that the server closes the connection (within the timeout) without saying more. */
     public void expectClosed() throws IOException {
         try {
