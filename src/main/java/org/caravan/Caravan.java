@@ -37,6 +37,7 @@ public final class Caravan {
         Main main = new Main();
         main.configure().addConfiguration(new CaravanConfiguration());
         main.addMainListener(StartupChecks.routesFolderFirst());
+        main.addMainListener(org.caravan.runtime.ManagementServer.fromSettings());
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

@@ -168,6 +168,15 @@ public final class SettingsCatalog {
     public static final Setting<TlsPolicy> ODMR_CLIENT_TLS = Setting.tls("caravan.odmr.client.tls", TlsPolicy.VERIFY,
             "TLS to the provider: `verify` (certificate and name, trust from `caravan.relay.tls-ca-file` or the JDK), `encrypt` (any certificate); never in clear, the password goes over it");
 
+    public static final Setting<Integer> MANAGEMENT_PORT = Setting.integer("caravan.management.port", 0,
+            "management server (`/observe/health`, `/observe/metrics`); 0: off");
+
+    public static final Setting<String> MANAGEMENT_BIND = Setting.text("caravan.management.bind", "127.0.0.1",
+            "address the management server binds");
+
+    public static final Setting<Long> MANAGEMENT_MIN_FREE_DISK = Setting.size("caravan.management.min-free-disk", 268_435_456L,
+            "free space under `caravan.data.dir` (journal, spool, mailboxes) below which the router reports itself not ready");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 
