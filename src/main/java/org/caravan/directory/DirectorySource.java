@@ -40,6 +40,8 @@ public final class DirectorySource implements AutoCloseable {
     private ScheduledExecutorService poller;
     /** The file's state when it was last read (successfully or not). */
     private volatile Stamp seen;
+    /** Why the file on disk is not the directory in force (its last reload failed), or null. */
+    private volatile String reloadProblem;
 
     /** A source with no file behind it: never reloads by itself. */
     public DirectorySource(Directory initial) {
@@ -75,6 +77,11 @@ public final class DirectorySource implements AutoCloseable {
     }
 
     /** The file this source reloads from, or null. */
+    /** Why the file's last change was not loaded (the previous directory stays in force), if it was not. */
+    public java.util.Optional<String> reloadProblem() {
+        return java.util.Optional.ofNullable(reloadProblem);
+    }
+
     public Path file() {
         return file;
     }
@@ -133,9 +140,11 @@ public final class DirectorySource implements AutoCloseable {
         try {
             Directory next = DirectoryLoader.load(file);
             replace(next);
+            reloadProblem = null;
             LOG.info("Directory reloaded from {}: {}", file, next);
             return true;
         } catch (DirectoryException e) {
+            reloadProblem = e.getMessage();
             LOG.error("Directory file not reloaded, the previous directory stays in force: {}", e.getMessage());
             return false;
         }

@@ -36,13 +36,17 @@ public final class EnvelopeMapper {
         MessageRequest request = message.getMandatoryBody(MessageRequest.class);
         envelopeOf(request).writeTo(message);
         message.setBody(request.content().toFile());
-        if (QUEUE_LOG.isInfoEnabled()) { // built per message only when it will be logged
-            exchange.setProperty(ACCEPTED, accepted(request));
-        }
+        // the line is built per message only when it will be logged
+        exchange.setProperty(ACCEPTED, new Accepted(request.session().listener(), request.size(),
+                QUEUE_LOG.isInfoEnabled() ? accepted(request) : null));
     }
 
-    /** Exchange property: the accepted line's fields, logged once the message is queued ({@link #queuedReply}). */
+    /** Exchange property: what is counted and logged once the message is queued ({@link #queuedReply}). */
     static final String ACCEPTED = "CaravanAccepted";
+
+    /** @param line the accepted line's fields, or null when that log is off */
+    record Accepted(org.caravan.mail.Listener listener, long size, String line) {
+    }
     private static final org.slf4j.Logger QUEUE_LOG = org.slf4j.LoggerFactory.getLogger("caravan.queue");
 
     /**
@@ -75,9 +79,12 @@ public final class EnvelopeMapper {
     /** The route's last step, once the message is durable: 250, and the trail's first line. */
     public SmtpReply queuedReply(Exchange exchange) {
         String queueId = exchange.getMessage().getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
-        String accepted = exchange.getProperty(ACCEPTED, String.class);
+        Accepted accepted = exchange.getProperty(ACCEPTED, Accepted.class);
         if (accepted != null) {
-            QUEUE_LOG.info("queue_id={} accepted {}", queueId, accepted);
+            org.caravan.mail.Meters.accepted(accepted.listener(), accepted.size());
+            if (accepted.line() != null) {
+                QUEUE_LOG.info("queue_id={} accepted {}", queueId, accepted.line());
+            }
         }
         return Replies.QUEUED.withText("Queued as " + queueId);
     }

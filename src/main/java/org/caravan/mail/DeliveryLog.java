@@ -35,6 +35,7 @@ public final class DeliveryLog {
     }
 
     public static void record(String queueId, String recipient, String relay, Duration delay, SmtpReply reply) {
+        Meters.delivery(relay, delay, reply);
         String line = format(queueId, recipient, relay, delay, reply);
         if (Status.of(reply) == Status.SENT) {
             LOG.info(line);

@@ -263,6 +263,10 @@ final class Beans {
         return result;
     }
 
+    DirectorySource directory() {
+        return (DirectorySource) beans.get("directory");
+    }
+
     SmtpSessions smtpSessions() {
         return (SmtpSessions) beans.get("smtpSessions");
     }

@@ -57,6 +57,37 @@ final class BrokerManagement implements Etrn.HeldMail {
                 + ((Number) invoke(session, requestor, RELAY, "countMessages", filter)).longValue();
     }
 
+    /** What waits on one queue: every message (scheduled ones included), the scheduled ones, the oldest's age. */
+    record QueueStats(long messages, long scheduled, long oldestAgeMillis) {
+    }
+
+    /** {@link QueueStats} of each of {@code queues}, in one management session; a queue that does not exist is left out. */
+    synchronized Map<String, QueueStats> queueStats(java.util.List<String> queues) throws Exception {
+        Map<String, QueueStats> stats = new java.util.LinkedHashMap<>();
+        withManagement((session, requestor) -> {
+            for (String queue : queues) {
+                String resource = ResourceNames.QUEUE + queue;
+                try {
+                    long messages = ((Number) attribute(session, requestor, resource, "messageCount")).longValue();
+                    long scheduled = ((Number) attribute(session, requestor, resource, "scheduledCount")).longValue();
+                    Object age = attribute(session, requestor, resource, "firstMessageAge");
+                    stats.put(queue, new QueueStats(messages, scheduled, age instanceof Number n ? n.longValue() : 0));
+                } catch (IllegalStateException e) {
+                    // not deployed on this broker (an external one configured without it)
+                }
+            }
+            return 0;
+        });
+        return stats;
+    }
+
+    private static Object attribute(ClientSession session, ClientRequestor requestor, String resource, String attribute)
+            throws Exception {
+        ClientMessage request = session.createMessage(false);
+        ManagementHelper.putAttribute(request, resource, attribute);
+        return answer(requestor.request(request, 10_000), resource + " " + attribute);
+    }
+
     private interface Call {
         long on(ClientSession session, ClientRequestor requestor) throws Exception;
     }
@@ -80,13 +111,16 @@ final class BrokerManagement implements Etrn.HeldMail {
             Object... args) throws Exception {
         ClientMessage request = session.createMessage(false);
         ManagementHelper.putOperationInvocation(request, resource, operation, args);
-        ClientMessage reply = requestor.request(request, 10_000);
+        return answer(requestor.request(request, 10_000), operation + " on " + resource);
+    }
+
+    private static Object answer(ClientMessage reply, String what) throws Exception {
         if (reply == null) {
-            throw new IllegalStateException(operation + " on " + resource + ": no answer from the broker");
+            throw new IllegalStateException(what + ": no answer from the broker");
         }
         Object result = ManagementHelper.getResult(reply);
         if (!ManagementHelper.hasOperationSucceeded(reply)) {
-            throw new IllegalStateException(operation + " on " + resource + " failed: " + result);
+            throw new IllegalStateException(what + " failed: " + result);
         }
         return result;
     }

@@ -54,11 +54,20 @@ public final class CaravanConfiguration implements CamelConfiguration {
         routeFiles.checkAtStart();
         java.util.concurrent.atomic.AtomicReference<ActiveMQConnectionFactory> connections =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        Beans beans = new Beans(settings, new RouteCalls(context), new BrokerManagement(connections::get));
+        BrokerManagement management = new BrokerManagement(connections::get);
+        Beans beans = new Beans(settings, new RouteCalls(context), management);
 
         String brokerUrl = settings.get(BROKER_URL);
+        java.util.function.BooleanSupplier brokerRunning = () -> {
+            try {
+                return management.queueStats(List.of("caravan.inbound")).containsKey("caravan.inbound");
+            } catch (Exception e) {
+                return false;
+            }
+        };
         if (settings.embeddedBroker()) {
             EmbeddedBroker broker = new EmbeddedBroker(settings.brokerConfig(), settings.brokerDataDir());
+            brokerRunning = () -> broker.server() != null && broker.server().isActive();
             // Added first, so it stops last: after every route and the JMS connections.
             context.addService(broker, true, true);
             context.getRegistry().bind("broker", broker);
@@ -95,6 +104,16 @@ public final class CaravanConfiguration implements CamelConfiguration {
         if (!settings.get(ROUTES_RELOAD_INTERVAL).isZero()) {
             context.addService(routeFiles, true, true);
         }
+        context.addService(new RouterMetrics(context, management, beans.smtpSessions()), true, true);
+        List<String> listeners = new java.util.ArrayList<>();
+        for (java.util.Map.Entry<String, Setting<Boolean>> l : java.util.Map.of("smtp-listener", SMTP_ENABLED, "smtp-submission", SUBMISSION_ENABLED,
+                "smtp-submissions", SUBMISSIONS_ENABLED, "smtp-odmr", ODMR_ENABLED).entrySet()) {
+            if (settings.get(l.getValue())) {
+                listeners.add(l.getKey());
+            }
+        }
+        RouterHealth.register(context, listeners, beans.smtpSessions(), brokerRunning, settings.dataDir(),
+                settings.get(MANAGEMENT_MIN_FREE_DISK), beans.directory());
         context.getManagementStrategy().addEventNotifier(new GracefulShutdown(beans.smtpSessions(),
                 settings.get(SHUTDOWN_GRACE), beans.httpGateway()));
     }

@@ -38,7 +38,8 @@ public final class ManagementServer {
                         .withMetricsEnabled(true)
                         .withInfoEnabled(true);
                 main.configure().metrics().withEnabled(true);
-                main.configure().health().withEnabled(true);
+                // every check with its details: the server is for operators (loopback by default)
+                main.configure().health().withEnabled(true).withExposureLevel("full");
             }
         };
     }

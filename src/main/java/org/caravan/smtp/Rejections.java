@@ -24,6 +24,7 @@ final class Rejections {
     }
 
     static void log(String command, InetAddress client, SmtpReply reply) {
+        org.caravan.mail.Meters.rejected(command, reply);
         LOG.info("reject: {} from [{}]: {}", command, client == null ? "unknown" : client.getHostAddress(), reply);
     }
 }

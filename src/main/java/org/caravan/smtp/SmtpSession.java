@@ -306,6 +306,7 @@ public final class SmtpSession {
      * The count of refused AUTH attempts is the server's own and stays.
      */
     public void onTlsEstablished() {
+        org.caravan.mail.Meters.tlsSession(config.listener());
         boolean closed = state == State.CLOSED;
         tls = true;
         awaitingHandshake = false;

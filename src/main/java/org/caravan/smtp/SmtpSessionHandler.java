@@ -130,7 +130,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
         ctx.fireChannelActive(); // let camel-netty register the channel before we talk
         session = new SmtpSession(config, ctx.channel().id().asShortText(), inet(ctx.channel().remoteAddress()),
                 inet(ctx.channel().localAddress()), this, Clock.systemDefaultZone());
-        sessions.opened(this);
+        sessions.opened(this, config.listener());
         if (sessions.draining()) {
             session.shutdownNow(); // RFC 5321 §3.1: 421 instead of the greeting while shutting down
             flushIfNeeded();

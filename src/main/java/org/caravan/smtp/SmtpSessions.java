@@ -20,19 +20,25 @@ public final class SmtpSessions {
     /** After the grace period: how long closing the remaining sessions may take. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
-    private final Set<SmtpSessionHandler> open = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<SmtpSessionHandler, org.caravan.mail.Listener> sessions = new ConcurrentHashMap<>();
+    private final Set<SmtpSessionHandler> open = sessions.keySet();
     private volatile boolean draining;
 
-    void opened(SmtpSessionHandler session) {
-        open.add(session);
+    void opened(SmtpSessionHandler session, org.caravan.mail.Listener listener) {
+        sessions.put(session, listener);
     }
 
     void closed(SmtpSessionHandler session) {
-        open.remove(session);
+        sessions.remove(session);
+    }
+
+    /** Sessions open now on {@code listener}'s port (for the metrics). */
+    public long open(org.caravan.mail.Listener listener) {
+        return sessions.values().stream().filter(listener::equals).count();
     }
 
     /** Whether new sessions are refused (the router is shutting down). */
-    boolean draining() {
+    public boolean draining() {
         return draining;
     }
 
