@@ -11,22 +11,24 @@ import org.caravan.runtime.StartupChecks;
 /**
  * Starts the router standalone: camel-main reads application.properties (overridden by -D and
  * environment variables), {@link CaravanConfiguration} starts the broker and binds the beans, and
- * the stages load from the route files in {@code routes/}. {@code hash-password} instead prints a
- * bcrypt hash for the directory file ({@link HashPasswordCommand}).
+ * the stages load from the route files in {@code routes/}. Other commands ({@code queue},
+ * {@code hash-password}; {@code --help} lists them) are {@link org.caravan.runtime.cli.CaravanCommand}'s.
  */
 public final class Caravan {
     private Caravan() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals(HashPasswordCommand.NAME)) {
-            System.exit(HashPasswordCommand.run(args, System.console(), System.in, System.out, System.err));
-        }
+    public static void main(String[] args) {
+        System.exit(org.caravan.runtime.cli.CaravanCommand.execute(args, Caravan::run, System.getenv()));
+    }
+
+    /** Runs the router until it is stopped; its exit status. */
+    private static int run(String[] args) throws Exception {
         try {
-            System.exit(newMain(Map.of()).run(args));
+            return newMain(Map.of()).run(args);
         } catch (RuntimeException e) {
             if (e.getCause() instanceof RouteFiles.RouteFileException || e.getCause() instanceof StartupChecks.StartupException) {
-                System.exit(1); // already logged in one line (file:line:column, or the setting); the stack would only hide it
+                return 1; // already logged in one line (file:line:column, or the setting); the stack would only hide it
             }
             throw e;
         }

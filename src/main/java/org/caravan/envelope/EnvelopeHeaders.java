@@ -29,6 +29,8 @@ public final class EnvelopeHeaders {
     public static final String RECIPIENTS = "CaravanRecipients";
     /** Epoch milliseconds when the message was accepted (250 sent). */
     public static final String ARRIVAL_TIME = "CaravanArrivalTime";
+    /** Octets of content as accepted (what queue listings show). */
+    public static final String SIZE = "CaravanSize";
     /** Client IP address the message came from. */
     public static final String CLIENT_ADDRESS = "CaravanClientAddress";
     /** The listener that accepted the message: MTA, SUBMISSION, SUBMISSIONS or GATEWAY. */

@@ -34,7 +34,7 @@ public final class EnvelopeMapper {
     public void toQueueMessage(Exchange exchange) throws InvalidPayloadException {
         Message message = exchange.getMessage();
         MessageRequest request = message.getMandatoryBody(MessageRequest.class);
-        envelopeOf(request).writeTo(message);
+        envelopeOf(request).withSize(request.size()).writeTo(message);
         message.setBody(request.content().toFile());
         // the line is built per message only when it will be logged
         exchange.setProperty(ACCEPTED, new Accepted(request.session().listener(), request.size(),

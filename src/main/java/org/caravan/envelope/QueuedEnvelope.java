@@ -263,6 +263,11 @@ public final class QueuedEnvelope {
         return with(EnvelopeHeaders.NOTICE, kind);
     }
 
+    /** The message's size in octets as accepted, for queue listings. */
+    public QueuedEnvelope withSize(long octets) {
+        return with(EnvelopeHeaders.SIZE, octets);
+    }
+
     /** Artemis duplicate detection for the next queueing: a repeated send of this id is stored once. */
     public QueuedEnvelope withDuplicateId(String id) {
         return with(EnvelopeHeaders.ARTEMIS_DUPLICATE_ID, id);

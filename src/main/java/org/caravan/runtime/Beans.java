@@ -135,6 +135,7 @@ final class Beans {
         Odmr odmr = new Odmr(domain -> directory.current().transport(domain), user -> directory.current().odmrDomainsOf(user),
                 held, heldMail, agent::turn, clock);
         named.put("odmr", odmr);
+        named.put("heldDomains", held);
         SmtpServerInitializerFactory mta = new SmtpServerInitializerFactory(smtp, connections, tls.context(), sessions)
                 .turningTo(odmr);
         named.put("smtpServer", mta);
@@ -261,6 +262,10 @@ final class Beans {
             }
         }
         return result;
+    }
+
+    HeldDomains heldDomains() {
+        return (HeldDomains) beans.get("heldDomains");
     }
 
     DirectorySource directory() {

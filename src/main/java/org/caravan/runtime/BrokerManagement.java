@@ -20,7 +20,7 @@ import org.caravan.relay.Etrn;
  * node are handed out at once ({@code deliverScheduledMessages} on caravan.deferred), counted
  * first (scheduled ones, and due ones still on caravan.deferred or caravan.relay).
  */
-final class BrokerManagement implements Etrn.HeldMail {
+final class BrokerManagement implements Etrn.HeldMail, org.caravan.operations.QueueBroker {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MANAGEMENT = "activemq.management";
     private static final String DEFERRED = ResourceNames.QUEUE + "caravan.deferred";
@@ -57,6 +57,43 @@ final class BrokerManagement implements Etrn.HeldMail {
                 + ((Number) invoke(session, requestor, RELAY, "countMessages", filter)).longValue();
     }
 
+    @Override
+    public synchronized java.util.List<Map<String, Object>> listDue(String queue, String filter) throws Exception {
+        return withManagement((session, requestor) -> JSON.readValue((String) invoke(session, requestor,
+                ResourceNames.QUEUE + queue, "listMessagesAsJSON", filter), LIST));
+    }
+
+    @Override
+    public synchronized java.util.List<Map<String, Object>> listScheduled(String queue) throws Exception {
+        return withManagement((session, requestor) -> JSON.readValue((String) invoke(session, requestor,
+                ResourceNames.QUEUE + queue, "listScheduledMessagesAsJSON"), LIST));
+    }
+
+    @Override
+    public synchronized long move(String queue, String filter, String target) throws Exception {
+        return withManagement((session, requestor) -> ((Number) invoke(session, requestor, ResourceNames.QUEUE + queue,
+                "moveMessages", filter, target)).longValue());
+    }
+
+    @Override
+    public synchronized long remove(String queue, String filter) throws Exception {
+        return withManagement((session, requestor) -> ((Number) invoke(session, requestor, ResourceNames.QUEUE + queue,
+                "removeMessages", filter)).longValue());
+    }
+
+    @Override
+    public synchronized long deliverScheduledNow(String queue, String filter) throws Exception {
+        return withManagement((session, requestor) -> {
+            String resource = ResourceNames.QUEUE + queue;
+            long before = ((Number) attribute(session, requestor, resource, "scheduledCount")).longValue();
+            invoke(session, requestor, resource, "deliverScheduledMessages", filter);
+            long after = ((Number) attribute(session, requestor, resource, "scheduledCount")).longValue();
+            return Math.max(0, before - after);
+        });
+    }
+
+    private static final TypeReference<java.util.List<Map<String, Object>>> LIST = new TypeReference<>() { };
+
     /** What waits on one queue: every message (scheduled ones included), the scheduled ones, the oldest's age. */
     record QueueStats(long messages, long scheduled, long oldestAgeMillis) {
     }
@@ -88,11 +125,11 @@ final class BrokerManagement implements Etrn.HeldMail {
         return answer(requestor.request(request, 10_000), resource + " " + attribute);
     }
 
-    private interface Call {
-        long on(ClientSession session, ClientRequestor requestor) throws Exception;
+    private interface Call<T> {
+        T on(ClientSession session, ClientRequestor requestor) throws Exception;
     }
 
-    private long withManagement(Call call) throws Exception {
+    private <T> T withManagement(Call<T> call) throws Exception {
         ActiveMQConnectionFactory artemis = connections.get();
         if (artemis == null) {
             throw new IllegalStateException("the broker is not set up yet");

@@ -1,5 +1,8 @@
 package org.caravan.runtime;
 
+import org.caravan.operations.QueueControl;
+import org.caravan.relay.HeldDomains;
+
 import static org.caravan.runtime.SettingsCatalog.*;
 
 import java.nio.file.Path;
@@ -111,6 +114,22 @@ public final class CaravanConfiguration implements CamelConfiguration {
             if (settings.get(l.getValue())) {
                 listeners.add(l.getKey());
             }
+        }
+        if (settings.get(MANAGEMENT_PORT) > 0) {
+            HeldDomains held = beans.heldDomains();
+            QueueControl queueControl = new QueueControl(management, new QueueControl.Releases() {
+                @Override
+                public void domain(String domain) {
+                    held.releaseDomains(List.of(domain), false); // a flush of a held domain acts as its ETRN
+                }
+
+                @Override
+                public void queueId(String queueId) {
+                    held.releaseQueueId(queueId);
+                }
+            }, java.time.Clock.systemUTC());
+            context.addStartupListener(new QueueApi(queueControl, QueueApi.token(settings.get(MANAGEMENT_TOKEN),
+                    settings.dataDir())));
         }
         RouterHealth.register(context, listeners, beans.smtpSessions(), brokerRunning, settings.dataDir(),
                 settings.get(MANAGEMENT_MIN_FREE_DISK), beans.directory());

@@ -174,6 +174,9 @@ public final class SettingsCatalog {
     public static final Setting<String> MANAGEMENT_BIND = Setting.text("caravan.management.bind", "127.0.0.1",
             "address the management server binds");
 
+    public static final Setting<String> MANAGEMENT_TOKEN = Setting.text("caravan.management.token", "",
+            "bearer token of the queue API on the management port; empty: one generated into `caravan.data.dir/management.token` (mode 0600), which the `queue` commands read");
+
     public static final Setting<Long> MANAGEMENT_MIN_FREE_DISK = Setting.size("caravan.management.min-free-disk", 268_435_456L,
             "free space under `caravan.data.dir` (journal, spool, mailboxes) below which the router reports itself not ready");
 

@@ -39,7 +39,7 @@ class SettingsCatalogTest {
     /** The README rows of settings (the queue table's rows name queues, not settings). */
     private static Map<String, String> readmeRows() throws IOException {
         Set<String> queues = Set.of("caravan.inbound", "caravan.relay", "caravan.deferred", "caravan.dead",
-                "caravan.held", "caravan.expired", "caravan.gateway.in", "caravan.gateway.rejected");
+                "caravan.held", "caravan.onhold", "caravan.expired", "caravan.gateway.in", "caravan.gateway.rejected");
         Map<String, String> rows = new LinkedHashMap<>();
         for (String line : Files.readAllLines(Path.of("README.md"), StandardCharsets.UTF_8)) {
             Matcher m = ROW.matcher(line);

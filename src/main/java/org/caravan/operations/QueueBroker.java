@@ -1,0 +1,26 @@
+package org.caravan.operations;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What queue control asks of the broker, through its management API (the embedded broker or an
+ * external one alike). Filters are Artemis filter expressions over the message properties;
+ * every operation takes scheduled messages (retries, held domains) too, unless it says otherwise.
+ */
+public interface QueueBroker {
+    /** The messages due now on {@code queue} that match {@code filter}: their properties, with Artemis's own fields. */
+    List<Map<String, Object>> listDue(String queue, String filter) throws Exception;
+
+    /** The scheduled messages on {@code queue} (not filtered: the broker cannot). */
+    List<Map<String, Object>> listScheduled(String queue) throws Exception;
+
+    /** Moves what matches to {@code target}; how many. A scheduled message stays scheduled there. */
+    long move(String queue, String filter, String target) throws Exception;
+
+    /** Removes what matches; how many. */
+    long remove(String queue, String filter) throws Exception;
+
+    /** Makes the scheduled messages that match due now; how many there were. */
+    long deliverScheduledNow(String queue, String filter) throws Exception;
+}
