@@ -36,6 +36,12 @@ public final class CaravanCommand implements Callable<Integer> {
 
     /** The exit status of {@code args}; the router runs for {@code run} or no command at all. */
     public static int execute(String[] args, Router router, Map<String, String> environment) {
+        return execute(args, router, environment, null, null);
+    }
+
+    /** {@link #execute(String[], Router, Map)} writing to {@code out} and {@code err} (null: the standard streams). */
+    public static int execute(String[] args, Router router, Map<String, String> environment, java.io.PrintWriter out,
+            java.io.PrintWriter err) {
         Settings settings = Settings.from(key -> lookup(key, environment));
         CommandLine cli = new CommandLine(new CaravanCommand(router), new CommandLine.IFactory() {
             @Override
@@ -50,6 +56,12 @@ public final class CaravanCommand implements Callable<Integer> {
             }
         });
         cli.addSubcommand("queue", new CommandLine(QueueCommand.class, cli.getFactory()));
+        if (out != null) {
+            cli.setOut(out);
+        }
+        if (err != null) {
+            cli.setErr(err);
+        }
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             if (e instanceof IllegalStateException || e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
                 command.getErr().println(command.getCommandName() + ": " + e.getMessage()); // the operator's problem, not a bug

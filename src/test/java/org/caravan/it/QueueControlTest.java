@@ -1,0 +1,195 @@
+package org.caravan.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.caravan.runtime.cli.CaravanCommand;
+import org.caravan.testing.LogCapture;
+import org.caravan.testing.SmtpTranscript;
+import org.caravan.testing.ScriptedSmtpServer;
+import org.caravan.testing.TestRouter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Queue control end to end: a real router with its management port, deferred mail at a scripted
+ * next hop, and the {@code queue} commands run as an operator runs them (settings from the
+ * environment, the token from the data directory): list with the last error, flush of one domain
+ * once its next hop takes mail, hold that survives a restart and is never attempted, release,
+ * delete of exactly what was named.
+ */
+class QueueControlTest {
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    ScriptedSmtpServer nextHop;
+    TestRouter router;
+    int managementPort;
+    LogCapture queueLog;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        nextHop = ScriptedSmtpServer.start();
+        nextHop.onRcpt("bob@far.test", "451 4.3.0 not now");
+        nextHop.onRcpt("carol@other.test", "451 4.3.0 mailbox busy");
+        nextHop.onRcpt("dave@other.test", "451 4.3.0 mailbox busy");
+        Files.writeString(dir.resolve("directory.yaml"), """
+                domains: [example.test]
+                mailboxes:
+                  - address: alice@example.test
+                  - address: postmaster@example.test
+                transport:
+                  far.test: "[127.0.0.1]:%1$d"
+                  other.test: "[127.0.0.1]:%1$d"
+                """.formatted(nextHop.port()));
+        managementPort = TestRouter.freePort();
+        queueLog = LogCapture.of("caravan.queue");
+        startRouter();
+    }
+
+    private void startRouter() {
+        router = TestRouter.start(dir, Map.of("caravan.management.port", String.valueOf(managementPort),
+                "caravan.retry.min-backoff", "1h"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        nextHop.close();
+        queueLog.close();
+    }
+
+    private record Run(int status, String out, String err) {
+    }
+
+    /** {@code java -jar caravan.jar queue ...} with the router's settings in the environment. */
+    private Run queue(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Map<String, String> env = new HashMap<>();
+        env.put("CARAVAN_MANAGEMENT_PORT", String.valueOf(managementPort));
+        env.put("CARAVAN_DATA_DIR", router.dataDir().toString());
+        String[] full = new String[args.length + 1];
+        full[0] = "queue";
+        System.arraycopy(args, 0, full, 1, args.length);
+        int status = CaravanCommand.execute(full, a -> {
+            throw new AssertionError("the router must not start");
+        }, env, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    private JsonNode listJson() throws Exception {
+        Run r = queue("list", "--json");
+        assertThat(r.status()).as(r.err()).isZero();
+        return JSON.readTree(r.out()).get("messages");
+    }
+
+    private JsonNode entry(String queueId) throws Exception {
+        for (JsonNode m : listJson()) {
+            if (m.get("queue_id").asText().equals(queueId)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private String send(String recipient, String subject) throws Exception {
+        try (SmtpTranscript s = router.greeted()) {
+            s.send("EHLO client.test").expect("250");
+            s.send("MAIL FROM:<alice@example.test>").expect("250");
+            s.send("RCPT TO:<" + recipient + ">").expect("250");
+            s.send("DATA").expect("354");
+            s.send("Subject: " + subject + "\r\n\r\nhello\r\n.");
+            return TestRouter.queueId(s.expect("250 2.0.0"));
+        }
+    }
+
+    private long rcpts(String address) {
+        return nextHop.transcript().stream().filter(l -> l.contains("RCPT TO:<" + address + ">")).count();
+    }
+
+    @Test
+    void listFlushHoldReleaseAndDeleteAsAnOperatorDoes() throws Exception {
+        String bob = send("bob@far.test", "for bob");
+        String carol = send("carol@other.test", "for carol");
+        String dave = send("dave@other.test", "for dave");
+        await().atMost(WAIT).until(() -> router.scheduled("caravan.deferred").size() == 3);
+
+        JsonNode bobEntry = entry(bob);
+        assertThat(bobEntry.get("state").asText()).isEqualTo("deferred");
+        assertThat(bobEntry.get("last_error").asText()).contains("<bob@far.test>").contains("451 4.3.0 not now");
+        assertThat(bobEntry.get("next_hop").asText()).isEqualTo("far.test");
+        assertThat(bobEntry.get("size").asLong()).isPositive();
+        assertThat(bobEntry.get("next_attempt").asText()).isNotEmpty();
+        Run text = queue("list", "--domain", "far.test");
+        assertThat(text.out()).contains(bob).doesNotContain(carol).contains("bob@far.test").contains("1 Request.");
+
+        // The next hop takes bob's mail now: a flush of its domain sends it at once (retries wait an hour).
+        nextHop.onRcpt("bob@far.test", "250 2.1.5 OK");
+        Run flush = queue("flush", "--domain", "far.test");
+        assertThat(flush.out()).contains("flush: 1 messages");
+        await().atMost(WAIT).until(() -> nextHop.messages().size() == 1);
+        assertThat(nextHop.messages().get(0).rcptTo()).containsExactly("bob@far.test");
+        await().atMost(WAIT).until(() -> entry(bob) == null);
+        assertThat(entry(carol)).as("other.test was not flushed").isNotNull();
+
+        // Hold: on caravan.onhold, kept over a restart, and not attempted by a flush of everything.
+        assertThat(queue("hold", carol).out()).contains("hold: 1 messages");
+        assertThat(entry(carol).get("state").asText()).isEqualTo("hold");
+        router.close();
+        startRouter();
+        assertThat(entry(carol).get("state").asText()).as("held over the restart").isEqualTo("hold");
+        long carolTries = rcpts("carol@other.test");
+        assertThat(queue("flush").out()).contains("flush: 1 messages"); // dave's, not carol's
+        await().atMost(WAIT).until(() -> rcpts("dave@other.test") == 2);
+        assertThat(rcpts("carol@other.test")).isEqualTo(carolTries);
+
+        // Release: attempted at once (and deferred again by the busy mailbox).
+        assertThat(queue("release", carol).out()).contains("release: 1 messages");
+        await().atMost(WAIT).until(() -> rcpts("carol@other.test") == carolTries + 1);
+        await().atMost(WAIT).until(() -> entry(carol) != null && entry(carol).get("attempts").asInt() == 2
+                && entry(carol).get("state").asText().equals("deferred"));
+
+        // Delete exactly what was named, logged with who asked.
+        assertThat(queue("delete", carol).out()).contains("delete: 1 messages");
+        assertThat(entry(carol)).isNull();
+        assertThat(entry(dave)).isNotNull();
+        assertThat(queueLog.lines()).anySatisfy(l -> assertThat(l).contains("queue_id=" + carol + " deleted by ")
+                .contains("to=carol@other.test"));
+        assertThat(queueLog.lines()).anySatisfy(l -> assertThat(l).contains("queue_id=" + carol + " held by "));
+        assertThat(queueLog.lines()).anySatisfy(l -> assertThat(l).contains("queue_id=" + carol + " released by "));
+    }
+
+    @Test
+    void theCommandsSayWhatIsWrong() throws Exception {
+        Run wrongToken = queue("--token", "not-it", "list");
+        assertThat(wrongToken.status()).isEqualTo(1);
+        assertThat(wrongToken.err()).contains("401").contains("bearer token");
+        Run unknown = queue("show", "0MXCAGX5A00005OVR");
+        assertThat(unknown.status()).isEqualTo(3);
+        assertThat(unknown.err()).contains("404").contains("no message 0MXCAGX5A00005OVR");
+        Run nothingNamed = queue("delete");
+        assertThat(nothingNamed.status()).isEqualTo(2);
+        assertThat(nothingNamed.err()).contains("name a queue id, --domain, or --all-deferred");
+        Run badDomain = queue("hold", "--domain", "bad..domain");
+        assertThat(badDomain.status()).isEqualTo(1);
+        assertThat(badDomain.err()).contains("400").contains("not a domain");
+        assertThat(queue("list").out()).contains("Mail queue is empty");
+    }
+}
