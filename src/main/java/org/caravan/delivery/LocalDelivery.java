@@ -33,6 +33,14 @@ public final class LocalDelivery {
         this.clock = clock;
     }
 
+    private org.caravan.mail.MailEvent.Sink events = org.caravan.mail.MailEvent.Sink.NONE;
+
+    /** With {@code events}: each delivery into a Maildir is published. */
+    public LocalDelivery withEvents(org.caravan.mail.MailEvent.Sink events) {
+        this.events = events;
+        return this;
+    }
+
     /** The route's step: delivers the exchange's message; the deliveries go to the notice stage. */
     public void deliver(Exchange exchange) throws Exception {
         QueuedEnvelope envelope = QueuedEnvelope.from(exchange.getMessage());
@@ -57,6 +65,8 @@ public final class LocalDelivery {
                     maildir.deliver(mailbox, queueId, envelope.sender(), in, arrival);
                 }
                 ledger.recordDelivered(queueId, mailbox, false, "", StatusCodes.DELIVERED, DELIVERED);
+                events.publish(new org.caravan.mail.MailEvent(org.caravan.mail.MailEvent.Type.DELIVERED, queueId, mailbox,
+                        "", "local", StatusCodes.DELIVERED, DELIVERED, clock.instant()));
             }
             delivered.add(new RecipientNotice(mailbox, StatusCodes.DELIVERED, "", DELIVERED));
         }

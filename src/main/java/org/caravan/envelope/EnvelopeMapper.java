@@ -76,9 +76,25 @@ public final class EnvelopeMapper {
                 .withDuplicateId(request.queueId());
     }
 
-    /** The route's last step, once the message is durable: 250, and the trail's first line. */
+    private org.caravan.mail.MailEvent.Sink events = org.caravan.mail.MailEvent.Sink.NONE;
+
+    /** With {@code events}: each accepted recipient is published. */
+    public EnvelopeMapper withEvents(org.caravan.mail.MailEvent.Sink events) {
+        this.events = events;
+        return this;
+    }
+
+    /** The route's last step, once the message is durable: 250, the trail's first line, the accepted events. */
     public SmtpReply queuedReply(Exchange exchange) {
         String queueId = exchange.getMessage().getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
+        SmtpReply queued = Replies.QUEUED.withText("Queued as " + queueId);
+        if (events != org.caravan.mail.MailEvent.Sink.NONE) {
+            java.time.Instant now = clock.instant();
+            for (String recipient : QueuedEnvelope.from(exchange.getMessage()).recipients()) {
+                events.publish(new org.caravan.mail.MailEvent(org.caravan.mail.MailEvent.Type.ACCEPTED, queueId, recipient,
+                        "", "", queued.enhanced(), queued.toString(), now));
+            }
+        }
         Accepted accepted = exchange.getProperty(ACCEPTED, Accepted.class);
         if (accepted != null) {
             org.caravan.mail.Meters.accepted(accepted.listener(), accepted.size());
@@ -86,7 +102,7 @@ public final class EnvelopeMapper {
                 QUEUE_LOG.info("queue_id={} accepted {}", queueId, accepted.line());
             }
         }
-        return Replies.QUEUED.withText("Queued as " + queueId);
+        return queued;
     }
 
     /**

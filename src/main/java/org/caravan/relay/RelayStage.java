@@ -40,6 +40,14 @@ public final class RelayStage {
     private final Clock clock;
     private final DeliveryLedger ledger;
 
+    private org.caravan.mail.MailEvent.Sink events = org.caravan.mail.MailEvent.Sink.NONE;
+
+    /** With {@code events}: each recipient's outcome of each attempt is published. */
+    public RelayStage withEvents(org.caravan.mail.MailEvent.Sink events) {
+        this.events = events;
+        return this;
+    }
+
     /** Held domains (ETRN): their attempts wait until released; null for none. */
     private HeldDomains held;
 
@@ -159,6 +167,7 @@ public final class RelayStage {
         List<RecipientOutcome> failed = new ArrayList<>();
         List<RecipientNotice> successes = new ArrayList<>();
         List<String> toAttempt = new ArrayList<>();
+        List<RecipientOutcome> delivered = new ArrayList<>();
         for (String recipient : envelope.recipients()) {
             ledger.delivered(queueId, recipient).ifPresentOrElse(done -> {
                 DeliveryLog.recordRecovered(queueId, recipient, done.relay(), done.diagnostic());
@@ -171,6 +180,7 @@ public final class RelayStage {
             Envelope outbound = new Envelope(queueId, envelope.sender(), toAttempt, arrival, envelope.bodyType(),
                     envelope.ret(), envelope.envid(), envelope.dsn());
             DeliveryResult result = transfer.deliver(outbound, content);
+            delivered.addAll(result.delivered());
             for (RecipientOutcome done : result.delivered()) {
                 RecipientNotice notice = RecipientNotice.of(done.recipient(), done.reply(), done.relay());
                 ledger.recordDelivered(queueId, done.recipient(), result.remoteDsn(), notice.remoteMta(),
@@ -187,7 +197,27 @@ public final class RelayStage {
         Instant now = clock.instant();
         AttemptOutcome outcome = AttemptOutcome.sort(successes, failed, arrival, now, envelope.delayWarned(),
                 schedule);
+        publish(envelope, delivered, outcome, now);
         return new Attempt(outcome, envelope.afterAttempt(now, outcome.hasDelays()));
+    }
+
+    /** One event per recipient this attempt decided: delivered, deferred, bounced, or expired (lifetime over). */
+    private void publish(QueuedEnvelope envelope, List<RecipientOutcome> delivered, AttemptOutcome outcome, Instant now) {
+        String hop = envelope.nextHop();
+        for (RecipientOutcome d : delivered) {
+            events.publish(new org.caravan.mail.MailEvent(org.caravan.mail.MailEvent.Type.DELIVERED, envelope.queueId(),
+                    d.recipient(), hop, d.relay(), d.reply().enhanced(), d.reply().toString(), now));
+        }
+        for (RecipientNotice r : outcome.retry()) {
+            events.publish(new org.caravan.mail.MailEvent(org.caravan.mail.MailEvent.Type.DEFERRED, envelope.queueId(),
+                    r.recipient(), hop, r.remoteMta(), r.status(), r.diagnostic(), now));
+        }
+        for (RecipientNotice f : outcome.failures()) {
+            org.caravan.mail.MailEvent.Type type = org.caravan.mail.StatusCodes.EXPIRED.equals(f.status())
+                    ? org.caravan.mail.MailEvent.Type.EXPIRED : org.caravan.mail.MailEvent.Type.BOUNCED;
+            events.publish(new org.caravan.mail.MailEvent(type, envelope.queueId(), f.recipient(), hop, f.remoteMta(),
+                    f.status(), f.diagnostic(), now));
+        }
     }
 
     /** Resolves the next hop and delivers: one outcome per recipient. */

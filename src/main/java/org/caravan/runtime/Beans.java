@@ -74,6 +74,7 @@ final class Beans {
     private final Settings settings;
     private final MailInjector.Stages stages;
     private final Etrn.HeldMail heldMail;
+    private final org.caravan.mail.MailEvent.Sink events;
     private final Map<String, Object> beans;
     private HttpGateway httpGateway;
 
@@ -82,11 +83,13 @@ final class Beans {
      *
      * @param stages   how the inbound gateways ask the stages (once the context runs)
      * @param heldMail how ETRN hands out held mail (once the broker is set up)
+     * @param events   where delivery events go
      */
-    Beans(Settings settings, MailInjector.Stages stages, Etrn.HeldMail heldMail) {
+    Beans(Settings settings, MailInjector.Stages stages, Etrn.HeldMail heldMail, org.caravan.mail.MailEvent.Sink events) {
         this.settings = settings;
         this.stages = stages;
         this.heldMail = heldMail;
+        this.events = events;
         this.beans = build();
     }
 
@@ -173,7 +176,7 @@ final class Beans {
         named.put("messagePolicy", new MessagePolicy(settings.get(MAX_RECEIVED_HEADERS)));
         named.put("authenticator", new Authenticator(directory,
                 new ClientAuthFailures(settings.authClients(), ClientAuthFailures.DEFAULT_CAPACITY, clock)));
-        named.put("envelopeMapper", new EnvelopeMapper(clock));
+        named.put("envelopeMapper", new EnvelopeMapper(clock).withEvents(events));
         named.put("submissionHeaders", new SubmissionHeaders(settings.hostname(), clock));
         named.put("recipientRouter", new RecipientRouter(classifier));
         // Never repeats a delivery that a crash or a rollback cut off from its commit (at most a
@@ -181,8 +184,9 @@ final class Beans {
         DeliveryLedger ledger = DeliveryLedger.open(settings.ledgerDir(), settings.retry().lifetime(), clock);
         named.put("deliveryLedger", ledger);
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname(), clock),
-                ledger, clock));
-        RelayStage relay = new RelayStage(nextHops, agent, settings.retry(), ledger, clock).withHeldDomains(held);
+                ledger, clock).withEvents(events));
+        RelayStage relay = new RelayStage(nextHops, agent, settings.retry(), ledger, clock).withHeldDomains(held)
+                .withEvents(events);
         named.put("etrn", new Etrn(held, () -> directory.current().heldDomains(), heldMail, trusted,
                 settings.get(ETRN_TRUSTED_ONLY)));
         named.put("relayStage", relay);

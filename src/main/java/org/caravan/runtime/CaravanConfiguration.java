@@ -58,7 +58,11 @@ public final class CaravanConfiguration implements CamelConfiguration {
         java.util.concurrent.atomic.AtomicReference<ActiveMQConnectionFactory> connections =
                 new java.util.concurrent.atomic.AtomicReference<>();
         BrokerManagement management = new BrokerManagement(connections::get);
-        Beans beans = new Beans(settings, new RouteCalls(context), management);
+        // Delivery events: started with the context, after the broker (the default endpoint is a JMS topic).
+        EventPublisher events = settings.get(EVENTS_ENDPOINT).isBlank() ? null
+                : new EventPublisher(context, settings.get(EVENTS_ENDPOINT), settings.hostname());
+        Beans beans = new Beans(settings, new RouteCalls(context), management,
+                events == null ? org.caravan.mail.MailEvent.Sink.NONE : events);
 
         String brokerUrl = settings.get(BROKER_URL);
         java.util.function.BooleanSupplier brokerRunning = () -> {
@@ -108,6 +112,9 @@ public final class CaravanConfiguration implements CamelConfiguration {
             context.addService(routeFiles, true, true);
         }
         context.addService(new RouterMetrics(context, management, beans.smtpSessions()), true, true);
+        if (events != null) {
+            context.addService(events, true, true);
+        }
         List<String> listeners = new java.util.ArrayList<>();
         for (java.util.Map.Entry<String, Setting<Boolean>> l : java.util.Map.of("smtp-listener", SMTP_ENABLED, "smtp-submission", SUBMISSION_ENABLED,
                 "smtp-submissions", SUBMISSIONS_ENABLED, "smtp-odmr", ODMR_ENABLED).entrySet()) {

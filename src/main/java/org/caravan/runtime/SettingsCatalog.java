@@ -180,6 +180,9 @@ public final class SettingsCatalog {
     public static final Setting<Long> MANAGEMENT_MIN_FREE_DISK = Setting.size("caravan.management.min-free-disk", 268_435_456L,
             "free space under `caravan.data.dir` (journal, spool, mailboxes) below which the router reports itself not ready");
 
+    public static final Setting<String> EVENTS_ENDPOINT = Setting.text("caravan.events.endpoint", "jms:topic:caravan.events",
+            "where delivery events go (accepted, delivered, deferred, bounced, expired; JSON): any Camel endpoint URI, e.g. a webhook `http://...`; empty: none");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 
