@@ -1,7 +1,5 @@
 package org.caravan.runtime;
 
-import org.caravan.operations.QueueControl;
-import org.caravan.relay.HeldDomains;
 
 import static org.caravan.runtime.SettingsCatalog.*;
 
@@ -61,8 +59,19 @@ public final class CaravanConfiguration implements CamelConfiguration {
         // Delivery events: started with the context, after the broker (the default endpoint is a JMS topic).
         EventPublisher events = settings.get(EVENTS_ENDPOINT).isBlank() ? null
                 : new EventPublisher(context, settings.get(EVENTS_ENDPOINT), settings.hostname());
-        Beans beans = new Beans(settings, new RouteCalls(context), management,
-                events == null ? org.caravan.mail.MailEvent.Sink.NONE : events);
+        // The status page's last hour counts the same events.
+        Throughput throughput = new Throughput(java.time.Clock.systemUTC(), () -> {
+            try {
+                return management.queueStats(RouterMetrics.QUEUES).values().stream()
+                        .mapToLong(BrokerManagement.QueueStats::messages).sum();
+            } catch (Exception e) {
+                return -1;
+            }
+        });
+        Beans beans = new Beans(settings, new RouteCalls(context), management, events == null ? throughput : event -> {
+            throughput.publish(event);
+            events.publish(event);
+        });
 
         String brokerUrl = settings.get(BROKER_URL);
         java.util.function.BooleanSupplier brokerRunning = () -> {
@@ -111,35 +120,10 @@ public final class CaravanConfiguration implements CamelConfiguration {
         if (!settings.get(ROUTES_RELOAD_INTERVAL).isZero()) {
             context.addService(routeFiles, true, true);
         }
-        context.addService(new RouterMetrics(context, management, beans.smtpSessions()), true, true);
         if (events != null) {
             context.addService(events, true, true);
         }
-        List<String> listeners = new java.util.ArrayList<>();
-        for (java.util.Map.Entry<String, Setting<Boolean>> l : java.util.Map.of("smtp-listener", SMTP_ENABLED, "smtp-submission", SUBMISSION_ENABLED,
-                "smtp-submissions", SUBMISSIONS_ENABLED, "smtp-odmr", ODMR_ENABLED).entrySet()) {
-            if (settings.get(l.getValue())) {
-                listeners.add(l.getKey());
-            }
-        }
-        if (settings.get(MANAGEMENT_PORT) > 0) {
-            HeldDomains held = beans.heldDomains();
-            QueueControl queueControl = new QueueControl(management, new QueueControl.Releases() {
-                @Override
-                public void domain(String domain) {
-                    held.releaseDomains(List.of(domain), false); // a flush of a held domain acts as its ETRN
-                }
-
-                @Override
-                public void queueId(String queueId) {
-                    held.releaseQueueId(queueId);
-                }
-            }, java.time.Clock.systemUTC());
-            context.addStartupListener(new QueueApi(queueControl, QueueApi.token(settings.get(MANAGEMENT_TOKEN),
-                    settings.dataDir())));
-        }
-        RouterHealth.register(context, listeners, beans.smtpSessions(), brokerRunning, settings.dataDir(),
-                settings.get(MANAGEMENT_MIN_FREE_DISK), beans.directory());
+        ManagementServer.attach(context, settings, beans, management, throughput, brokerRunning);
         context.getManagementStrategy().addEventNotifier(new GracefulShutdown(beans.smtpSessions(),
                 settings.get(SHUTDOWN_GRACE), beans.httpGateway()));
     }

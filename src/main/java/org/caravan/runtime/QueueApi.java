@@ -44,10 +44,13 @@ final class QueueApi implements StartupListener {
 
     private final QueueControl queue;
     private final byte[] token;
+    private final StatusPage status;
 
-    QueueApi(QueueControl queue, String token) {
+    /** @param status the status page, mounted beside the API (null: none) */
+    QueueApi(QueueControl queue, String token, StatusPage status) {
         this.queue = queue;
         this.token = token.getBytes(StandardCharsets.UTF_8);
+        this.status = status;
     }
 
     /** The API's token: the setting, else the one in {@code dataDir/management.token}, made on first use. */
@@ -92,16 +95,20 @@ final class QueueApi implements StartupListener {
         for (String op : List.of("flush", "hold", "release", "delete")) {
             router.route(HttpMethod.POST, PREFIX + "/" + op).blockingHandler(rc -> answer(rc, () -> change(rc, op)), false);
         }
+        if (status != null) {
+            status.mount(router, this);
+        }
     }
 
-    private record Answer(int status, Object body) {
+    record Answer(int status, Object body) {
     }
 
-    private interface Handler {
+    interface Handler {
         Answer handle() throws Exception;
     }
 
-    private void answer(RoutingContext rc, Handler handler) {
+    /** Answers with what {@code handler} says, once the token is checked; errors as JSON. */
+    void answer(RoutingContext rc, Handler handler) {
         Answer a;
         if (!authorized(rc.request().getHeader("Authorization"))) {
             rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"caravan\"");
