@@ -33,6 +33,7 @@ public final class LocalDelivery {
         this.clock = clock;
     }
 
+    private static final org.slf4j.Logger TRAIL = org.slf4j.LoggerFactory.getLogger("caravan.queue");
     private org.caravan.mail.MailEvent.Sink events = org.caravan.mail.MailEvent.Sink.NONE;
 
     /** With {@code events}: each delivery into a Maildir is published. */
@@ -47,6 +48,13 @@ public final class LocalDelivery {
         // Once the transaction is through, the ledger entries have served.
         LedgerCompletion.onComplete(exchange, ledger, envelope.queueId(), envelope.recipients());
         List<RecipientNotice> delivered = deliverAll(envelope, MessageContent.source(exchange));
+        String queueId = envelope.queueId();
+        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+            @Override
+            public void onComplete(Exchange done) {
+                TRAIL.info("queue_id={} removed (local part)", queueId);
+            }
+        });
         // For NOTIFY=SUCCESS senders: the notice stage picks those who asked.
         RecipientOutcomes.put(exchange, RecipientOutcomes.SUCCESSES, delivered);
     }

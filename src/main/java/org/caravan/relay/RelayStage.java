@@ -34,6 +34,7 @@ import org.caravan.smtpclient.SmtpDeliveryAgent;
  * is younger than its lifetime) or permanent failure (bounced), as an {@link AttemptOutcome}.
  */
 public final class RelayStage {
+    private static final org.slf4j.Logger TRAIL = org.slf4j.LoggerFactory.getLogger("caravan.queue");
     private final NextHopResolver resolver;
     private final SmtpDeliveryAgent agent;
     private final RetrySchedule schedule;
@@ -91,6 +92,17 @@ public final class RelayStage {
         IoSupplier<InputStream> content = MessageContent.source(exchange);
         Attempt attempt = transfer == null ? attempt(envelope, content) : attempt(envelope, content, transfer);
         attempt.envelope().writeTo(message);
+        if (!attempt.outcome().hasRetries()) {
+            // nothing of this part is queued again once this attempt's transaction is through
+            String queueId = envelope.queueId();
+            String hop = envelope.nextHop();
+            exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+                @Override
+                public void onComplete(Exchange done) {
+                    TRAIL.info("queue_id={} removed (part for {})", queueId, hop);
+                }
+            });
+        }
         publish(exchange, attempt.outcome());
         return attempt.outcome();
     }

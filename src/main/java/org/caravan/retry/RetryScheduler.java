@@ -28,9 +28,13 @@ public final class RetryScheduler {
     /** The route's step: the exchange becomes the deferred message for the attempt's retries. */
     public void prepare(Exchange exchange) {
         Message message = exchange.getMessage();
-        defer(QueuedEnvelope.from(message), RecipientOutcomes.get(exchange, RecipientOutcomes.RETRIES))
-                .writeTo(message);
+        QueuedEnvelope deferred = defer(QueuedEnvelope.from(message), RecipientOutcomes.get(exchange, RecipientOutcomes.RETRIES));
+        deferred.writeTo(message);
+        TRAIL.info("queue_id={} deferred: {} recipient(s) for {} after attempt {}, next attempt {}", deferred.queueId(),
+                deferred.recipients().size(), deferred.nextHop(), deferred.attempts(), deferred.nextAttempt());
     }
+
+    private static final org.slf4j.Logger TRAIL = org.slf4j.LoggerFactory.getLogger("caravan.queue");
 
     /**
      * The envelope to queue on caravan.deferred after an attempt ({@code attempted}, its count

@@ -41,9 +41,29 @@ public final class RecipientRouter {
 
     /** The route's split: the parts of the exchange's message ({@link #partsOf}). */
     public List<RoutePart> plan(Exchange exchange) throws Exception {
-        List<RoutePart> parts = partsOf(QueuedEnvelope.from(exchange.getMessage()), MessageContent.source(exchange));
+        QueuedEnvelope envelope = QueuedEnvelope.from(exchange.getMessage());
+        List<RoutePart> parts = partsOf(envelope, MessageContent.source(exchange));
         exchange.setProperty(CONTENT, MessageContent.retain(exchange));
+        logRouting(envelope.queueId(), "expanded", parts);
         return parts;
+    }
+
+    private static final org.slf4j.Logger TRAIL = org.slf4j.LoggerFactory.getLogger("caravan.queue");
+
+    /** The trail's routing line: where each part goes ({@code local}, a next-hop domain, or unroutable). */
+    private static void logRouting(String queueId, String how, List<RoutePart> parts) {
+        if (!TRAIL.isInfoEnabled()) {
+            return;
+        }
+        StringBuilder to = new StringBuilder();
+        for (RoutePart p : parts) {
+            to.append(to.length() == 0 ? "" : " ").append(switch (p.kind()) {
+                case LOCAL -> "local";
+                case RELAY -> "relay:" + p.domain();
+                case UNROUTABLE -> "unroutable";
+            }).append('(').append(p.kind() == RoutePart.Kind.UNROUTABLE ? p.failures().size() : p.recipients().size()).append(')');
+        }
+        TRAIL.info("queue_id={} {} to {}", queueId, how, to);
     }
 
     /**
@@ -73,6 +93,7 @@ public final class RecipientRouter {
         List<RoutePart> parts = partsOf(envelope, MessageContent.source(exchange));
         if (parts.size() == 1 && isPlainRelay(parts.get(0))) {
             becomePart(exchange, envelope, parts.get(0));
+            logRouting(envelope.queueId(), "routed", parts);
         }
     }
 

@@ -31,6 +31,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
+        settings.get(LOG_FORMAT).apply();
         Set<String> given = new HashSet<>(context.getPropertiesComponent().loadProperties().stringPropertyNames());
         given.addAll(System.getProperties().stringPropertyNames());
         for (String unknown : Settings.undeclared(given)) {

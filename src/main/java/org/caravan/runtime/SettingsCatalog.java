@@ -183,6 +183,9 @@ public final class SettingsCatalog {
     public static final Setting<String> EVENTS_ENDPOINT = Setting.text("caravan.events.endpoint", "jms:topic:caravan.events",
             "where delivery events go (accepted, delivered, deferred, bounced, expired; JSON): any Camel endpoint URI, e.g. a webhook `http://...`; empty: none");
 
+    public static final Setting<LogFormat> LOG_FORMAT = Setting.choice("caravan.log.format", LogFormat.TEXT,
+            "the console log: `text` lines, or `json` (one JSON object per line, for log shippers)");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 

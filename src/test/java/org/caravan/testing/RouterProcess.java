@@ -38,11 +38,18 @@ public final class RouterProcess implements AutoCloseable {
      * variables) and waits until it greets on its SMTP port.
      */
     public static RouterProcess start(Path dir, Map<String, String> settings, String maxHeap) throws Exception {
+        return start(dir, settings, maxHeap, List.of());
+    }
+
+    /** {@link #start(Path, Map, String)} with further JVM options ({@code -Dlogback.configurationFile=...}). */
+    public static RouterProcess start(Path dir, Map<String, String> settings, String maxHeap, List<String> jvmOptions)
+            throws Exception {
         Map<String, String> props = TestRouter.defaults(dir);
         props.putAll(settings);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + maxHeap, "-XX:+ExitOnOutOfMemoryError",
-                "-cp", System.getProperty("java.class.path"), "org.caravan.Caravan"));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + maxHeap, "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.caravan.Caravan"));
         ProcessBuilder builder = new ProcessBuilder(command);
         props.forEach((key, value) -> builder.environment().put(environmentName(key), value));
         Path log = Files.createTempFile(dir, "router-", ".log");
