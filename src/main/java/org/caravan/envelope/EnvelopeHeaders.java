@@ -29,6 +29,11 @@ public final class EnvelopeHeaders {
     public static final String RECIPIENTS = "CaravanRecipients";
     /** Epoch milliseconds when the message was accepted (250 sent). */
     public static final String ARRIVAL_TIME = "CaravanArrivalTime";
+    /**
+     * On a message an operator requeued (queue requeue): the broker id of its requeued copy, which
+     * keeps the parts expanded from it apart from those of earlier routings (duplicate detection).
+     */
+    public static final String REQUEUE = "CaravanRequeue";
     /** Octets of content as accepted (what queue listings show). */
     public static final String SIZE = "CaravanSize";
     /** Client IP address the message came from. */

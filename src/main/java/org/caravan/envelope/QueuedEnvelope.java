@@ -263,6 +263,11 @@ public final class QueuedEnvelope {
         return with(EnvelopeHeaders.NOTICE, kind);
     }
 
+    /** The broker id of the requeued copy this was expanded from ({@link EnvelopeHeaders#REQUEUE}), or empty. */
+    public String requeue() {
+        return string(EnvelopeHeaders.REQUEUE);
+    }
+
     /** The message's size in octets as accepted, for queue listings. */
     public QueuedEnvelope withSize(long octets) {
         return with(EnvelopeHeaders.SIZE, octets);

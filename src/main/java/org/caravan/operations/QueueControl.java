@@ -221,6 +221,27 @@ public final class QueueControl {
     }
 
     /**
+     * Routes what is selected again from the start ({@code postsuper -r}), after a directory change
+     * for instance: relay parts (waiting, deferred or on hold) go back to the expand stage with
+     * their remaining recipients, now. Their attempts and arrival stay.
+     */
+    public long requeue(Selection selection, String who) throws Exception {
+        requireSelection(selection);
+        List<QueuedMessage> selected = selected(selection, m -> m.state() == QueuedMessage.State.ACTIVE
+                || m.state() == QueuedMessage.State.DEFERRED || m.state() == QueuedMessage.State.HOLD);
+        String filter = selection.filter();
+        String relayed = "CaravanNextHop IS NOT NULL AND CaravanNextHop <> ''";
+        long n = 0;
+        for (String queue : List.of(RELAY, DEFERRED, ONHOLD)) {
+            n += broker.move(queue, filter == null ? relayed : filter + " AND " + relayed, INBOUND);
+        }
+        broker.deliverScheduledNow(INBOUND, filter);
+        selected.forEach(m -> LOG.info("queue_id={} requeued by {} (was {}, for {})", m.queueId(), who,
+                m.state().name().toLowerCase(Locale.ROOT), m.nextHop()));
+        return n;
+    }
+
+    /**
      * Deletes what is selected from every queue ({@code postsuper -d}), without a bounce: the
      * operator decided. With {@code deferredOnly}, only from caravan.deferred.
      */

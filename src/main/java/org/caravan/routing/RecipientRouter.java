@@ -42,6 +42,11 @@ public final class RecipientRouter {
     /** The route's split: the parts of the exchange's message ({@link #partsOf}). */
     public List<RoutePart> plan(Exchange exchange) throws Exception {
         QueuedEnvelope envelope = QueuedEnvelope.from(exchange.getMessage());
+        if (!envelope.nextHop().isEmpty()) {
+            // A relay part back on caravan.inbound: an operator requeued it (queue requeue). Its new
+            // parts get ids of their own: the broker would drop them as repeats of the first routing.
+            exchange.getMessage().setHeader(EnvelopeHeaders.REQUEUE, exchange.getMessage().getHeader("JMSMessageID", String.class));
+        }
         List<RoutePart> parts = partsOf(envelope, MessageContent.source(exchange));
         exchange.setProperty(CONTENT, MessageContent.retain(exchange));
         logRouting(envelope.queueId(), "expanded", parts);
@@ -130,6 +135,9 @@ public final class RecipientRouter {
                 // nor two parts for one domain with different senders or trace fields.
                 String variant = part.sender() == null && part.prepend().isEmpty() && !part.forwarded() ? ""
                         : ":" + Integer.toHexString(Objects.hash(part.sender(), part.prepend(), part.forwarded()));
+                if (!message.requeue().isEmpty()) {
+                    variant += ":requeue:" + message.requeue();
+                }
                 yield envelope.withNextHop(part.domain())
                         .withDuplicateId(message.queueId() + ":relay:" + part.domain() + variant);
             }

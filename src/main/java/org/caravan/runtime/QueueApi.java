@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET  /api/v1/queue[?domain=D|id=ID][&amp;older-than=1h]       list
  * GET  /api/v1/queue/ID                                      show (with every envelope property)
- * POST /api/v1/queue/flush|hold|release|delete?id=ID|domain=D|all=true[&amp;deferred-only=true]
+ * POST /api/v1/queue/flush|hold|release|requeue|delete?id=ID|domain=D|all=true[&amp;deferred-only=true]
  * </pre>
  * Answers: 200 with the messages or {@code {"count": n}}, 400 for a bad selection, 401 without the
  * token, 404 for an unknown queue id, 503 when the broker cannot be asked.
@@ -92,7 +92,7 @@ final class QueueApi implements StartupListener {
         var router = server.getRouter();
         router.route(HttpMethod.GET, PREFIX).blockingHandler(rc -> answer(rc, () -> list(rc)), false);
         router.route(HttpMethod.GET, PREFIX + "/:id").blockingHandler(rc -> answer(rc, () -> show(rc)), false);
-        for (String op : List.of("flush", "hold", "release", "delete")) {
+        for (String op : List.of("flush", "hold", "release", "requeue", "delete")) {
             router.route(HttpMethod.POST, PREFIX + "/" + op).blockingHandler(rc -> answer(rc, () -> change(rc, op)), false);
         }
         if (status != null) {
@@ -161,6 +161,7 @@ final class QueueApi implements StartupListener {
             case "flush" -> queue.flush(s, who);
             case "hold" -> queue.hold(s, who);
             case "release" -> queue.release(s, who);
+            case "requeue" -> queue.requeue(s, who);
             default -> {
                 if (s.all() && !deferredOnly) {
                     throw new IllegalArgumentException("delete everything? name a queue id or a domain, or all deferred mail");

@@ -177,6 +177,40 @@ class QueueControlTest {
     }
 
     @Test
+    void requeueRoutesWaitingMailAgainAfterADirectoryChange() throws Exception {
+        String bob = send("bob@far.test", "far.test moves in");
+        await().atMost(WAIT).until(() -> router.scheduled("caravan.deferred").size() == 1);
+        // Requeued while far.test is still remote: routed to it again and attempted at once, not
+        // dropped by the broker as a repeat of the first routing.
+        assertThat(queue("requeue", bob).out()).contains("requeue: 1 messages");
+        await().atMost(WAIT).until(() -> rcpts("bob@far.test") == 2);
+        await().atMost(WAIT).until(() -> entry(bob) != null && entry(bob).get("state").asText().equals("deferred")
+                && entry(bob).get("attempts").asInt() == 2);
+        assertThat(router.queueDepth("caravan.dead")).isZero();
+        // far.test becomes one of our own domains: bob's mail should now go to his Maildir
+        Files.writeString(dir.resolve("directory.yaml"), """
+                domains: [example.test, far.test]
+                mailboxes:
+                  - address: alice@example.test
+                  - address: postmaster@example.test
+                  - address: bob@far.test
+                transport:
+                  other.test: "[127.0.0.1]:%d"
+                """.formatted(nextHop.port()));
+        await().atMost(WAIT).until(() -> router.camel().getRegistry().lookupByNameAndType("directory",
+                org.caravan.directory.DirectorySource.class).current().isLocalDomain("far.test"));
+        Run requeue = queue("requeue", bob);
+        assertThat(requeue.status()).as(requeue.err()).isZero();
+        assertThat(requeue.out()).contains("requeue: 1 messages");
+        await().atMost(WAIT).until(() -> router.newMail("bob@far.test").size() == 1);
+        assertThat(entry(bob)).isNull();
+        assertThat(queueLog.lines()).anySatisfy(l -> assertThat(l).contains("queue_id=" + bob + " requeued by ")
+                .contains("for far.test"));
+        // A second requeue of the same message finds nothing left to route.
+        assertThat(queue("requeue", bob).out()).contains("requeue: 0 messages");
+    }
+
+    @Test
     void theCommandsSayWhatIsWrong() throws Exception {
         Run wrongToken = queue("--token", "not-it", "list");
         assertThat(wrongToken.status()).isEqualTo(1);

@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "queue", description = "Show and change what waits in the running router's queues.",
         mixinStandardHelpOptions = true,
         subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Flush.class,
-                QueueCommand.Hold.class, QueueCommand.Release.class, QueueCommand.Delete.class})
+                QueueCommand.Hold.class, QueueCommand.Release.class, QueueCommand.Requeue.class, QueueCommand.Delete.class})
 final class QueueCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -234,6 +234,26 @@ final class QueueCommand {
 
         String doing() {
             return "releasing";
+        }
+
+        @Override
+        boolean all() {
+            return everything;
+        }
+    }
+
+    @Command(name = "requeue", description = "Route mail again from the start, e.g. after a directory change (postsuper -r).",
+            mixinStandardHelpOptions = true)
+    static final class Requeue extends Change {
+        @Option(names = "--all", description = "all mail that waits for a next hop")
+        boolean everything;
+
+        String operation() {
+            return "requeue";
+        }
+
+        String doing() {
+            return "requeueing";
         }
 
         @Override
