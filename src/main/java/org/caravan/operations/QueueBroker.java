@@ -23,4 +23,10 @@ public interface QueueBroker {
 
     /** Makes the scheduled messages that match due now; how many there were. */
     long deliverScheduledNow(String queue, String filter) throws Exception;
+
+    /**
+     * Copies the content of the first due message on {@code queue} that matches to {@code out},
+     * without taking it; false when there is none (scheduled messages cannot be browsed).
+     */
+    boolean browseContent(String queue, String filter, java.io.OutputStream out) throws Exception;
 }

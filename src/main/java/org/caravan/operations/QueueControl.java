@@ -144,7 +144,8 @@ public final class QueueControl {
 
     private static QueuedMessage of(String queue, QueuedMessage.State state, Map<String, Object> p, boolean scheduled) {
         String recipients = text(p.get("CaravanRecipients"));
-        Object next = scheduled ? p.getOrDefault("_AMQ_SCHED_DELIVERY", p.get("CaravanNextAttempt")) : null;
+        // on hold nothing is attempted, whatever time the moved message still carries
+        Object next = scheduled && state != QueuedMessage.State.HOLD ? p.getOrDefault("_AMQ_SCHED_DELIVERY", p.get("CaravanNextAttempt")) : null;
         return new QueuedMessage(queue, state, text(p.get("CaravanQueueId")), instant(p.get("CaravanArrivalTime")),
                 p.get("CaravanSize") instanceof Number n ? n.longValue() : -1, text(p.get("CaravanSender")),
                 recipients.isEmpty() ? List.of() : Arrays.stream(recipients.split("\n")).map(String::strip).toList(),
@@ -194,6 +195,9 @@ public final class QueueControl {
         for (String queue : List.of(INBOUND, RELAY, DEFERRED)) {
             n += broker.move(queue, selection.filter(), ONHOLD);
         }
+        // A deferred message stays scheduled when moved: due on caravan.onhold (nothing takes it
+        // there), it can be browsed (queue show --body).
+        broker.deliverScheduledNow(ONHOLD, selection.filter());
         // A message in its delivery attempt right now is not moved: log only what is on hold now.
         java.util.Set<String> held = new java.util.HashSet<>();
         selected(selection, m -> m.state() == QueuedMessage.State.HOLD).forEach(m -> held.add(m.queueId()));
@@ -218,6 +222,24 @@ public final class QueueControl {
         broker.deliverScheduledNow(INBOUND, filter);
         selected.forEach(m -> LOG.info("queue_id={} released by {}", m.queueId(), who));
         return n;
+    }
+
+    /**
+     * Writes the content of message {@code queueId} (its first part found that is not waiting for
+     * a scheduled retry) to {@code out}; false when there is none: a deferred message can be read
+     * once it is held ({@link #hold}).
+     */
+    public boolean content(String queueId, java.io.OutputStream out) throws Exception {
+        String filter = Selection.queueId(queueId).filter();
+        // Held mail moved while deferred is scheduled again after a restart (the broker reads the
+        // time from the message): nothing takes it from caravan.onhold, so it may be due at once.
+        broker.deliverScheduledNow(ONHOLD, filter);
+        for (String queue : QUEUES.keySet()) {
+            if (broker.browseContent(queue, filter, out)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

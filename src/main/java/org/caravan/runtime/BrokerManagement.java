@@ -92,6 +92,34 @@ final class BrokerManagement implements Etrn.HeldMail, org.caravan.operations.Qu
         });
     }
 
+    @Override
+    public boolean browseContent(String queue, String filter, java.io.OutputStream out) throws Exception {
+        ActiveMQConnectionFactory artemis = connections.get();
+        if (artemis == null) {
+            throw new IllegalStateException("the broker is not set up yet");
+        }
+        try (jakarta.jms.Connection connection = artemis.createConnection()) {
+            jakarta.jms.Session session = connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE);
+            connection.start();
+            try (jakarta.jms.QueueBrowser browser = session.createBrowser(session.createQueue(queue), filter)) {
+                java.util.Enumeration<?> messages = browser.getEnumeration();
+                if (!messages.hasMoreElements()) {
+                    return false;
+                }
+                Object m = messages.nextElement();
+                if (m instanceof jakarta.jms.BytesMessage bytes) {
+                    byte[] chunk = new byte[64 * 1024];
+                    for (int n = bytes.readBytes(chunk); n > 0; n = bytes.readBytes(chunk)) {
+                        out.write(chunk, 0, n);
+                    }
+                } else if (m instanceof jakarta.jms.TextMessage text) {
+                    out.write(text.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return true;
+            }
+        }
+    }
+
     private static final TypeReference<java.util.List<Map<String, Object>>> LIST = new TypeReference<>() { };
 
     /** What waits on one queue: every message (scheduled ones included), the scheduled ones, the oldest's age. */

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET  /api/v1/queue[?domain=D|id=ID][&amp;older-than=1h]       list
  * GET  /api/v1/queue/ID                                      show (with every envelope property)
+ * GET  /api/v1/queue/ID/content                              the message as queued (message/rfc822)
  * POST /api/v1/queue/flush|hold|release|requeue|delete?id=ID|domain=D|all=true[&amp;deferred-only=true]
  * </pre>
  * Answers: 200 with the messages or {@code {"count": n}}, 400 for a bad selection, 401 without the
@@ -92,6 +93,7 @@ final class QueueApi implements StartupListener {
         var router = server.getRouter();
         router.route(HttpMethod.GET, PREFIX).blockingHandler(rc -> answer(rc, () -> list(rc)), false);
         router.route(HttpMethod.GET, PREFIX + "/:id").blockingHandler(rc -> answer(rc, () -> show(rc)), false);
+        router.route(HttpMethod.GET, PREFIX + "/:id/content").blockingHandler(this::content, false);
         for (String op : List.of("flush", "hold", "release", "requeue", "delete")) {
             router.route(HttpMethod.POST, PREFIX + "/" + op).blockingHandler(rc -> answer(rc, () -> change(rc, op)), false);
         }
@@ -149,6 +151,51 @@ final class QueueApi implements StartupListener {
             return new Answer(404, Map.of("error", "no message " + rc.pathParam("id") + " in the queues"));
         }
         return new Answer(200, QueueJson.list(found, true));
+    }
+
+    /** The message's content as queued ({@code message/rfc822}), streamed; 404 when no copy can be browsed. */
+    private void content(RoutingContext rc) {
+        if (!authorized(rc.request().getHeader("Authorization"))) {
+            answer(rc, () -> new Answer(401, Map.of()));
+            return;
+        }
+        var response = rc.response();
+        java.io.OutputStream out = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (!response.headWritten()) {
+                    response.setChunked(true).putHeader("Content-Type", "message/rfc822");
+                }
+                response.write(io.vertx.core.buffer.Buffer.buffer(java.util.Arrays.copyOfRange(b, off, off + len)));
+            }
+        };
+        try {
+            String id = rc.pathParam("id").toUpperCase(java.util.Locale.ROOT);
+            if (queue.content(QueueControl.Selection.queueId(id).queueId(), out)) {
+                if (!response.headWritten()) {
+                    response.putHeader("Content-Type", "message/rfc822");
+                }
+                response.end();
+            } else {
+                answer(rc, () -> new Answer(404, Map.of("error", "no readable copy of " + id
+                        + ": not queued, or waiting for its next attempt (hold it to read it)")));
+            }
+        } catch (IllegalArgumentException e) {
+            answer(rc, () -> new Answer(400, Map.of("error", e.getMessage())));
+        } catch (Exception e) {
+            if (response.headWritten()) {
+                response.reset(); // the content was cut short: the client must not take it for whole
+            } else {
+                answer(rc, () -> {
+                    throw e;
+                });
+            }
+        }
     }
 
     private Answer change(RoutingContext rc, String op) throws Exception {

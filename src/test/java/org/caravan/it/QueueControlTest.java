@@ -155,6 +155,13 @@ class QueueControlTest {
         router.close();
         startRouter();
         assertThat(entry(carol).get("state").asText()).as("held over the restart").isEqualTo("hold");
+        Run show = queue("show", carol, "--body");
+        assertThat(show.status()).as(show.err()).isZero();
+        assertThat(show.out()).contains("\"queue_id\" : \"" + carol + "\"").contains("CaravanSender")
+                .contains("*** MESSAGE CONTENTS " + carol).contains("Subject: for carol").contains("hello");
+        Run deferredBody = queue("show", dave, "--body");
+        assertThat(deferredBody.status()).isEqualTo(3);
+        assertThat(deferredBody.err()).contains("hold it to read it");
         long carolTries = rcpts("carol@other.test");
         assertThat(queue("flush").out()).contains("flush: 1 messages"); // dave's, not carol's
         await().atMost(WAIT).until(() -> rcpts("dave@other.test") == 2);

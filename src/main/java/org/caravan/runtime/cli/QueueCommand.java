@@ -136,15 +136,28 @@ final class QueueCommand {
         @Parameters(paramLabel = "QUEUE_ID")
         String id;
 
+        @Option(names = "--body", description = "print the message as queued, after its envelope (postcat -b)")
+        boolean body;
+
         @Override
         public Integer call() throws Exception {
-            QueueClient.Answer a = parent.client().get("/api/v1/queue/" + enc(id));
+            QueueClient client = parent.client();
+            QueueClient.Answer a = client.get("/api/v1/queue/" + enc(id));
             int status = answer(a);
-            if (status == 0) {
-                java.io.PrintWriter out = out();
-                out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(a.body())));
-                out.flush();
+            if (status != 0) {
+                return status;
             }
+            java.io.PrintWriter out = out();
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(a.body())));
+            if (body) {
+                QueueClient.Answer content = client.get("/api/v1/queue/" + enc(id) + "/content");
+                status = answer(content);
+                if (status == 0) {
+                    out.println("*** MESSAGE CONTENTS " + id + " ***");
+                    out.print(content.body().replace("\r\n", "\n"));
+                }
+            }
+            out.flush();
             return status;
         }
     }
