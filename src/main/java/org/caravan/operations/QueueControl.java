@@ -116,11 +116,18 @@ public final class QueueControl {
     private final QueueBroker broker;
     private final Releases releases;
     private final Clock clock;
+    private org.caravan.delivery.HoldTimes holdTimes;
 
     public QueueControl(QueueBroker broker, Releases releases, Clock clock) {
         this.broker = broker;
         this.releases = releases;
         this.clock = clock;
+    }
+
+    /** With {@code holdTimes}: each hold and release is recorded, so the time on hold can be given back. */
+    public QueueControl withHoldTimes(org.caravan.delivery.HoldTimes holdTimes) {
+        this.holdTimes = holdTimes;
+        return this;
     }
 
     /** What waits, queue by queue, oldest first within each ({@code postqueue -p}). */
@@ -201,8 +208,14 @@ public final class QueueControl {
         // A message in its delivery attempt right now is not moved: log only what is on hold now.
         java.util.Set<String> held = new java.util.HashSet<>();
         selected(selection, m -> m.state() == QueuedMessage.State.HOLD).forEach(m -> held.add(m.queueId()));
-        selected.stream().filter(m -> held.contains(m.queueId())).forEach(m -> LOG.info("queue_id={} held by {} (was {})",
-                m.queueId(), who, m.state().name().toLowerCase(Locale.ROOT)));
+        for (QueuedMessage m : selected) {
+            if (held.contains(m.queueId())) {
+                if (holdTimes != null) {
+                    holdTimes.held(m.queueId());
+                }
+                LOG.info("queue_id={} held by {} (was {})", m.queueId(), who, m.state().name().toLowerCase(Locale.ROOT));
+            }
+        }
         return n;
     }
 
@@ -220,7 +233,12 @@ public final class QueueControl {
         // A message held while deferred is still scheduled for its retry: make it due now.
         broker.deliverScheduledNow(RELAY, filter);
         broker.deliverScheduledNow(INBOUND, filter);
-        selected.forEach(m -> LOG.info("queue_id={} released by {}", m.queueId(), who));
+        for (QueuedMessage m : selected) {
+            if (holdTimes != null) {
+                holdTimes.released(m.queueId());
+            }
+            LOG.info("queue_id={} released by {}", m.queueId(), who);
+        }
         return n;
     }
 

@@ -49,6 +49,15 @@ public final class RelayStage {
         return this;
     }
 
+    /** Time messages spent on hold, given back to their lifetime; null: it counts. */
+    private org.caravan.delivery.HoldTimes holdTimes;
+
+    /** With {@code holdTimes}: a message's lifetime does not count the time an operator held it. */
+    public RelayStage withHoldTimes(org.caravan.delivery.HoldTimes holdTimes) {
+        this.holdTimes = holdTimes;
+        return this;
+    }
+
     /** Held domains (ETRN): their attempts wait until released; null for none. */
     private HeldDomains held;
 
@@ -207,7 +216,9 @@ public final class RelayStage {
             failed.addAll(result.bounced());
         }
         Instant now = clock.instant();
-        AttemptOutcome outcome = AttemptOutcome.sort(successes, failed, arrival, now, envelope.delayWarned(),
+        // the lifetime (and the delay warning) count from arrival, less any time on hold when so set
+        Instant counted = holdTimes == null ? arrival : arrival.plus(holdTimes.heldFor(queueId));
+        AttemptOutcome outcome = AttemptOutcome.sort(successes, failed, counted, now, envelope.delayWarned(),
                 schedule);
         publish(envelope, delivered, outcome, now);
         return new Attempt(outcome, envelope.afterAttempt(now, outcome.hasDelays()));

@@ -48,6 +48,7 @@ import org.caravan.policy.LocalRecipientCheck;
 import org.caravan.policy.MovedUserCheck;
 import org.caravan.policy.RecipientCallout;
 import org.caravan.relay.Etrn;
+import org.caravan.delivery.HoldTimes;
 import org.caravan.relay.HeldDomains;
 import org.caravan.relay.Odmr;
 import org.caravan.policy.RelayControlCheck;
@@ -75,6 +76,7 @@ final class Beans {
     private final MailInjector.Stages stages;
     private final Etrn.HeldMail heldMail;
     private final org.caravan.mail.MailEvent.Sink events;
+    private HoldTimes holdTimes;
     private final Map<String, Object> beans;
     private HttpGateway httpGateway;
 
@@ -185,8 +187,11 @@ final class Beans {
         named.put("deliveryLedger", ledger);
         named.put("localDelivery", new LocalDelivery(new MaildirDelivery(settings.mailboxDir(), settings.hostname(), clock),
                 ledger, clock).withEvents(events));
+        // Time on hold given back to the lifetime only when so set (queue hold / release record it).
+        holdTimes = settings.get(HOLD_COUNTS_TOWARD_LIFETIME) ? null
+                : HoldTimes.open(settings.dataDir().resolve("holds"), settings.retry().lifetime().plusDays(365), clock);
         RelayStage relay = new RelayStage(nextHops, agent, settings.retry(), ledger, clock).withHeldDomains(held)
-                .withEvents(events);
+                .withEvents(events).withHoldTimes(holdTimes);
         named.put("etrn", new Etrn(held, () -> directory.current().heldDomains(), heldMail, trusted,
                 settings.get(ETRN_TRUSTED_ONLY)));
         named.put("relayStage", relay);
@@ -266,6 +271,11 @@ final class Beans {
             }
         }
         return result;
+    }
+
+    /** The hold times, or null when time on hold counts toward the lifetime. */
+    HoldTimes holdTimes() {
+        return holdTimes;
     }
 
     HeldDomains heldDomains() {

@@ -60,7 +60,7 @@ public final class ManagementServer {
             public void queueId(String queueId) {
                 held.releaseQueueId(queueId);
             }
-        }, Clock.systemUTC());
+        }, Clock.systemUTC()).withHoldTimes(beans.holdTimes());
         StatusPage status = new StatusPage(context, settings.hostname(), listeners, beans.smtpSessions(), broker, queue,
                 throughput, Clock.systemUTC());
         context.addService(new ClosingService(status), true, true);

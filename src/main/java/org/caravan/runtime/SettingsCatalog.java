@@ -186,6 +186,9 @@ public final class SettingsCatalog {
     public static final Setting<LogFormat> LOG_FORMAT = Setting.choice("caravan.log.format", LogFormat.TEXT,
             "the console log: `text` lines, or `json` (one JSON object per line, for log shippers)");
 
+    public static final Setting<Boolean> HOLD_COUNTS_TOWARD_LIFETIME = Setting.bool("caravan.queue.hold-counts-toward-lifetime", true,
+            "time on hold (`queue hold`) counts toward `caravan.queue.lifetime`; `false`: a released message gets that time back");
+
     public static final Setting<Integer> RELAY_CONCURRENCY = Setting.positive("caravan.relay.concurrency", 10,
             "parallel outbound SMTP deliveries");
 

@@ -148,4 +148,28 @@ class RelayStageTest {
         assertThat(outcome.retry().get(0).status()).startsWith("4.4.");
         assertThat(outcome.retry().get(0).remoteMta()).as("no host answered").isEmpty();
     }
+
+    @Test
+    void timeOnHoldIsGivenBackToTheLifetimeWhenSoSet() throws Exception {
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        // A queue id of the router's form: the hold times are kept by it.
+        QueuedEnvelope old = QueuedEnvelope.of("0MXCAGX5A00005OVR", "alice@sender.test", List.of("deferred@far.test"),
+                NOW.minus(Duration.ofDays(6))).withNextHop("far.test");
+        // Counted (the default): six days old with a five-day lifetime, so it expires now.
+        AttemptOutcome counted = stage.attempt(old, CONTENT).outcome();
+        assertThat(counted.failures()).extracting(RecipientNotice::status).containsExactly("4.4.7");
+        // Held for two of those days, given back: four days old, so it is retried.
+        org.caravan.delivery.HoldTimes holds = org.caravan.delivery.HoldTimes.open(dir.resolve("holds"), Duration.ofDays(400),
+                Clock.fixed(NOW.minus(Duration.ofDays(3)), ZoneOffset.UTC));
+        holds.held("0MXCAGX5A00005OVR");
+        org.caravan.delivery.HoldTimes later = org.caravan.delivery.HoldTimes.open(dir.resolve("holds"), Duration.ofDays(400),
+                Clock.fixed(NOW.minus(Duration.ofDays(1)), ZoneOffset.UTC));
+        later.released("0MXCAGX5A00005OVR");
+        assertThat(later.heldFor("0MXCAGX5A00005OVR")).isEqualTo(Duration.ofDays(2));
+        RelayStage givingBack = new RelayStage(new NextHopResolver(Map.of("far.test", "[127.0.0.1]:" + nextHop.port()), null, null),
+                agent, SCHEDULE, ledger, clock).withHoldTimes(later);
+        AttemptOutcome given = givingBack.attempt(old, CONTENT).outcome();
+        assertThat(given.failures()).isEmpty();
+        assertThat(given.retry()).extracting(RecipientNotice::recipient).containsExactly("deferred@far.test");
+    }
 }
