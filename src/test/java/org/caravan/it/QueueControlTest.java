@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.caravan.runtime.cli.CaravanCommand;
 import org.caravan.testing.LogCapture;
+import org.caravan.testing.RouterProcess;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.TestRouter;
@@ -33,11 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
 class QueueControlTest {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The shipped logback.xml: the tests' own keeps the router's INFO lines (the queue trail) quiet. */
+    static final java.util.List<String> SHIPPED_LOGGING =
+            java.util.List.of("-Dlogback.configurationFile=" + TestRouter.projectPath("src/main/resources/logback.xml"));
 
     @TempDir
     Path dir;
     ScriptedSmtpServer nextHop;
     TestRouter router;
+    RouterProcess process;
     int managementPort;
     LogCapture queueLog;
 
@@ -71,6 +76,9 @@ class QueueControlTest {
         if (router != null) {
             router.close();
         }
+        if (process != null) {
+            process.close();
+        }
         nextHop.close();
         queueLog.close();
     }
@@ -84,7 +92,7 @@ class QueueControlTest {
         StringWriter err = new StringWriter();
         Map<String, String> env = new HashMap<>();
         env.put("CARAVAN_MANAGEMENT_PORT", String.valueOf(managementPort));
-        env.put("CARAVAN_DATA_DIR", router.dataDir().toString());
+        env.put("CARAVAN_DATA_DIR", dir.resolve("data").toString());
         String[] full = new String[args.length + 1];
         full[0] = "queue";
         System.arraycopy(args, 0, full, 1, args.length);
@@ -110,7 +118,12 @@ class QueueControlTest {
     }
 
     private String send(String recipient, String subject) throws Exception {
-        try (SmtpTranscript s = router.greeted()) {
+        return send(router.smtpPort(), recipient, subject);
+    }
+
+    private static String send(int port, String recipient, String subject) throws Exception {
+        try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", port)) {
+            s.expect("220");
             s.send("EHLO client.test").expect("250");
             s.send("MAIL FROM:<alice@example.test>").expect("250");
             s.send("RCPT TO:<" + recipient + ">").expect("250");
@@ -124,12 +137,27 @@ class QueueControlTest {
         return nextHop.transcript().stream().filter(l -> l.contains("RCPT TO:<" + address + ">")).count();
     }
 
+    /** The deferred and held entries of the list, by queue id. */
+    private long waiting(String state) throws Exception {
+        long n = 0;
+        for (JsonNode m : listJson()) {
+            n += m.get("state").asText().equals(state) ? 1 : 0;
+        }
+        return n;
+    }
+
     @Test
     void listFlushHoldReleaseAndDeleteAsAnOperatorDoes() throws Exception {
-        String bob = send("bob@far.test", "for bob");
-        String carol = send("carol@other.test", "for carol");
-        String dave = send("dave@other.test", "for dave");
-        await().atMost(WAIT).until(() -> router.scheduled("caravan.deferred").size() == 3);
+        // A real router process, as an operator runs it; the commands find it from its settings.
+        router.close();
+        router = null;
+        Map<String, String> settings = Map.of("caravan.management.port", String.valueOf(managementPort),
+                "caravan.retry.min-backoff", "1h");
+        process = RouterProcess.start(dir, settings, "384m", SHIPPED_LOGGING);
+        String bob = send(process.smtpPort(), "bob@far.test", "for bob");
+        String carol = send(process.smtpPort(), "carol@other.test", "for carol");
+        String dave = send(process.smtpPort(), "dave@other.test", "for dave");
+        await().atMost(WAIT).until(() -> waiting("deferred") == 3);
 
         JsonNode bobEntry = entry(bob);
         assertThat(bobEntry.get("state").asText()).isEqualTo("deferred");
@@ -152,8 +180,10 @@ class QueueControlTest {
         // Hold: on caravan.onhold, kept over a restart, and not attempted by a flush of everything.
         assertThat(queue("hold", carol).out()).contains("hold: 1 messages");
         assertThat(entry(carol).get("state").asText()).isEqualTo("hold");
-        router.close();
-        startRouter();
+        process.terminate();
+        assertThat(process.awaitExit(WAIT)).isPresent();
+        String firstLog = process.log();
+        process = RouterProcess.start(dir, settings, "384m", SHIPPED_LOGGING);
         assertThat(entry(carol).get("state").asText()).as("held over the restart").isEqualTo("hold");
         Run show = queue("show", carol, "--body");
         assertThat(show.status()).as(show.err()).isZero();
@@ -163,8 +193,9 @@ class QueueControlTest {
         assertThat(deferredBody.status()).isEqualTo(3);
         assertThat(deferredBody.err()).contains("hold it to read it");
         long carolTries = rcpts("carol@other.test");
+        long daveTries = rcpts("dave@other.test");
         assertThat(queue("flush").out()).contains("flush: 1 messages"); // dave's, not carol's
-        await().atMost(WAIT).until(() -> rcpts("dave@other.test") == 2);
+        await().atMost(WAIT).until(() -> rcpts("dave@other.test") == daveTries + 1);
         assertThat(rcpts("carol@other.test")).isEqualTo(carolTries);
 
         // Release: attempted at once (and deferred again by the busy mailbox).
@@ -177,10 +208,9 @@ class QueueControlTest {
         assertThat(queue("delete", carol).out()).contains("delete: 1 messages");
         assertThat(entry(carol)).isNull();
         assertThat(entry(dave)).isNotNull();
-        assertThat(queueLog.lines()).anySatisfy(l -> assertThat(l).contains("queue_id=" + carol + " deleted by ")
-                .contains("to=carol@other.test"));
-        assertThat(queueLog.lines()).anySatisfy(l -> assertThat(l).contains("queue_id=" + carol + " held by "));
-        assertThat(queueLog.lines()).anySatisfy(l -> assertThat(l).contains("queue_id=" + carol + " released by "));
+        String log = firstLog + process.log();
+        assertThat(log).contains("queue_id=" + carol + " held by ").contains("queue_id=" + carol + " released by ")
+                .containsPattern("queue_id=" + carol + " deleted by \\S+ from caravan.deferred \\(to=carol@other.test\\)");
     }
 
     @Test
@@ -215,6 +245,35 @@ class QueueControlTest {
                 .contains("for far.test"));
         // A second requeue of the same message finds nothing left to route.
         assertThat(queue("requeue", bob).out()).contains("requeue: 0 messages");
+    }
+
+    @Test
+    void theSameCommandsWorkAgainstAnExternalBroker() throws Exception {
+        router.close();
+        router = null;
+        int brokerPort = TestRouter.freePort();
+        Path config = dir.resolve("external-broker.xml");
+        Files.writeString(config, Files.readString(TestRouter.projectPath("broker/broker.xml"))
+                .replace("<acceptor name=\"in-vm\">vm://0</acceptor>",
+                        "<acceptor name=\"tcp\">tcp://127.0.0.1:" + brokerPort + "</acceptor>"));
+        org.caravan.runtime.EmbeddedBroker external = new org.caravan.runtime.EmbeddedBroker(config, dir.resolve("external-data"));
+        external.start();
+        try {
+            router = TestRouter.start(dir, Map.of("caravan.management.port", String.valueOf(managementPort),
+                    "caravan.retry.min-backoff", "1h", "caravan.broker.url", "tcp://127.0.0.1:" + brokerPort));
+            String carol = send("carol@other.test", "via the external broker");
+            await().atMost(WAIT).until(() -> entry(carol) != null && entry(carol).get("state").asText().equals("deferred"));
+            assertThat(queue("hold", carol).out()).contains("hold: 1 messages");
+            assertThat(entry(carol).get("state").asText()).isEqualTo("hold");
+            assertThat(queue("release", carol).out()).contains("release: 1 messages");
+            await().atMost(WAIT).until(() -> rcpts("carol@other.test") == 2);
+            assertThat(queue("delete", carol).out()).contains("delete: 1 messages");
+            assertThat(entry(carol)).isNull();
+        } finally {
+            router.close();
+            router = null;
+            external.stop();
+        }
     }
 
     @Test
