@@ -203,6 +203,17 @@ final class QueueCommand {
         }
     }
 
+    /** A change that may name everything with {@code --all}. */
+    abstract static class ChangeAll extends Change {
+        @Option(names = "--all", description = "all the mail this command can take")
+        boolean everything;
+
+        @Override
+        boolean all() {
+            return everything;
+        }
+    }
+
     @Command(name = "flush", description = "Deferred mail is attempted now (postqueue -f, -s DOMAIN, -i ID).",
             mixinStandardHelpOptions = true)
     static final class Flush extends Change {
@@ -217,9 +228,7 @@ final class QueueCommand {
 
     @Command(name = "hold", description = "Put mail on hold: never attempted until released (postsuper -h).",
             mixinStandardHelpOptions = true)
-    static final class Hold extends Change {
-        @Option(names = "--all", description = "all mail that waits")
-        boolean everything;
+    static final class Hold extends ChangeAll {
 
         String operation() {
             return "hold";
@@ -228,18 +237,11 @@ final class QueueCommand {
         String doing() {
             return "holding";
         }
-
-        @Override
-        boolean all() {
-            return everything;
-        }
     }
 
     @Command(name = "release", description = "Release held mail; it is attempted at once (postsuper -H).",
             mixinStandardHelpOptions = true)
-    static final class Release extends Change {
-        @Option(names = "--all", description = "all mail on hold")
-        boolean everything;
+    static final class Release extends ChangeAll {
 
         String operation() {
             return "release";
@@ -248,18 +250,11 @@ final class QueueCommand {
         String doing() {
             return "releasing";
         }
-
-        @Override
-        boolean all() {
-            return everything;
-        }
     }
 
     @Command(name = "requeue", description = "Route mail again from the start, e.g. after a directory change (postsuper -r).",
             mixinStandardHelpOptions = true)
-    static final class Requeue extends Change {
-        @Option(names = "--all", description = "all mail that waits for a next hop")
-        boolean everything;
+    static final class Requeue extends ChangeAll {
 
         String operation() {
             return "requeue";
@@ -267,11 +262,6 @@ final class QueueCommand {
 
         String doing() {
             return "requeueing";
-        }
-
-        @Override
-        boolean all() {
-            return everything;
         }
     }
 
