@@ -75,6 +75,28 @@ final class QueueClient {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build(), what);
     }
 
+    /** The messages in the router's queues now (the status page's figures), or -1 if it cannot say. */
+    private long waiting() {
+        try {
+            HttpResponse<String> r = http.send(request("/api/v1/status").timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return -1;
+            }
+            long n = 0;
+            for (com.fasterxml.jackson.databind.JsonNode q : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())
+                    .get("queues")) {
+                n += q.get("messages").asLong();
+            }
+            return n;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token)
                 .header("X-Caravan-Operator", System.getProperty("user.name", "cli")).header("Accept", "application/json");
@@ -92,7 +114,9 @@ final class QueueClient {
                 return new Answer(r.statusCode(), r.body());
             } catch (TimeoutException e) {
                 if (what != null) {
-                    progress.printf("\r%s ... %d s", what, (System.nanoTime() - started) / 1_000_000_000L);
+                    long left = waiting();
+                    progress.printf("\r%s ... %d s%s", what, (System.nanoTime() - started) / 1_000_000_000L,
+                            left < 0 ? "" : String.format(", %,d messages in the queues", left));
                     progress.flush();
                 }
             } catch (java.util.concurrent.ExecutionException e) {
