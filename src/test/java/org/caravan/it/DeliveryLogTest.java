@@ -141,7 +141,7 @@ class DeliveryLogTest {
                 id = m.group(1);
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> linesOf(id).size() == 2);
-            List<String> first = accepted.lines().stream().filter(l -> l.startsWith("queue_id=" + id + " ")).toList();
+            List<String> first = accepted.lines().stream().filter(l -> l.startsWith("queue_id=" + id + " accepted ")).toList();
             assertThat(first).singleElement().asString().matches("queue_id=" + id
                     + " accepted from=<sender@client\\.test> size=\\d+ nrcpt=2 client=\\[127\\.0\\.0\\.1\\]"
                     + " helo=client\\.test listener=MTA tls=no");
