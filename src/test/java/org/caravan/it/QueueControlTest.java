@@ -63,7 +63,6 @@ class QueueControlTest {
                 """.formatted(nextHop.port()));
         managementPort = TestRouter.freePort();
         queueLog = LogCapture.of("caravan.queue");
-        startRouter();
     }
 
     private void startRouter() {
@@ -149,8 +148,6 @@ class QueueControlTest {
     @Test
     void listFlushHoldReleaseAndDeleteAsAnOperatorDoes() throws Exception {
         // A real router process, as an operator runs it; the commands find it from its settings.
-        router.close();
-        router = null;
         Map<String, String> settings = Map.of("caravan.management.port", String.valueOf(managementPort),
                 "caravan.retry.min-backoff", "1h");
         process = RouterProcess.start(dir, settings, "384m", SHIPPED_LOGGING);
@@ -215,6 +212,7 @@ class QueueControlTest {
 
     @Test
     void requeueRoutesWaitingMailAgainAfterADirectoryChange() throws Exception {
+        startRouter();
         String bob = send("bob@far.test", "far.test moves in");
         await().atMost(WAIT).until(() -> router.scheduled("caravan.deferred").size() == 1);
         // Requeued while far.test is still remote: routed to it again and attempted at once, not
@@ -249,8 +247,6 @@ class QueueControlTest {
 
     @Test
     void theSameCommandsWorkAgainstAnExternalBroker() throws Exception {
-        router.close();
-        router = null;
         int brokerPort = TestRouter.freePort();
         Path config = dir.resolve("external-broker.xml");
         Files.writeString(config, Files.readString(TestRouter.projectPath("broker/broker.xml"))
@@ -278,6 +274,7 @@ class QueueControlTest {
 
     @Test
     void theCommandsSayWhatIsWrong() throws Exception {
+        startRouter();
         Run wrongToken = queue("--token", "not-it", "list");
         assertThat(wrongToken.status()).isEqualTo(1);
         assertThat(wrongToken.err()).contains("401").contains("bearer token");
