@@ -55,7 +55,7 @@ class DeliveryLogTest {
     }
 
     private List<String> lines() {
-        synchronized (appender.list) {
+        synchronized (appender) { // the lock AppenderBase.doAppend appends under
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }

@@ -74,7 +74,7 @@ class DirectoryReloadTest {
     }
 
     private List<ILoggingEvent> errors() {
-        synchronized (appender.list) {
+        synchronized (appender) { // the lock AppenderBase.doAppend appends under
             return appender.list.stream().filter(e -> e.getLevel() == Level.ERROR).toList();
         }
     }

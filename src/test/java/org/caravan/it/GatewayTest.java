@@ -159,7 +159,9 @@ class GatewayTest {
     }
 
     private List<String> logLines() {
-        return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        synchronized (log) { // AppenderBase.doAppend appends under the appender's lock, from the router's threads
+            return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
     }
 
     private List<Report> bounces() throws Exception {

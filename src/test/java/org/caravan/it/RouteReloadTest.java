@@ -71,7 +71,7 @@ class RouteReloadTest {
     }
 
     private List<ILoggingEvent> events(Level level) {
-        synchronized (appender.list) {
+        synchronized (appender) { // the lock AppenderBase.doAppend appends under
             return appender.list.stream().filter(e -> e.getLevel() == level).toList();
         }
     }

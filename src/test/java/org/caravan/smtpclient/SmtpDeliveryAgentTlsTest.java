@@ -80,7 +80,7 @@ class SmtpDeliveryAgentTlsTest {
     }
 
     private List<String> logLines() {
-        synchronized (log.list) {
+        synchronized (log) { // the lock AppenderBase.doAppend appends under
             return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }

@@ -31,7 +31,7 @@ public final class LogCapture implements AutoCloseable {
 
     /** The formatted messages so far. */
     public List<String> lines() {
-        synchronized (appender.list) {
+        synchronized (appender) { // AppenderBase.doAppend appends under the appender's own lock
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
