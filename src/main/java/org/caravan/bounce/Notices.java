@@ -200,8 +200,8 @@ public final class Notices {
                 .withBody("8BITMIME", false)
                 .withNotice(kind)
                 .withDuplicateId(noticeId);
-        LOG.info("queue_id={}: {} queue_id={} to=<{}> for {} recipient(s) after {}", original.queueId(), kind,
-                noticeId, to, notices.size(), Duration.between(arrival, now));
+        LOG.info("queue_id={}: {} queue_id={} to=<{}> for {} recipient(s) after {}s", original.queueId(), kind,
+                noticeId, to, notices.size(), String.format(java.util.Locale.ROOT, "%.1f", Duration.between(arrival, now).toMillis() / 1000.0));
         return new Notice(envelope, bytes);
     }
 
