@@ -37,7 +37,7 @@ public final class EnvelopeMapper {
         envelopeOf(request).withSize(request.size()).writeTo(message);
         message.setBody(request.content().toFile());
         // the line is built per message only when it will be logged
-        exchange.setProperty(ACCEPTED, new Accepted(request.session().listener(), request.size(),
+        exchange.setProperty(ACCEPTED, new Accepted(request.session().listener(), request.size(), request.recipients(),
                 QUEUE_LOG.isInfoEnabled() ? accepted(request) : null));
     }
 
@@ -45,7 +45,7 @@ public final class EnvelopeMapper {
     static final String ACCEPTED = "CaravanAccepted";
 
     /** @param line the accepted line's fields, or null when that log is off */
-    record Accepted(org.caravan.mail.Listener listener, long size, String line) {
+    record Accepted(org.caravan.mail.Listener listener, long size, List<String> recipients, String line) {
     }
     private static final org.slf4j.Logger QUEUE_LOG = org.slf4j.LoggerFactory.getLogger("caravan.queue");
 
@@ -88,18 +88,18 @@ public final class EnvelopeMapper {
     public SmtpReply queuedReply(Exchange exchange) {
         String queueId = exchange.getMessage().getHeader(EnvelopeHeaders.QUEUE_ID, String.class);
         SmtpReply queued = Replies.QUEUED.withText("Queued as " + queueId);
-        if (events != org.caravan.mail.MailEvent.Sink.NONE) {
-            java.time.Instant now = clock.instant();
-            for (String recipient : QueuedEnvelope.from(exchange.getMessage()).recipients()) {
-                events.publish(new org.caravan.mail.MailEvent(org.caravan.mail.MailEvent.Type.ACCEPTED, queueId, recipient,
-                        "", "", queued.enhanced(), queued.toString(), now));
-            }
-        }
         Accepted accepted = exchange.getProperty(ACCEPTED, Accepted.class);
         if (accepted != null) {
             org.caravan.mail.Meters.accepted(accepted.listener(), accepted.size());
             if (accepted.line() != null) {
                 QUEUE_LOG.info("queue_id={} accepted {}", queueId, accepted.line());
+            }
+            if (events != org.caravan.mail.MailEvent.Sink.NONE) {
+                java.time.Instant now = clock.instant();
+                for (String recipient : accepted.recipients()) {
+                    events.publish(new org.caravan.mail.MailEvent(org.caravan.mail.MailEvent.Type.ACCEPTED, queueId,
+                            recipient, "", "", queued.enhanced(), queued.toString(), now));
+                }
             }
         }
         return queued;

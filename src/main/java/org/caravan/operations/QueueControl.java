@@ -32,6 +32,8 @@ public final class QueueControl {
     public static final String RELAY = "caravan.relay";
     public static final String DEFERRED = "caravan.deferred";
     public static final String ONHOLD = "caravan.onhold";
+    /** A relay part: expanded, with the domain it goes to (mail on caravan.inbound has none yet). */
+    private static final String RELAY_PART = "CaravanNextHop IS NOT NULL AND CaravanNextHop <> ''";
     /** Queues in the order a message passes them, with the state a message there is in. */
     static final Map<String, QueuedMessage.State> QUEUES = orderedQueues();
 
@@ -227,8 +229,7 @@ public final class QueueControl {
         requireSelection(selection);
         List<QueuedMessage> selected = selected(selection, m -> m.state() == QueuedMessage.State.HOLD);
         String filter = selection.filter();
-        String relayed = "CaravanNextHop IS NOT NULL AND CaravanNextHop <> ''";
-        long n = broker.move(ONHOLD, filter == null ? relayed : filter + " AND " + relayed, RELAY);
+        long n = broker.move(ONHOLD, relayParts(filter), RELAY);
         n += broker.move(ONHOLD, filter, INBOUND);
         // A message held while deferred is still scheduled for its retry: make it due now.
         broker.deliverScheduledNow(RELAY, filter);
@@ -270,10 +271,9 @@ public final class QueueControl {
         List<QueuedMessage> selected = selected(selection, m -> m.state() == QueuedMessage.State.ACTIVE
                 || m.state() == QueuedMessage.State.DEFERRED || m.state() == QueuedMessage.State.HOLD);
         String filter = selection.filter();
-        String relayed = "CaravanNextHop IS NOT NULL AND CaravanNextHop <> ''";
         long n = 0;
         for (String queue : List.of(RELAY, DEFERRED, ONHOLD)) {
-            n += broker.move(queue, filter == null ? relayed : filter + " AND " + relayed, INBOUND);
+            n += broker.move(queue, relayParts(filter), INBOUND);
         }
         broker.deliverScheduledNow(INBOUND, filter);
         selected.forEach(m -> LOG.info("queue_id={} requeued by {} (was {}, for {})", m.queueId(), who,
@@ -295,6 +295,10 @@ public final class QueueControl {
         selected.forEach(m -> LOG.info("queue_id={} deleted by {} from {} (to={})", m.queueId(), who, m.queue(),
                 String.join(",", m.recipients())));
         return n;
+    }
+
+    private static String relayParts(String filter) {
+        return filter == null ? RELAY_PART : filter + " AND " + RELAY_PART;
     }
 
     private List<QueuedMessage> selected(Selection selection, Predicate<QueuedMessage> in) throws Exception {

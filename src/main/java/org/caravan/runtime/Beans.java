@@ -2,15 +2,9 @@ package org.caravan.runtime;
 
 import static org.caravan.runtime.SettingsCatalog.*;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -225,28 +219,8 @@ final class Beans {
         if (!settings.get(SRS_SECRET).isBlank()) {
             return settings.get(SRS_SECRET).getBytes(StandardCharsets.UTF_8);
         }
-        Path file = settings.srsSecretFile();
-        try {
-            if (!Files.exists(file)) {
-                Files.createDirectories(file.getParent());
-                byte[] random = new byte[32];
-                new SecureRandom().nextBytes(random);
-                Path tmp = file.resolveSibling("srs.secret.tmp");
-                Files.deleteIfExists(tmp);
-                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                }
-                Files.writeString(tmp, Base64.getEncoder().encodeToString(random) + "\n", StandardCharsets.US_ASCII);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            }
-            String secret = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (secret.isEmpty()) {
-                throw new IllegalStateException("SRS secret file " + file + " is empty");
-            }
-            return secret.getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or create the SRS secret " + file, e);
-        }
+        return SecretFile.readOrCreate(settings.srsSecretFile(), 32, Base64.getEncoder()::encodeToString, "SRS secret")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** The inbound HTTP gateway, empty when caravan.gateway.http.port is 0. */

@@ -1,13 +1,8 @@
 package org.caravan.runtime;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -59,24 +54,8 @@ final class QueueApi implements StartupListener {
         if (!configured.isBlank()) {
             return configured.strip();
         }
-        Path file = dataDir.resolve("management.token");
-        try {
-            if (!Files.exists(file)) {
-                Files.createDirectories(dataDir);
-                byte[] random = new byte[24];
-                new SecureRandom().nextBytes(random);
-                Path tmp = file.resolveSibling("management.token.tmp");
-                Files.deleteIfExists(tmp);
-                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                }
-                Files.writeString(tmp, HexFormat.of().formatHex(random) + "\n", StandardCharsets.US_ASCII);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            }
-            return Files.readString(file, StandardCharsets.US_ASCII).strip();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot read or create the management token " + file, e);
-        }
+        return SecretFile.readOrCreate(dataDir.resolve("management.token"), 24, HexFormat.of()::formatHex,
+                "management token");
     }
 
     @Override

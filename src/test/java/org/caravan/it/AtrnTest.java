@@ -198,6 +198,19 @@ class AtrnTest {
         }
     }
 
+    /** The customer's server part on a turned connection, for alice's message, up to the 354. */
+    private static void serveUntilContent(SmtpTranscript s) throws Exception {
+        s.send("220 customer.test ESMTP ready");
+        assertThat(s.readCommand()).startsWith("EHLO ");
+        s.send("250 customer.test");
+        assertThat(s.readCommand()).isEqualTo("MAIL FROM:<sender@provider.test>");
+        s.send("250 2.1.0 OK");
+        assertThat(s.readCommand()).isEqualTo("RCPT TO:<alice@customer.test>");
+        s.send("250 2.1.5 OK");
+        assertThat(s.readCommand()).isEqualTo("DATA");
+        s.send("354 go ahead");
+    }
+
     @Test
     void aConnectionDroppedMidTransferKeepsTheMailForTheNextTurn() throws Exception {
         startProvider(Map.of("caravan.turn.enabled", "true"));
@@ -207,15 +220,7 @@ class AtrnTest {
         // A customer that turns the connection, then drops it in the middle of the content.
         try (SmtpTranscript s = authenticatedOn(odmrPort)) {
             s.send("ATRN customer.test").expect("250 2.0.0");
-            s.send("220 customer.test ESMTP ready");
-            assertThat(s.readCommand()).startsWith("EHLO ");
-            s.send("250 customer.test");
-            assertThat(s.readCommand()).isEqualTo("MAIL FROM:<sender@provider.test>");
-            s.send("250 2.1.0 OK");
-            assertThat(s.readCommand()).isEqualTo("RCPT TO:<alice@customer.test>");
-            s.send("250 2.1.5 OK");
-            assertThat(s.readCommand()).isEqualTo("DATA");
-            s.send("354 go ahead");
+            serveUntilContent(s);
             assertThat(s.readCommand()).isNotNull(); // the first line of content, then we are gone
         }
         await().atMost(WAIT).until(() -> lines("dsn=4.4.2").size() == 1);
@@ -232,15 +237,7 @@ class AtrnTest {
             s.send("EHLO customer.test").expect("250");
             s.send(authPlain(CUSTOMER, PASSWORD)).expect("235");
             s.send("TURN").expect("250 2.0.0");
-            s.send("220 customer.test ESMTP ready");
-            assertThat(s.readCommand()).startsWith("EHLO ");
-            s.send("250 customer.test");
-            assertThat(s.readCommand()).isEqualTo("MAIL FROM:<sender@provider.test>");
-            s.send("250 2.1.0 OK");
-            assertThat(s.readCommand()).isEqualTo("RCPT TO:<alice@customer.test>");
-            s.send("250 2.1.5 OK");
-            assertThat(s.readCommand()).isEqualTo("DATA");
-            s.send("354 go ahead");
+            serveUntilContent(s);
             List<String> content = new ArrayList<>();
             for (String line = s.readCommand(); !".".equals(line); line = s.readCommand()) {
                 assertThat(line).as("the message ends before the connection does").isNotNull();

@@ -29,12 +29,7 @@ class ExternalBrokerTest {
     @Test
     void routerQueuesAndDeliversThroughAnExternalBroker() throws Exception {
         int brokerPort = TestRouter.freePort();
-        Path config = dir.resolve("external-broker.xml");
-        Files.writeString(config, Files.readString(TestRouter.projectPath("broker/broker.xml"), StandardCharsets.UTF_8)
-                .replace("<acceptor name=\"in-vm\">vm://0</acceptor>",
-                        "<acceptor name=\"tcp\">tcp://127.0.0.1:" + brokerPort + "</acceptor>"), StandardCharsets.UTF_8);
-        EmbeddedBroker external = new EmbeddedBroker(config, dir.resolve("external-data"));
-        external.start();
+        EmbeddedBroker external = TestRouter.externalBroker(dir, brokerPort);
         try (TestRouter router = TestRouter.start(dir.resolve("router"),
                 Map.of("caravan.broker.url", "tcp://127.0.0.1:" + brokerPort))) {
             assertThat(router.dataDir().resolve("broker")).doesNotExist();

@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -87,12 +86,7 @@ class ManagementTest {
     @Test
     void readinessFollowsTheBroker() throws Exception {
         int brokerPort = TestRouter.freePort();
-        Path config = dir.resolve("external-broker.xml");
-        Files.writeString(config, Files.readString(TestRouter.projectPath("broker/broker.xml"), StandardCharsets.UTF_8)
-                .replace("<acceptor name=\"in-vm\">vm://0</acceptor>",
-                        "<acceptor name=\"tcp\">tcp://127.0.0.1:" + brokerPort + "</acceptor>"), StandardCharsets.UTF_8);
-        EmbeddedBroker external = new EmbeddedBroker(config, dir.resolve("external-data"));
-        external.start();
+        EmbeddedBroker external = TestRouter.externalBroker(dir, brokerPort);
         int port = TestRouter.freePort();
         try (TestRouter router = TestRouter.start(dir.resolve("router"), Map.of("caravan.broker.url",
                 "tcp://127.0.0.1:" + brokerPort, "caravan.management.port", String.valueOf(port)))) {
@@ -104,8 +98,7 @@ class ManagementTest {
                 assertThat(ready.body()).contains("{\"name\":\"broker\",\"status\":\"DOWN\"");
             });
             assertThat(get(port, "/observe/health/live").statusCode()).as("alive, only not ready").isEqualTo(200);
-            external = new EmbeddedBroker(config, dir.resolve("external-data"));
-            external.start();
+            external = TestRouter.externalBroker(dir, brokerPort); // the same journal, the same port
             await().atMost(WAIT).until(() -> get(port, "/observe/health/ready").statusCode() == 200);
         } finally {
             external.stop();

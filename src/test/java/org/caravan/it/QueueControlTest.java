@@ -248,12 +248,7 @@ class QueueControlTest {
     @Test
     void theSameCommandsWorkAgainstAnExternalBroker() throws Exception {
         int brokerPort = TestRouter.freePort();
-        Path config = dir.resolve("external-broker.xml");
-        Files.writeString(config, Files.readString(TestRouter.projectPath("broker/broker.xml"))
-                .replace("<acceptor name=\"in-vm\">vm://0</acceptor>",
-                        "<acceptor name=\"tcp\">tcp://127.0.0.1:" + brokerPort + "</acceptor>"));
-        org.caravan.runtime.EmbeddedBroker external = new org.caravan.runtime.EmbeddedBroker(config, dir.resolve("external-data"));
-        external.start();
+        org.caravan.runtime.EmbeddedBroker external = TestRouter.externalBroker(dir, brokerPort);
         try {
             router = TestRouter.start(dir, Map.of("caravan.management.port", String.valueOf(managementPort),
                     "caravan.retry.min-backoff", "1h", "caravan.broker.url", "tcp://127.0.0.1:" + brokerPort));

@@ -122,6 +122,21 @@ public final class TestRouter implements AutoCloseable {
     }
 
     /**
+     * A separate Artemis broker, started: the shipped broker.xml with a TCP acceptor on loopback
+     * {@code port} instead of the in-VM one, its data under {@code dir}/external-data. For
+     * {@code caravan.broker.url=tcp://127.0.0.1:port}; stop it when done.
+     */
+    public static org.caravan.runtime.EmbeddedBroker externalBroker(Path dir, int port) throws Exception {
+        Path config = dir.resolve("external-broker.xml");
+        Files.writeString(config, Files.readString(projectPath("broker/broker.xml"), StandardCharsets.UTF_8)
+                .replace("<acceptor name=\"in-vm\">vm://0</acceptor>",
+                        "<acceptor name=\"tcp\">tcp://127.0.0.1:" + port + "</acceptor>"), StandardCharsets.UTF_8);
+        org.caravan.runtime.EmbeddedBroker broker = new org.caravan.runtime.EmbeddedBroker(config, dir.resolve("external-data"));
+        broker.start();
+        return broker;
+    }
+
+    /**
      * A copy of the shipped broker.xml as {@code dir}/broker.xml with an anycast address and queue
      * for each of {@code queues} (what an operator adds for a JMS gateway); its path, for
      * caravan.broker.config.
