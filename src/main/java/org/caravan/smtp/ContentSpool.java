@@ -109,8 +109,12 @@ final class ContentSpool {
                 run = i;
             }
             if (c == '\r') {
+                if (i + 1 < end && b[i + 1] == '\n') {
+                    i++; // CRLF: stays in the run, so whole lines are stored in one write
+                    continue;
+                }
                 store(b, run, i - run);
-                heldCr = true;
+                heldCr = true; // its LF (or not) is the next octet, here or in the next write
                 run = i + 1;
             } else if (c == '\n') {
                 store(b, run, i - run);

@@ -1,5 +1,7 @@
 package org.caravan.smtp;
 
+import java.util.Arrays;
+
 /**
  * Frames DATA content (RFC 5321 §4.1.1.4) into a {@link ContentSpool}: only a line that is
  * exactly "." ends it (CRLF.CRLF; a bare LF or CR never does, SMTP smuggling), a leading dot is
@@ -18,6 +20,33 @@ final class DataReceiver {
     DataReceiver(ContentSpool spool, int maxTextLine) {
         this.spool = spool;
         this.maxTextLine = maxTextLine;
+    }
+
+    /** Takes a run of whole content lines (never the terminating "."). */
+    void onText(SmtpText text) {
+        byte[] c = text.content();
+        if (text.longestLine() > maxTextLine) {
+            onLines(c); // rare: refused anyway; a line at a time keeps the over-long one unstored
+            return;
+        }
+        // Unstuff (§4.5.2): a dot that starts a line goes; every line starts at 0 or after a CRLF.
+        int run = c[0] == '.' ? 1 : 0;
+        for (int i = 2; i < c.length; i++) {
+            if (c[i] == '.' && c[i - 1] == '\n' && c[i - 2] == '\r') {
+                spool.write(c, run, i - run);
+                run = i + 1;
+            }
+        }
+        spool.write(c, run, c.length - run);
+    }
+
+    private void onLines(byte[] c) {
+        for (int start = 0, i = 1; i < c.length; i++) {
+            if (c[i] == '\n' && c[i - 1] == '\r') {
+                onLine(SmtpLine.of(Arrays.copyOfRange(c, start, i - 1)));
+                start = i + 1;
+            }
+        }
     }
 
     /** Takes one content line; true when it was the terminating "." . */

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,7 +24,9 @@ import java.util.List;
  *     session uses ({@link BdatCommand}). Inside a chunk, "MAIL FROM" or CRLF.CRLF are data.</li>
  * <li>After a DATA line the framing depends on the session's answer (354: text lines up to
  *     CRLF.CRLF; 5xx: commands), so the decoder stops there until {@link #resume} tells it.
- *     Inside DATA text a "BDAT" line is text.</li>
+ *     Inside DATA text a "BDAT" line is text. Text lines come in runs ({@link SmtpText}), as many
+ *     whole lines as a read holds, found in one pass; the "." line and over-long lines come
+ *     alone as {@link SmtpLine}s.</li>
  * </ul>
  * Chunk pieces are emitted only when {@link SmtpChunk#MAX_PIECE} octets or the rest of the chunk
  * are there: each emitted object is progress for the command timeout, so a client trickling one
@@ -42,6 +46,15 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
     }
 
     private static final byte[] EMPTY = new byte[0];
+    /** Octets looked at for one run of text lines: about a read's worth, and a bound on a run's size. */
+    static final int MAX_TEXT = 64 * 1024;
+    /** A decoder runs on its channel's event loop only: one scratch buffer per loop thread. */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[MAX_TEXT];
+        }
+    };
 
     private final int maxLineLength; // octets including CRLF
     private Mode mode = Mode.COMMAND;
@@ -120,6 +133,13 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
                 }
                 continue;
             }
+            if (mode == Mode.DATA && !discarding) {
+                SmtpText text = readText(in);
+                if (text != null) {
+                    out.add(text);
+                    continue;
+                }
+            }
             SmtpLine line = readLine(in);
             if (line == null) {
                 return;
@@ -161,6 +181,40 @@ public final class SmtpLineDecoder extends ByteToMessageDecoder {
             mode = Mode.COMMAND;
         }
         return true;
+    }
+
+    /**
+     * The whole text lines from the reader index on, up to the "." line, a line over the cap, the
+     * last CRLF there is, or {@link #MAX_TEXT} octets; null when the first line is none of them
+     * ({@link #readLine} takes it). One copy out of the buffer and one scan of plain bytes: a line
+     * at a time through {@code ByteBuf} costs bounds and accessibility checks per call.
+     */
+    private SmtpText readText(ByteBuf in) {
+        int n = Math.min(in.readableBytes(), MAX_TEXT);
+        if (n < 2) {
+            return null;
+        }
+        byte[] b = SCRATCH.get();
+        in.getBytes(in.readerIndex(), b, 0, n);
+        int lineStart = 0;
+        int longest = 0;
+        for (int i = 1; i < n; i++) {
+            if (b[i] != '\n' || b[i - 1] != '\r') {
+                continue; // a CR at i - 1 always lies in this line: the one before ended with LF
+            }
+            int wire = i + 1 - lineStart;
+            if (wire > maxLineLength || wire == 3 && b[lineStart] == '.') {
+                break;
+            }
+            longest = Math.max(longest, wire);
+            lineStart = i + 1;
+        }
+        if (lineStart == 0) {
+            return null;
+        }
+        in.skipBytes(lineStart);
+        scanned = 0;
+        return new SmtpText(Arrays.copyOf(b, lineStart), longest);
     }
 
     /** The next line, a too-long marker, or null when its CRLF has not arrived yet. */

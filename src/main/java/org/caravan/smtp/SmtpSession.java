@@ -159,6 +159,19 @@ public final class SmtpSession {
         return state;
     }
 
+    /** Whatever the decoder framed; runs of text lines come only after our 354. */
+    public void feed(SmtpInput input) {
+        if (input instanceof SmtpLine line) {
+            onLine(line);
+        } else if (input instanceof SmtpChunk piece) {
+            onChunk(piece);
+        } else if (pending != Pending.NONE) {
+            throw new IllegalStateException("text fed while a decision is outstanding");
+        } else if (state == State.DATA && !awaitingHandshake) {
+            data.onText((SmtpText) input);
+        }
+    }
+
     public void onLine(SmtpLine line) {
         if (pending != Pending.NONE) {
             throw new IllegalStateException("line fed while a decision is outstanding");

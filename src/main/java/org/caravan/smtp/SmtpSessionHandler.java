@@ -37,7 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adapts {@link SmtpSession} to Netty. Inbound {@link SmtpInput}s (lines, BDAT chunk pieces) are
+ * Adapts {@link SmtpSession} to Netty. Inbound {@link SmtpInput}s (lines, text runs, BDAT chunk pieces) are
  * queued and fed to the session one by one; a decision is fired downstream as an
  * {@link SmtpRequest} (camel-netty's ServerChannelHandler makes it one exchange) and the route's answer comes back as an outbound
  * write of an {@link SmtpReply} (or a Throwable when the route failed), which is intercepted here.
@@ -482,11 +482,7 @@ public final class SmtpSessionHandler extends ChannelDuplexHandler implements Sm
                 SmtpInput input = queue.poll();
                 queuedBytes -= input.content().length;
                 lastFed = input;
-                if (input instanceof SmtpLine line) {
-                    session.onLine(line);
-                } else {
-                    session.onChunk((SmtpChunk) input);
-                }
+                session.feed(input);
             }
         } finally {
             draining = false;

@@ -40,12 +40,18 @@ class SmtpLineDecoderChunkTest {
         return out;
     }
 
-    /** Lines as "L:text", chunk pieces as "C:text" plus "|" when the piece ends its chunk. */
+    /**
+     * Lines as "L:text", runs of DATA text lines as "T:text" (their CRLFs included), chunk pieces
+     * as "C:text" plus "|" when the piece ends its chunk.
+     */
     private static List<String> show(List<SmtpInput> in) {
-        return in.stream().map(i -> i instanceof SmtpLine l
-                ? "L:" + new String(l.content(), StandardCharsets.ISO_8859_1)
-                : "C:" + new String(i.content(), StandardCharsets.ISO_8859_1) + (((SmtpChunk) i).endOfChunk() ? "|" : ""))
-                .toList();
+        return in.stream().map(i -> {
+            String text = new String(i.content(), StandardCharsets.ISO_8859_1);
+            if (i instanceof SmtpLine) {
+                return "L:" + text;
+            }
+            return i instanceof SmtpText ? "T:" + text : "C:" + text + (((SmtpChunk) i).endOfChunk() ? "|" : "");
+        }).toList();
     }
 
     @Test
@@ -142,7 +148,7 @@ class SmtpLineDecoderChunkTest {
         assertThat(show(read())).containsExactly("L:DATA");
         assertThat(decoder.awaitingVerdict()).isTrue();
         decoder.resume(true); // 354: text lines, where "BDAT 3" is text, up to the "." line
-        assertThat(show(read())).containsExactly("L:BDAT 3", "L:abc", "L:.", "L:BDAT 3", "C:xyz|");
+        assertThat(show(read())).containsExactly("T:BDAT 3\r\nabc\r\n", "L:.", "L:BDAT 3", "C:xyz|");
     }
 
     @Test
@@ -159,6 +165,6 @@ class SmtpLineDecoderChunkTest {
         read();
         decoder.resume(true);
         write("a\n.\nBDAT 1\r\nb\r\n.\rBDAT 1\r\n.\r\nBDAT 1\r\nz");
-        assertThat(show(read())).containsExactly("L:a\n.\nBDAT 1", "L:b", "L:.\rBDAT 1", "L:.", "L:BDAT 1", "C:z|");
+        assertThat(show(read())).containsExactly("T:a\n.\nBDAT 1\r\nb\r\n.\rBDAT 1\r\n", "L:.", "L:BDAT 1", "C:z|");
     }
 }

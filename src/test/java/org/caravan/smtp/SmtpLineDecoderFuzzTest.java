@@ -69,8 +69,19 @@ class SmtpLineDecoderFuzzTest {
         } finally {
             ch.finishAndReleaseAll();
         }
-        List<SmtpInput> out = session.received;
         assertThat(decoder.awaitingVerdict()).isFalse();
+        for (SmtpInput in : session.received) {
+            if (in instanceof SmtpText text) {
+                // A run: whole lines within the cap, never the "." line, its longest line right.
+                List<SmtpLine> lines = TextRuns.lines(text);
+                assertThat(lines).isNotEmpty();
+                assertThat(text.content().length).isLessThanOrEqualTo(SmtpLineDecoder.MAX_TEXT);
+                assertThat(lines.stream().mapToInt(SmtpLine::wireLength).sum()).isEqualTo(text.content().length);
+                assertThat(lines).noneMatch(SmtpLine::isEndOfData);
+                assertThat(text.longestLine()).isEqualTo(lines.stream().mapToInt(SmtpLine::wireLength).max().orElseThrow());
+            }
+        }
+        List<SmtpInput> out = TextRuns.asLines(session.received);
 
         for (SmtpInput in : out) {
             if (!(in instanceof SmtpLine line)) {
@@ -120,7 +131,7 @@ class SmtpLineDecoderFuzzTest {
                 break; // the decoder waits for this DATA line's verdict
             }
         }
-        assertThat(session.received).usingElementComparator(SmtpLineDecoderFuzzTest::compare)
+        assertThat(TextRuns.asLines(session.received)).usingElementComparator(SmtpLineDecoderFuzzTest::compare)
                 .as("inputs after %d octets", written).containsExactlyElementsOf(due.stream().map(e -> e.input).toList());
         if (decoder.awaitingVerdict()) {
             return; // the handler stops reading meanwhile; what arrived anyway waits
