@@ -57,8 +57,16 @@ public final class DeliveryLog {
         String dsn = reply.enhanced() != null ? reply.enhanced()
                 : reply.code() / 100 + ".0.0";
         String via = org.slf4j.MDC.get(VIA);
-        return String.format(Locale.ROOT, "queue_id=%s to=<%s> relay=%s%s delay=%.2f dsn=%s status=%s (%s)",
-                queueId, recipient, relay, via == null ? "" : " via=" + via, delay.toMillis() / 1000.0, dsn,
-                Status.of(reply).word(), reply);
+        // One line per recipient delivered: a StringBuilder, String.format cost 4% of the router's CPU.
+        StringBuilder line = new StringBuilder(160).append("queue_id=").append(queueId).append(" to=<").append(recipient)
+                .append("> relay=").append(relay);
+        if (via != null) {
+            line.append(" via=").append(via);
+        }
+        long hundredths = Math.round(delay.toMillis() / 10.0);
+        line.append(" delay=").append(hundredths / 100).append('.').append((char) ('0' + hundredths % 100 / 10))
+                .append((char) ('0' + hundredths % 10));
+        return line.append(" dsn=").append(dsn).append(" status=").append(Status.of(reply).word()).append(" (")
+                .append(reply).append(')').toString();
     }
 }

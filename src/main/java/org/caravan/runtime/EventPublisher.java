@@ -37,6 +37,7 @@ final class EventPublisher extends ServiceSupport implements MailEvent.Sink {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private ProducerTemplate template;
+    private org.apache.camel.Endpoint target; // resolved once: a URI lookup per event showed in the profile
     private Thread sender;
 
     /** @param router our host name, in each event */
@@ -60,6 +61,7 @@ final class EventPublisher extends ServiceSupport implements MailEvent.Sink {
     @Override
     protected void doStart() {
         template = context.createProducerTemplate();
+        target = context.getEndpoint(endpoint);
         sender = new Thread(this::sendLoop, "caravan-events");
         sender.setDaemon(true);
         sender.start();
@@ -85,7 +87,7 @@ final class EventPublisher extends ServiceSupport implements MailEvent.Sink {
                 return;
             }
             try {
-                template.sendBodyAndHeader(endpoint, JSON.writeValueAsString(json(event)), "Content-Type", "application/json");
+                template.sendBodyAndHeader(target, JSON.writeValueAsString(json(event)), "Content-Type", "application/json");
             } catch (Exception e) {
                 Metrics.counter("caravan.events.failed").increment();
                 if (failed.getAndIncrement() % 1000 == 0) {

@@ -62,6 +62,7 @@ final class ContentSpool {
     private long contentSize;
     private boolean heldCr; // the last octet written was a CR whose LF may come in the next write
     private Outcome outcome = Outcome.OK;
+    private boolean smuggled; // outcome.smuggling(), read for every octet
 
     private ContentSpool(Path file, OutputStream out, long headerSize, long maxSize, BareLineEndings bareLineEndings,
             NulOctets nulOctets) {
@@ -94,7 +95,7 @@ final class ContentSpool {
     void write(byte[] b, int off, int len) {
         int run = off; // start of the octets not yet stored
         for (int i = off, end = off + len; i < end; i++) {
-            if (outcome.smuggling()) {
+            if (smuggled) {
                 return; // it wins over everything: nothing more to find or store
             }
             byte c = b[i];
@@ -128,7 +129,7 @@ final class ContentSpool {
                 run = i + 1; // STRIP: the NUL is not stored
             }
         }
-        if (!outcome.smuggling()) {
+        if (!smuggled) {
             store(b, run, off + len - run);
         }
     }
@@ -141,6 +142,7 @@ final class ContentSpool {
     void fail(Outcome o) {
         if (outcome == Outcome.OK || o.smuggling() && !outcome.smuggling()) {
             outcome = o;
+            smuggled = o.smuggling();
         }
         closeQuietly(); // nothing more will be stored
     }
