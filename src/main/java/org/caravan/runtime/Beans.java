@@ -124,7 +124,7 @@ final class Beans {
         named.put("forwarder", new Forwarder(srs));
         named.put("smtpConnections", connections);
         // One TLS context for every listener: STARTTLS on smtp and submission, implicit on submissions.
-        ServerTls tls = ServerTls.configure(settings.get(TLS_CERT_FILE), settings.get(TLS_KEY_FILE), settings.tlsDir(),
+        ServerTls tls = ServerTls.configure(settings.fileOrBlank(TLS_CERT_FILE), settings.fileOrBlank(TLS_KEY_FILE), settings.tlsDir(),
                 settings.hostname());
         named.put("serverTls", tls);
         // Every listener's sessions, drained together on shutdown.

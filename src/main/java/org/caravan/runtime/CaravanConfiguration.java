@@ -51,7 +51,7 @@ public final class CaravanConfiguration implements CamelConfiguration {
         }
         // Every route file parsed on its own before anything starts: a broken one stops the start
         // with one line naming file, line and column, before the broker or a listener is up.
-        RouteReloader routeFiles = new RouteReloader(context, Path.of(settings.get(ROUTES_DIR)),
+        RouteReloader routeFiles = new RouteReloader(context, settings.routesDir(),
                 settings.get(ROUTES_RELOAD_INTERVAL));
         routeFiles.checkAtStart();
         java.util.concurrent.atomic.AtomicReference<ActiveMQConnectionFactory> connections =
@@ -91,6 +91,10 @@ public final class CaravanConfiguration implements CamelConfiguration {
             brokerUrl = broker.clientUrl();
         }
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl);
+        if (!settings.embeddedBroker() && !settings.get(BROKER_USER).isBlank()) {
+            artemis.setUser(settings.get(BROKER_USER));
+            artemis.setPassword(settings.get(BROKER_PASSWORD));
+        }
         connections.set(artemis);
         context.addComponent("jms", jmsComponent(context, artemis));
         // Inflow control counts what waits in the two queues that take new mail (ADR 0017).

@@ -35,7 +35,7 @@ public final class ManagementServer {
      */
     static void attach(CamelContext context, Settings settings, Beans beans, BrokerManagement broker,
             Throughput throughput, BooleanSupplier brokerRunning) throws Exception {
-        context.addService(new RouterMetrics(context, broker, beans.smtpSessions()), true, true);
+        context.addService(new RouterMetrics(context, broker, beans.smtpSessions(), settings.hostname()), true, true);
         List<StatusPage.ListenerRow> listeners = List.of(
                 new StatusPage.ListenerRow(Listener.MTA, "smtp-listener", settings.get(SMTP_PORT), settings.get(SMTP_ENABLED)),
                 new StatusPage.ListenerRow(Listener.SUBMISSION, "smtp-submission", settings.get(SUBMISSION_PORT),

@@ -35,7 +35,11 @@ final class RouterMetrics extends ServiceSupport {
     private long statsAt;
     private boolean failing;
 
-    RouterMetrics(CamelContext context, BrokerManagement broker, SmtpSessions sessions) {
+    private final String node;
+
+    /** @param node our host name: the {@code node} label, which tells routers sharing one broker apart */
+    RouterMetrics(CamelContext context, BrokerManagement broker, SmtpSessions sessions, String node) {
+        this.node = node;
         this.context = context;
         this.broker = broker;
         this.sessions = sessions;
@@ -47,6 +51,7 @@ final class RouterMetrics extends ServiceSupport {
         if (registry == null) {
             return; // no management server: nothing scrapes, and Meters records into nothing
         }
+        registry.config().commonTags("node", node); // before any caravan meter exists: they all carry it
         Metrics.addRegistry(registry);
         for (String queue : QUEUES) {
             Gauge.builder("caravan.queue.messages", this, m -> m.value(queue, BrokerManagement.QueueStats::messages))

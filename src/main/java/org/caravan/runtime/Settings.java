@@ -117,15 +117,15 @@ public final class Settings {
     }
 
     public Path dataDir() {
-        return absolute(get(DATA_DIR));
+        return resolve(get(DATA_DIR));
     }
 
     public Path brokerConfig() {
-        return absolute(get(BROKER_CONFIG));
+        return resolve(get(BROKER_CONFIG));
     }
 
     public Path directoryFile() {
-        return absolute(get(DIRECTORY_FILE));
+        return resolve(get(DIRECTORY_FILE));
     }
 
     public Path spoolDir() {
@@ -163,7 +163,7 @@ public final class Settings {
     /** PEM file of the CAs that {@code verify} next hops must chain to; empty: the JDK's trust store. */
     public Optional<Path> relayTlsCaFileIfSet() {
         String file = get(RELAY_TLS_CA_FILE);
-        return file.isBlank() ? Optional.empty() : Optional.of(Path.of(file));
+        return file.isBlank() ? Optional.empty() : Optional.of(resolve(file));
     }
 
     public Optional<String> smarthostIfSet() {
@@ -171,8 +171,38 @@ public final class Settings {
         return smarthost.isBlank() ? Optional.empty() : Optional.of(smarthost);
     }
 
-    private static Path absolute(String path) {
-        return Path.of(path).toAbsolutePath().normalize();
+    public Path routesDir() {
+        return resolve(get(ROUTES_DIR));
+    }
+
+    /** A file setting as an absolute path, or "" when it is not set. */
+    public String fileOrBlank(Setting<String> setting) {
+        String file = get(setting).trim();
+        return file.isEmpty() ? "" : resolve(file).toString();
+    }
+
+    /** A path from a setting: relative ones are taken from {@code caravan.home} (else the working directory). */
+    public Path resolve(String path) {
+        return resolve(get(HOME), path);
+    }
+
+    /**
+     * The installation's own settings, {@code config/caravan.properties} under {@code caravan.home}:
+     * over the bundled defaults, under environment variables and -D.
+     */
+    public static Path operatorFile(String home) {
+        return resolve(home, "config/caravan.properties");
+    }
+
+    /** {@code caravan.home} as -D or the environment give it (the operator's file cannot: it is found from it). */
+    public static String home(Map<String, String> environment) {
+        String home = System.getProperty(HOME.name(), environment.get("CARAVAN_HOME"));
+        return home == null ? "" : home;
+    }
+
+    public static Path resolve(String home, String path) {
+        Path base = Path.of(home.isBlank() ? "" : home).toAbsolutePath();
+        return base.resolve(path).normalize();
     }
 
     private static String defaultHostname() {

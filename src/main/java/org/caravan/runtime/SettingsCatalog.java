@@ -61,11 +61,20 @@ public final class SettingsCatalog {
     public static final Setting<String> RELAY_SMARTHOST = Setting.text("caravan.relay.smarthost", "",
             "next hop for all non-local mail without a transport entry").shown("empty (use MX)");
 
+    public static final Setting<String> HOME = Setting.text("caravan.home", "",
+            "the folder that relative paths in the other settings (data, broker and directory files, routes, TLS files) are taken from; `bin/caravan` of the distribution sets it to the installation").shown("empty (the working directory)");
+
     public static final Setting<String> DATA_DIR = Setting.text("caravan.data.dir", "./data",
             "broker journal, spool, mailboxes");
 
     public static final Setting<String> BROKER_URL = Setting.text("caravan.broker.url", "",
             "an external Artemis, e.g. `tcp://artemis:61616`").shown("empty (embedded)");
+
+    public static final Setting<String> BROKER_USER = Setting.text("caravan.broker.user", "",
+            "user of an external broker that requires one (its `security-settings`)").shown("empty (none)");
+
+    public static final Setting<String> BROKER_PASSWORD = Setting.text("caravan.broker.password", "",
+            "that user's password").shown("empty");
 
     public static final Setting<String> BROKER_CONFIG = Setting.text("caravan.broker.config", "broker/broker.xml",
             "configuration of the embedded broker");

@@ -31,25 +31,42 @@ public final class StartupChecks {
     private StartupChecks() {
     }
 
-    /** Checks the routes folder before camel-main looks into it (it would fail with a bare NoSuchFileException). */
-    public static org.apache.camel.main.MainListener routesFolderFirst() {
+    /**
+     * Checks the routes folder before camel-main looks into it (it would fail with a bare
+     * NoSuchFileException), and gives camel-main the paths it uses (the route files, the stream
+     * cache's spool) taken from {@code caravan.home} like every other path, so the router starts
+     * from any working directory. An operator's own {@code camel.main.*} value for either wins.
+     */
+    public static org.apache.camel.main.MainListener pathsFromHome() {
         return new org.apache.camel.main.MainListenerSupport() {
             @Override
             public void beforeConfigure(org.apache.camel.main.BaseMainSupport main) {
-                routesFolder(main.getCamelContext().getPropertiesComponent().resolveProperty(ROUTES_DIR.name())
-                        .orElse(ROUTES_DIR.defaultValue()));
+                var properties = main.getCamelContext().getPropertiesComponent();
+                String home = properties.resolveProperty(HOME.name()).orElse(HOME.defaultValue());
+                String dir = routesFolder(home, properties.resolveProperty(ROUTES_DIR.name()).orElse(ROUTES_DIR.defaultValue()))
+                        .toString().replace('\\', '/');
+                if (properties.resolveProperty("camel.main.routes-include-pattern").isEmpty()) {
+                    main.configure().setRoutesIncludePattern(String.join(",",
+                            "file:" + dir + "/*.camel.yaml", "file:" + dir + "/*.camel.xml",
+                            "file:" + dir + "/gateways/*.camel.yaml", "file:" + dir + "/gateways/*.camel.xml"));
+                }
+                if (properties.resolveProperty("camel.main.stream-caching-spool-directory").isEmpty()) {
+                    Path data = Settings.resolve(home, properties.resolveProperty(DATA_DIR.name()).orElse(DATA_DIR.defaultValue()));
+                    main.configure().setStreamCachingSpoolDirectory(data.resolve("tmp").resolve("stream-cache").toString());
+                }
             }
         };
     }
 
-    /** The routes folder exists; else the failure is logged here and thrown unchecked (camel-main's listener). */
-    static void routesFolder(String dir) {
-        Path routes = Path.of(dir).toAbsolutePath().normalize();
+    /** The routes folder, which exists; else the failure is logged here and thrown unchecked (camel-main's listener). */
+    static Path routesFolder(String home, String dir) {
+        Path routes = Settings.resolve(home, dir);
         if (!Files.isDirectory(routes)) {
             StartupException e = new StartupException("route folder " + routes + " (caravan.routes.dir) does not exist");
             org.slf4j.LoggerFactory.getLogger(StartupChecks.class).error("{}; the router does not start", e.getMessage());
             throw new org.apache.camel.RuntimeCamelException(e);
         }
+        return routes;
     }
 
     static void run(Settings settings) throws StartupException {

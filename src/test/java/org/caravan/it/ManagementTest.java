@@ -56,14 +56,14 @@ class ManagementTest {
                     .contains("{\"name\":\"directory\",\"status\":\"UP\"");
 
             String before = get(port, "/observe/metrics").body();
-            assertThat(before).contains("caravan_queue_messages{queue=\"caravan.deferred\"}");
-            double accepted = sample(before, "caravan_messages_accepted_total{listener=\"MTA\"}");
-            double sent = sample(before, "caravan_deliveries_total{nexthop=\"local\",status=\"sent\"}");
-            double refused = sample(before, "caravan_rejections_total{class=\"5xx\",stage=\"RCPT\",status=\"5.1.1\"}");
+            assertThat(before).contains("caravan_queue_messages{node=\"mx.caravan.test\",queue=\"caravan.deferred\"}");
+            double accepted = sample(before, "caravan_messages_accepted_total{listener=\"MTA\",node=\"mx.caravan.test\"}");
+            double sent = sample(before, "caravan_deliveries_total{nexthop=\"local\",node=\"mx.caravan.test\",status=\"sent\"}");
+            double refused = sample(before, "caravan_rejections_total{class=\"5xx\",node=\"mx.caravan.test\",stage=\"RCPT\",status=\"5.1.1\"}");
 
             try (SmtpTranscript open = router.greeted()) {
                 await().atMost(WAIT).until(() -> sample(get(port, "/observe/metrics").body(),
-                        "caravan_sessions_open{listener=\"MTA\"}") >= 1);
+                        "caravan_sessions_open{listener=\"MTA\",node=\"mx.caravan.test\"}") >= 1);
                 open.send("EHLO client.test").expect("250");
                 open.send("MAIL FROM:<someone@client.test>").expect("250");
                 open.send("RCPT TO:<nobody@example.test>").expect("550 5.1.1");
@@ -73,11 +73,11 @@ class ManagementTest {
             await().atMost(WAIT).until(() -> router.newMail("alice@example.test").size() == 1);
             await().atMost(WAIT).untilAsserted(() -> {
                 String after = get(port, "/observe/metrics").body();
-                assertThat(sample(after, "caravan_messages_accepted_total{listener=\"MTA\"}")).isEqualTo(accepted + 1);
-                assertThat(sample(after, "caravan_deliveries_total{nexthop=\"local\",status=\"sent\"}")).isEqualTo(sent + 1);
-                assertThat(sample(after, "caravan_rejections_total{class=\"5xx\",stage=\"RCPT\",status=\"5.1.1\"}"))
+                assertThat(sample(after, "caravan_messages_accepted_total{listener=\"MTA\",node=\"mx.caravan.test\"}")).isEqualTo(accepted + 1);
+                assertThat(sample(after, "caravan_deliveries_total{nexthop=\"local\",node=\"mx.caravan.test\",status=\"sent\"}")).isEqualTo(sent + 1);
+                assertThat(sample(after, "caravan_rejections_total{class=\"5xx\",node=\"mx.caravan.test\",stage=\"RCPT\",status=\"5.1.1\"}"))
                         .isEqualTo(refused + 1);
-                assertThat(sample(after, "caravan_messages_accepted_bytes_total{listener=\"MTA\"}")).isPositive();
+                assertThat(sample(after, "caravan_messages_accepted_bytes_total{listener=\"MTA\",node=\"mx.caravan.test\"}")).isPositive();
                 assertThat(after).contains("caravan_delivery_latency_seconds_bucket");
             });
         }

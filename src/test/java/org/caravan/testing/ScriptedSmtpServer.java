@@ -57,7 +57,7 @@ import javax.net.ssl.SSLSocket;
 public final class ScriptedSmtpServer implements AutoCloseable {
     /** One finished DATA transaction. */
     public record Received(String mailFrom, List<String> rcptTo, byte[] wireData, byte[] content,
-                           String tlsProtocol) {
+                           String tlsProtocol, String helo) {
         /** Whether the message came over TLS. */
         public boolean overTls() {
             return tlsProtocol != null;
@@ -274,6 +274,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 return;
             }
             String tlsProtocol = null;
+            String helo = null; // the client's EHLO/HELO name: which router delivered
             String from = null;
             List<String> rcpts = new ArrayList<>();
             byte[] line;
@@ -283,7 +284,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 transcript.add("C: " + cmd);
                 String verb = cmd.length() >= 4 ? cmd.substring(0, 4).toUpperCase(Locale.ROOT) : cmd.toUpperCase(Locale.ROOT);
                 switch (verb) {
-                    case "EHLO" -> answer(in, cmd, out, ehloReply(tls != null && tlsProtocol == null));
+                    case "EHLO" -> {
+                        helo = cmd.substring(4).trim();
+                        answer(in, cmd, out, ehloReply(tls != null && tlsProtocol == null));
+                    }
                     case "STAR" -> {
                         if (tls == null || tlsProtocol != null || !cmd.equalsIgnoreCase("STARTTLS")) {
                             answer(in, cmd, out, "502 5.5.1 Command not implemented");
@@ -312,7 +316,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         from = null; // RFC 3207 §4.2: everything from before TLS is forgotten
                         rcpts = new ArrayList<>();
                     }
-                    case "HELO" -> answer(in, cmd, out, "250 scripted.test");
+                    case "HELO" -> {
+                        helo = cmd.substring(4).trim();
+                        answer(in, cmd, out, "250 scripted.test");
+                    }
                     case "MAIL" -> {
                         pause(mailReplyDelayMillis);
                         String r = next(mailScript, "250 2.1.0 Ok");
@@ -341,7 +348,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             continue;
                         }
                         answer(in, cmd, out, "354 End data with <CR><LF>.<CR><LF>");
-                        int longest = readData(in, from, rcpts, tlsProtocol);
+                        int longest = readData(in, from, rcpts, tlsProtocol, helo);
                         if (longest < 0) {
                             return;
                         }
@@ -385,7 +392,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
      * Reads DATA lines up to CRLF.CRLF; records wire bytes and unstuffed content (RFC 5321 §4.5.2).
      * Returns the longest line's length with its line end, or -1 when the connection ended first.
      */
-    private int readData(InputStream in, String from, List<String> rcpts, String tlsProtocol) throws IOException {
+    private int readData(InputStream in, String from, List<String> rcpts, String tlsProtocol, String helo)
+            throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         ByteArrayOutputStream content = new ByteArrayOutputStream();
         int longest = 0;
@@ -394,7 +402,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             if (line.length == 3 && line[0] == '.' && line[1] == '\r' && line[2] == '\n') {
                 if (!enforceLineLimit || longest <= 1000) { // a refused message is not kept
                     messages.add(new Received(from, List.copyOf(rcpts), wire.toByteArray(), content.toByteArray(),
-                            tlsProtocol));
+                            tlsProtocol, helo));
                 }
                 return longest;
             }

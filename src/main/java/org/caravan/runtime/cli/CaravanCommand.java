@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code java -jar caravan.jar [COMMAND]}: Caravan's commands. Without one the router runs.
  * Settings come from where the router takes them: {@code -D}, environment variables
- * ({@code CARAVAN_SMTP_PORT}), then the bundled {@code application.properties}.
+ * ({@code CARAVAN_SMTP_PORT}), the installation's {@code config/caravan.properties}, then the
+ * bundled {@code application.properties}.
  */
 @Command(name = "caravan", mixinStandardHelpOptions = true, versionProvider = CaravanCommand.Version.class,
         description = "Caravan, an SMTP mail router on Apache Camel and ActiveMQ Artemis.",
@@ -42,7 +43,8 @@ public final class CaravanCommand implements Callable<Integer> {
     /** {@link #execute(String[], Router, Map)} writing to {@code out} and {@code err} (null: the standard streams). */
     public static int execute(String[] args, Router router, Map<String, String> environment, java.io.PrintWriter out,
             java.io.PrintWriter err) {
-        Settings settings = Settings.from(key -> lookup(key, environment));
+        Properties installation = load(Settings.operatorFile(Settings.home(environment)));
+        Settings settings = Settings.from(key -> lookup(key, environment, installation));
         CommandLine cli = new CommandLine(new CaravanCommand(router), new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
@@ -78,13 +80,28 @@ public final class CaravanCommand implements Callable<Integer> {
         return router.run(new String[0]);
     }
 
-    /** -D first, then the environment variable, then the bundled defaults. */
-    private static String lookup(String key, Map<String, String> environment) {
+    /** -D first, then the environment variable, the installation's config/caravan.properties, the bundled defaults. */
+    private static String lookup(String key, Map<String, String> environment, Properties installation) {
         String value = System.getProperty(key);
         if (value == null) {
             value = environment.get(key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'));
         }
+        if (value == null) {
+            value = installation.getProperty(key);
+        }
         return value != null ? value : Defaults.PROPERTIES.getProperty(key);
+    }
+
+    private static Properties load(java.nio.file.Path file) {
+        Properties p = new Properties();
+        if (java.nio.file.Files.isRegularFile(file)) {
+            try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+                p.load(in);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        return p;
     }
 
     private static final class Defaults {

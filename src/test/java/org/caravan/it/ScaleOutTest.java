@@ -1,0 +1,173 @@
+package org.caravan.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.caravan.testing.BrokerProcess;
+import org.caravan.testing.RouterProcess;
+import org.caravan.testing.ScriptedSmtpServer;
+import org.caravan.testing.SmtpLoad;
+import org.caravan.testing.SmtpTranscript;
+import org.caravan.testing.TestRouter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scale-out (ADR 0023): two router processes share the queues of one Artemis broker process, each
+ * with its own SMTP listener, spool and data folder. Under load on both, one is killed with
+ * SIGKILL while its relay transactions are open: every message either router answered 250 is
+ * delivered by the survivor, and a scheduled retry waits out its backoff on the shared queue.
+ */
+class ScaleOutTest {
+    private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^Message-ID: <([^>]+)>");
+    private static final Duration BACKOFF = Duration.ofSeconds(8);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void routersSharingOneBrokerLoseNothingWhenOneIsKilledUnderLoad() throws Exception {
+        try (BrokerProcess broker = BrokerProcess.start(dir.resolve("broker"), TestRouter.freePort());
+                ScriptedSmtpServer far = ScriptedSmtpServer.start("PIPELINING", "8BITMIME")) {
+            far.onRcpt("later@far.test", "451 4.3.0 try again later", "250 2.1.5 ok");
+            RouterProcess a = node("a", broker, far);
+            RouterProcess b = node("b", broker, far);
+            try {
+                SmtpLoad onA = SmtpLoad.start(a.smtpPort(), 4, 50, n -> List.of("a" + n + "@far.test"), "a");
+                SmtpLoad onB = SmtpLoad.start(b.smtpPort(), 4, 50, n -> List.of("b" + n + "@far.test"), "b");
+                await(() -> onA.acknowledgedCount() >= 60 && onB.acknowledgedCount() >= 20, "acknowledged on both");
+                // The next hop holds its verdicts: both routers have relay transactions open.
+                far.stallDataReplies(true);
+                await(() -> far.stalledDataReplies() >= 4, "4 stalled deliveries");
+                a.kill();
+                far.stallDataReplies(false);
+                assertThat(onA.awaitFinished(Duration.ofSeconds(70))).isTrue();
+                assertThat(onB.awaitFinished(Duration.ofSeconds(120))).isTrue();
+                List<SmtpLoad.Acknowledged> acknowledged = new ArrayList<>(onA.acknowledged());
+                acknowledged.addAll(onB.acknowledged());
+
+                await(() -> missing(acknowledged, far).isEmpty(), "every acknowledged message delivered");
+                Map<String, Set<String>> deliverers = deliverers(far);
+                Set<String> aMailDeliveredByB = deliverers.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("a") && e.getValue().contains("node-b.caravan.test"))
+                        .map(Map.Entry::getKey).collect(Collectors.toSet());
+                int duplicates = far.messages().stream().mapToInt(m -> m.rcptTo().size()).sum()
+                        - deliverers.size();
+                System.out.printf("%nScaleOutTest: %d acknowledged (%d on a, killed; %d on b), 0 missing, "
+                        + "%d of a's delivered by b, %d duplicate deliveries%n", acknowledged.size(),
+                        onA.acknowledgedCount(), onB.acknowledgedCount(), aMailDeliveredByB.size(), duplicates);
+                assertThat(far.messages().stream().map(ScriptedSmtpServer.Received::helo).collect(Collectors.toSet()))
+                        .as("both routers delivered from the shared queues")
+                        .contains("node-a.caravan.test", "node-b.caravan.test");
+                assertThat(aMailDeliveredByB).as("mail node a had accepted, delivered by node b after the kill")
+                        .isNotEmpty();
+
+                // A scheduled retry on the shared queue is not attempted before its backoff.
+                long sent = System.nanoTime();
+                try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", b.smtpPort())) {
+                    s.expect("220");
+                    s.send("EHLO client.test").expect("250");
+                    s.send("MAIL FROM:<someone@example.test>").expect("250");
+                    s.send("RCPT TO:<later@far.test>").expect("250");
+                    s.send("DATA").expect("354");
+                    s.send("Message-ID: <later@client.test>\r\nSubject: later\r\n\r\nhello\r\n.").expect("250");
+                }
+                await(() -> far.transcript().stream().anyMatch(l -> l.equals("C: RCPT TO:<later@far.test>")),
+                        "the first attempt");
+                await(() -> delivered(far).containsKey("later@client.test later@far.test"), "the retry");
+                Duration waited = Duration.ofNanos(System.nanoTime() - sent);
+                assertThat(waited).as("retried after its backoff, not before").isGreaterThanOrEqualTo(BACKOFF);
+            } finally {
+                keepLogs(a, b);
+                a.close();
+                b.close();
+            }
+        }
+    }
+
+    private RouterProcess node(String name, BrokerProcess broker, ScriptedSmtpServer far) throws Exception {
+        Path home = Files.createDirectories(dir.resolve(name));
+        Files.writeString(home.resolve("directory.yaml"), """
+                domains: [example.test]
+                mailboxes:
+                  - address: postmaster@example.test
+                transport:
+                  far.test: "[127.0.0.1]:%d"
+                """.formatted(far.port()), StandardCharsets.UTF_8);
+        return RouterProcess.start(home, Map.of("caravan.hostname", "node-" + name + ".caravan.test",
+                "caravan.broker.url", broker.url(), "caravan.retry.min-backoff", BACKOFF.toSeconds() + "s"), "384m");
+    }
+
+    /** "messageId recipient" pairs acknowledged and not delivered. */
+    private static List<String> missing(List<SmtpLoad.Acknowledged> acknowledged, ScriptedSmtpServer far) {
+        Map<String, Integer> delivered = delivered(far);
+        TreeSet<String> missing = new TreeSet<>();
+        for (SmtpLoad.Acknowledged a : acknowledged) {
+            for (String rcpt : a.recipients()) {
+                if (!delivered.containsKey(a.messageId() + " " + rcpt)) {
+                    missing.add(a.messageId() + " " + rcpt);
+                }
+            }
+        }
+        return List.copyOf(missing);
+    }
+
+    private static Map<String, Integer> delivered(ScriptedSmtpServer far) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (ScriptedSmtpServer.Received m : far.messages()) {
+            for (String rcpt : m.rcptTo()) {
+                counts.merge(messageId(m.contentAsAscii()) + " " + rcpt, 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    /** Per "recipient messageId", the EHLO names of the routers that delivered it. */
+    private static Map<String, Set<String>> deliverers(ScriptedSmtpServer far) {
+        Map<String, Set<String>> by = new HashMap<>();
+        for (ScriptedSmtpServer.Received m : far.messages()) {
+            for (String rcpt : m.rcptTo()) {
+                by.computeIfAbsent(rcpt + " " + messageId(m.contentAsAscii()), r -> new TreeSet<>()).add(m.helo());
+            }
+        }
+        return by;
+    }
+
+    private static String messageId(String content) {
+        Matcher m = MESSAGE_ID.matcher(content);
+        return m.find() ? m.group(1) : "?";
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never reached: " + what);
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    private void keepLogs(RouterProcess... routers) throws Exception {
+        Path kept = Path.of("target", "scale-out");
+        Files.createDirectories(kept);
+        for (int i = 0; i < routers.length; i++) {
+            Files.writeString(kept.resolve("node-" + (char) ('a' + i) + ".log"), routers[i].log(), StandardCharsets.UTF_8);
+        }
+    }
+}
