@@ -4,14 +4,13 @@ import java.util.Map;
 
 import org.apache.camel.main.Main;
 import org.caravan.auth.HashPasswordCommand;
-import org.caravan.runtime.CaravanConfiguration;
+import org.caravan.runtime.Bootstrap;
 import org.caravan.runtime.RouteFiles;
-import org.caravan.runtime.Settings;
 import org.caravan.runtime.StartupChecks;
 
 /**
- * Starts the router standalone: camel-main reads application.properties (overridden by -D and
- * environment variables), {@link CaravanConfiguration} starts the broker and binds the beans, and
+ * Starts the router standalone through {@link Bootstrap}: camel-main reads application.properties (overridden by -D and
+ * environment variables), the configuration starts the broker and binds the beans, and
  * the stages load from the route files in {@code routes/} (paths are taken from {@code caravan.home}). Other commands ({@code queue},
  * {@code hash-password}; {@code --help} lists them) are {@link org.caravan.runtime.cli.CaravanCommand}'s.
  */
@@ -37,15 +36,6 @@ public final class Caravan {
 
     /** A router that is configured but not started; {@code overrides} win over every other source. */
     public static Main newMain(Map<String, String> overrides) {
-        Main main = new Main();
-        String home = overrides.getOrDefault("caravan.home", Settings.home(System.getenv()));
-        // The installation's settings file over the bundled defaults; -D and the environment over both.
-        main.setPropertyPlaceholderLocations("file:" + Settings.operatorFile(home) + ";optional=true,"
-                + "classpath:application.properties;optional=true");
-        main.configure().addConfiguration(new CaravanConfiguration());
-        main.addMainListener(StartupChecks.pathsFromHome());
-        main.addMainListener(org.caravan.runtime.ManagementServer.fromSettings());
-        overrides.forEach(main::addOverrideProperty);
-        return main;
+        return Bootstrap.newMain(overrides);
     }
 }

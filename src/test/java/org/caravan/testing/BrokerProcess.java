@@ -30,19 +30,68 @@ public final class BrokerProcess implements AutoCloseable {
 
     /** Starts the broker and waits until it accepts connections. */
     public static BrokerProcess start(Path dir, int port) throws Exception {
+        BrokerProcess broker = launch(dir, port, dir.resolve("data"), "");
+        broker.awaitListening(Duration.ofSeconds(60));
+        return broker;
+    }
+
+    /**
+     * The primary of a shared-store pair (Artemis HA: the backup takes over the journal in
+     * {@code store} when the primary's file lock goes), announcing {@code backupPort} to clients
+     * through a cluster connection; waits until it accepts connections.
+     */
+    public static BrokerProcess primary(Path dir, int port, Path store, int backupPort) throws Exception {
+        BrokerProcess broker = launch(dir, port, store, pair(port, backupPort,
+                "<primary><failover-on-shutdown>true</failover-on-shutdown></primary>"));
+        broker.awaitListening(Duration.ofSeconds(60));
+        return broker;
+    }
+
+    /** The backup of that pair: it waits for the journal's lock and does not listen until then. */
+    public static BrokerProcess backup(Path dir, int port, Path store, int primaryPort) throws Exception {
+        return launch(dir, port, store, pair(port, primaryPort, "<backup><allow-failback>false</allow-failback></backup>"));
+    }
+
+    private static String pair(int self, int peer, String role) {
+        return """
+                <connectors>
+                  <connector name="self">tcp://127.0.0.1:%d</connector>
+                  <connector name="peer">tcp://127.0.0.1:%d</connector>
+                </connectors>
+                <ha-policy><shared-store>%s</shared-store></ha-policy>
+                <cluster-user>caravan-cluster</cluster-user>
+                <cluster-password>caravan-cluster-test-only</cluster-password>
+                <cluster-connections>
+                  <cluster-connection name="caravan">
+                    <connector-ref>self</connector-ref>
+                    <static-connectors><connector-ref>peer</connector-ref></static-connectors>
+                  </cluster-connection>
+                </cluster-connections>
+                """.formatted(self, peer, role);
+    }
+
+    private static BrokerProcess launch(Path dir, int port, Path store, String extraCore) throws Exception {
         Files.createDirectories(dir);
         Path config = dir.resolve("broker.xml");
         Files.writeString(config, Files.readString(TestRouter.projectPath("broker/broker.xml"), StandardCharsets.UTF_8)
                 .replace("<acceptor name=\"in-vm\">vm://0</acceptor>",
-                        "<acceptor name=\"tcp\">tcp://127.0.0.1:" + port + "</acceptor>"), StandardCharsets.UTF_8);
+                        "<acceptor name=\"tcp\">tcp://127.0.0.1:" + port + "</acceptor>")
+                .replace("<addresses>", extraCore + "<addresses>"), StandardCharsets.UTF_8);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = dir.resolve("broker.log");
         Process process = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                BrokerProcess.class.getName(), config.toString(), dir.resolve("data").toString()))
+                BrokerProcess.class.getName(), config.toString(), store.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        BrokerProcess broker = new BrokerProcess(process, port, log);
-        broker.awaitListening(Duration.ofSeconds(60));
-        return broker;
+        return new BrokerProcess(process, port, log);
+    }
+
+    /** Waits until the broker accepts connections (a backup: once it has taken over). */
+    public void awaitActive(Duration timeout) throws Exception {
+        awaitListening(timeout);
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log);
     }
 
     /** The broker process's entry point: runs until killed. */
