@@ -6,16 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.caravan.testing.BrokerProcess;
+import org.caravan.testing.Deliveries;
 import org.caravan.testing.RouterProcess;
 import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpLoad;
@@ -29,8 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and every message the router answered 250 (before, during and after) is delivered.
  */
 class BrokerFailoverTest {
-    private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^Message-ID: <([^>]+)>");
-
     @TempDir
     Path dir;
 
@@ -66,38 +61,13 @@ class BrokerFailoverTest {
                 List<SmtpLoad.Acknowledged> acknowledged = load.acknowledged();
                 assertThat(acknowledged.size()).as("mail accepted after the failover too").isGreaterThan(beforeKill);
 
-                await(() -> missing(acknowledged, far).isEmpty(), "every acknowledged message delivered", router);
-                int deliveries = far.messages().stream().mapToInt(m -> m.rcptTo().size()).sum();
+                await(() -> Deliveries.missing(acknowledged, Deliveries.delivered(far)).isEmpty(),
+                        "every acknowledged message delivered", router);
                 System.out.printf("%nBrokerFailoverTest: %d acknowledged (%d before the kill), %d refused or cut "
                         + "during the failover, 0 missing, %d duplicate deliveries%n", acknowledged.size(), beforeKill,
-                        load.failures().size(), deliveries - delivered(far).size());
+                        load.failures().size(), Deliveries.duplicates(Deliveries.delivered(far)));
             }
         }
-    }
-
-    /** "messageId recipient" pairs acknowledged and not delivered. */
-    private static List<String> missing(List<SmtpLoad.Acknowledged> acknowledged, ScriptedSmtpServer far) {
-        Map<String, Integer> delivered = delivered(far);
-        TreeSet<String> missing = new TreeSet<>();
-        for (SmtpLoad.Acknowledged a : acknowledged) {
-            for (String rcpt : a.recipients()) {
-                if (!delivered.containsKey(a.messageId() + " " + rcpt)) {
-                    missing.add(a.messageId() + " " + rcpt);
-                }
-            }
-        }
-        return List.copyOf(missing);
-    }
-
-    private static Map<String, Integer> delivered(ScriptedSmtpServer far) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (ScriptedSmtpServer.Received m : far.messages()) {
-            Matcher id = MESSAGE_ID.matcher(m.contentAsAscii());
-            for (String rcpt : m.rcptTo()) {
-                counts.merge((id.find(0) ? id.group(1) : "?") + " " + rcpt, 1, Integer::sum);
-            }
-        }
-        return counts;
     }
 
     private static void await(BooleanSupplier condition, String what, RouterProcess router) throws Exception {

@@ -14,11 +14,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.caravan.testing.BrokerProcess;
+import org.caravan.testing.Deliveries;
 import org.caravan.testing.RouterProcess;
 import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpLoad;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * delivered by the survivor, and a scheduled retry waits out its backoff on the shared queue.
  */
 class ScaleOutTest {
-    private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^Message-ID: <([^>]+)>");
     private static final Duration BACKOFF = Duration.ofSeconds(8);
 
     @TempDir
@@ -61,13 +59,13 @@ class ScaleOutTest {
                 List<SmtpLoad.Acknowledged> acknowledged = new ArrayList<>(onA.acknowledged());
                 acknowledged.addAll(onB.acknowledged());
 
-                await(() -> missing(acknowledged, far).isEmpty(), "every acknowledged message delivered");
+                await(() -> Deliveries.missing(acknowledged, Deliveries.delivered(far)).isEmpty(),
+                        "every acknowledged message delivered");
                 Map<String, Set<String>> deliverers = deliverers(far);
                 Set<String> aMailDeliveredByB = deliverers.entrySet().stream()
                         .filter(e -> e.getKey().startsWith("a") && e.getValue().contains("node-b.caravan.test"))
                         .map(Map.Entry::getKey).collect(Collectors.toSet());
-                int duplicates = far.messages().stream().mapToInt(m -> m.rcptTo().size()).sum()
-                        - deliverers.size();
+                int duplicates = Deliveries.duplicates(Deliveries.delivered(far));
                 System.out.printf("%nScaleOutTest: %d acknowledged (%d on a, killed; %d on b), 0 missing, "
                         + "%d of a's delivered by b, %d duplicate deliveries%n", acknowledged.size(),
                         onA.acknowledgedCount(), onB.acknowledgedCount(), aMailDeliveredByB.size(), duplicates);
@@ -89,7 +87,7 @@ class ScaleOutTest {
                 }
                 await(() -> far.transcript().stream().anyMatch(l -> l.equals("C: RCPT TO:<later@far.test>")),
                         "the first attempt");
-                await(() -> delivered(far).containsKey("later@client.test later@far.test"), "the retry");
+                await(() -> Deliveries.delivered(far).containsKey("later@client.test later@far.test"), "the retry");
                 Duration waited = Duration.ofNanos(System.nanoTime() - sent);
                 assertThat(waited).as("retried after its backoff, not before").isGreaterThanOrEqualTo(BACKOFF);
             } finally {
@@ -113,44 +111,15 @@ class ScaleOutTest {
                 "caravan.broker.url", broker.url(), "caravan.retry.min-backoff", BACKOFF.toSeconds() + "s"), "384m");
     }
 
-    /** "messageId recipient" pairs acknowledged and not delivered. */
-    private static List<String> missing(List<SmtpLoad.Acknowledged> acknowledged, ScriptedSmtpServer far) {
-        Map<String, Integer> delivered = delivered(far);
-        TreeSet<String> missing = new TreeSet<>();
-        for (SmtpLoad.Acknowledged a : acknowledged) {
-            for (String rcpt : a.recipients()) {
-                if (!delivered.containsKey(a.messageId() + " " + rcpt)) {
-                    missing.add(a.messageId() + " " + rcpt);
-                }
-            }
-        }
-        return List.copyOf(missing);
-    }
-
-    private static Map<String, Integer> delivered(ScriptedSmtpServer far) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (ScriptedSmtpServer.Received m : far.messages()) {
-            for (String rcpt : m.rcptTo()) {
-                counts.merge(messageId(m.contentAsAscii()) + " " + rcpt, 1, Integer::sum);
-            }
-        }
-        return counts;
-    }
-
     /** Per "recipient messageId", the EHLO names of the routers that delivered it. */
     private static Map<String, Set<String>> deliverers(ScriptedSmtpServer far) {
         Map<String, Set<String>> by = new HashMap<>();
         for (ScriptedSmtpServer.Received m : far.messages()) {
             for (String rcpt : m.rcptTo()) {
-                by.computeIfAbsent(rcpt + " " + messageId(m.contentAsAscii()), r -> new TreeSet<>()).add(m.helo());
+                by.computeIfAbsent(rcpt + " " + Deliveries.messageId(m.contentAsAscii()), r -> new TreeSet<>()).add(m.helo());
             }
         }
         return by;
-    }
-
-    private static String messageId(String content) {
-        Matcher m = MESSAGE_ID.matcher(content);
-        return m.find() ? m.group(1) : "?";
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
