@@ -11,13 +11,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.caravan.testing.Deliveries;
 import org.caravan.testing.RouterProcess;
 import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpLoad;
@@ -38,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * duplicates are allowed (at-least-once) and reported. Messages that got no 250 are not counted.
  */
 class CrashUnderLoadTest {
-    private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^Message-ID: <([^>]+)>");
     private static final Duration DELIVERY_DEADLINE = Duration.ofSeconds(60);
 
     @TempDir
@@ -166,7 +165,7 @@ class CrashUnderLoadTest {
                 missing = missing();
             }
             Map<String, Integer> delivered = delivered();
-            int duplicates = delivered.values().stream().mapToInt(c -> c - 1).sum();
+            int duplicates = Deliveries.duplicates(delivered);
             int pairs = acknowledged.stream().mapToInt(a -> a.recipients().size()).sum();
             keepLog(router);
             System.out.printf("%nCrashUnderLoadTest: %d messages acknowledged (%d recipients), %d missing, "
@@ -207,17 +206,7 @@ class CrashUnderLoadTest {
 
     /** "messageId recipient" pairs acknowledged but not (yet) delivered. */
     private List<String> missing() throws IOException {
-        Map<String, Integer> delivered = delivered();
-        TreeSet<String> missing = new TreeSet<>();
-        for (SmtpLoad.Acknowledged a : acknowledged) {
-            for (String rcpt : a.recipients()) {
-                String key = a.messageId() + " " + rcpt;
-                if (!delivered.containsKey(key)) {
-                    missing.add(key);
-                }
-            }
-        }
-        return List.copyOf(missing);
+        return Deliveries.missing(acknowledged, delivered());
     }
 
     private int deliveredCount() {
@@ -230,15 +219,7 @@ class CrashUnderLoadTest {
 
     /** Deliveries per "messageId recipient": at the three next hops and in the Maildirs. */
     private Map<String, Integer> delivered() throws IOException {
-        Map<String, Integer> counts = new HashMap<>();
-        for (ScriptedSmtpServer server : List.of(far, one, two)) {
-            for (ScriptedSmtpServer.Received m : server.messages()) {
-                String id = messageId(m.contentAsAscii());
-                for (String rcpt : m.rcptTo()) {
-                    counts.merge(id + " " + rcpt, 1, Integer::sum);
-                }
-            }
-        }
+        Map<String, Integer> counts = new HashMap<>(Deliveries.delivered(far, one, two));
         Path mailboxes = dir.resolve("data/mailboxes/example.test");
         for (String user : List.of("alice", "bob")) {
             Path inbox = mailboxes.resolve(user).resolve("Maildir/new");
@@ -247,17 +228,12 @@ class CrashUnderLoadTest {
             }
             try (Stream<Path> files = Files.list(inbox)) {
                 for (Path file : files.toList()) {
-                    String id = messageId(Files.readString(file, StandardCharsets.ISO_8859_1));
+                    String id = Deliveries.messageId(Files.readString(file, StandardCharsets.ISO_8859_1));
                     counts.merge(id + " " + user + "@example.test", 1, Integer::sum);
                 }
             }
         }
         return counts;
-    }
-
-    private static String messageId(String content) {
-        Matcher m = MESSAGE_ID.matcher(content);
-        return m.find() ? m.group(1) : "?";
     }
 
     private void awaitOrFail(BooleanSupplier condition, RouterProcess router, String what) throws Exception {

@@ -11,11 +11,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.caravan.testing.Deliveries;
 import org.caravan.testing.RouterProcess;
 import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpLoad;
@@ -34,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * recipient) must be delivered exactly once, at the next hop or in the mailbox.
  */
 class RouteReloadUnderLoadTest {
-    private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^Message-ID: <([^>]+)>");
     private static final int SESSIONS = 6;
     /** More than the edits need: the sessions are stopped once the last edit took effect. */
     private static final int MESSAGES = 5000;
@@ -137,42 +134,22 @@ class RouteReloadUnderLoadTest {
     }
 
     private List<String> missing(List<SmtpLoad.Acknowledged> acknowledged) throws IOException {
-        Map<String, Integer> delivered = delivered();
-        TreeSet<String> missing = new TreeSet<>();
-        for (SmtpLoad.Acknowledged a : acknowledged) {
-            for (String rcpt : a.recipients()) {
-                if (!delivered.containsKey(a.messageId() + " " + rcpt)) {
-                    missing.add(a.messageId() + " " + rcpt);
-                }
-            }
-        }
-        return List.copyOf(missing);
+        return Deliveries.missing(acknowledged, delivered());
     }
 
     /** Deliveries per "messageId recipient", at the next hop and in alice's Maildir. */
     private Map<String, Integer> delivered() throws IOException {
-        Map<String, Integer> counts = new HashMap<>();
-        for (ScriptedSmtpServer.Received m : far.messages()) {
-            String id = messageId(m.contentAsAscii());
-            for (String rcpt : m.rcptTo()) {
-                counts.merge(id + " " + rcpt, 1, Integer::sum);
-            }
-        }
+        Map<String, Integer> counts = new HashMap<>(Deliveries.delivered(far));
         Path inbox = dir.resolve("data/mailboxes/example.test/alice/Maildir/new");
         if (Files.isDirectory(inbox)) {
             try (Stream<Path> files = Files.list(inbox)) {
                 for (Path file : files.toList()) {
-                    counts.merge(messageId(Files.readString(file, StandardCharsets.ISO_8859_1)) + " alice@example.test",
+                    counts.merge(Deliveries.messageId(Files.readString(file, StandardCharsets.ISO_8859_1)) + " alice@example.test",
                             1, Integer::sum);
                 }
             }
         }
         return counts;
-    }
-
-    private static String messageId(String content) {
-        Matcher m = MESSAGE_ID.matcher(content);
-        return m.find() ? m.group(1) : "?";
     }
 
     private static void awaitOrFail(Check condition, RouterProcess router, String what) throws Exception {
