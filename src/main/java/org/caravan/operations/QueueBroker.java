@@ -15,6 +15,16 @@ public interface QueueBroker {
     /** The scheduled messages on {@code queue} (not filtered: the broker cannot). */
     List<Map<String, Object>> listScheduled(String queue) throws Exception;
 
+    /**
+     * The messages on {@code queue} that a consumer holds in delivery right now (the listings
+     * above leave them out), each with the node that holds it.
+     */
+    List<Delivering> listDelivering(String queue) throws Exception;
+
+    /** A message in delivery: its properties as {@link #listDue} gives them, and who holds it. */
+    record Delivering(Map<String, Object> properties, QueuedMessage.InDelivery holder) {
+    }
+
     /** Moves what matches to {@code target}; how many. A scheduled message stays scheduled there. */
     long move(String queue, String filter, String target) throws Exception;
 

@@ -132,17 +132,25 @@ public final class QueueControl {
         return this;
     }
 
-    /** What waits, queue by queue, oldest first within each ({@code postqueue -p}). */
+    /**
+     * What waits and what is in delivery (with the node that holds it), queue by queue, oldest
+     * first within each ({@code postqueue -p}).
+     */
     public List<QueuedMessage> list(Selection selection) throws Exception {
         Instant now = clock.instant();
         List<QueuedMessage> result = new ArrayList<>();
         for (Map.Entry<String, QueuedMessage.State> q : QUEUES.entrySet()) {
             List<QueuedMessage> here = new ArrayList<>();
             for (Map<String, Object> m : broker.listDue(q.getKey(), selection.filter())) {
-                here.add(of(q.getKey(), q.getValue(), m, false));
+                here.add(of(q.getKey(), q.getValue(), m, false, null));
             }
             for (Map<String, Object> m : broker.listScheduled(q.getKey())) {
-                here.add(of(q.getKey(), q.getValue(), m, true));
+                here.add(of(q.getKey(), q.getValue(), m, true, null));
+            }
+            // A deferred message taken for its attempt is active, as on caravan.relay.
+            QueuedMessage.State taken = q.getValue() == QueuedMessage.State.DEFERRED ? QueuedMessage.State.ACTIVE : q.getValue();
+            for (QueueBroker.Delivering d : broker.listDelivering(q.getKey())) {
+                here.add(of(q.getKey(), taken, d.properties(), false, d.holder()));
             }
             here.stream().filter(m -> selection.matches(m, now))
                     .sorted(Comparator.comparing(QueuedMessage::arrival, Comparator.nullsLast(Comparator.naturalOrder())))
@@ -151,7 +159,8 @@ public final class QueueControl {
         return result;
     }
 
-    private static QueuedMessage of(String queue, QueuedMessage.State state, Map<String, Object> p, boolean scheduled) {
+    private static QueuedMessage of(String queue, QueuedMessage.State state, Map<String, Object> p, boolean scheduled,
+            QueuedMessage.InDelivery inDelivery) {
         String recipients = text(p.get("CaravanRecipients"));
         // on hold nothing is attempted, whatever time the moved message still carries
         Object next = scheduled && state != QueuedMessage.State.HOLD ? p.getOrDefault("_AMQ_SCHED_DELIVERY", p.get("CaravanNextAttempt")) : null;
@@ -159,7 +168,7 @@ public final class QueueControl {
                 p.get("CaravanSize") instanceof Number n ? n.longValue() : -1, text(p.get("CaravanSender")),
                 recipients.isEmpty() ? List.of() : Arrays.stream(recipients.split("\n")).map(String::strip).toList(),
                 text(p.get("CaravanNextHop")), p.get("CaravanAttempts") instanceof Number n ? n.intValue() : 0,
-                text(p.get("CaravanLastError")), instant(next), Map.copyOf(withoutNulls(p)));
+                text(p.get("CaravanLastError")), instant(next), Map.copyOf(withoutNulls(p)), inDelivery);
     }
 
     private static Map<String, Object> withoutNulls(Map<String, Object> p) {
@@ -264,12 +273,14 @@ public final class QueueControl {
     /**
      * Routes what is selected again from the start ({@code postsuper -r}), after a directory change
      * for instance: relay parts (waiting, deferred or on hold) go back to the expand stage with
-     * their remaining recipients, now. Their attempts and arrival stay.
+     * their remaining recipients, now. Their attempts and arrival stay. A message in delivery is
+     * left to its attempt (as with hold and delete).
      */
     public long requeue(Selection selection, String who) throws Exception {
         requireSelection(selection);
-        List<QueuedMessage> selected = selected(selection, m -> m.state() == QueuedMessage.State.ACTIVE
-                || m.state() == QueuedMessage.State.DEFERRED || m.state() == QueuedMessage.State.HOLD);
+        List<QueuedMessage> selected = selected(selection, m -> m.inDelivery() == null
+                && (m.state() == QueuedMessage.State.ACTIVE || m.state() == QueuedMessage.State.DEFERRED
+                        || m.state() == QueuedMessage.State.HOLD));
         String filter = selection.filter();
         long n = 0;
         for (String queue : List.of(RELAY, DEFERRED, ONHOLD)) {
@@ -287,7 +298,9 @@ public final class QueueControl {
      */
     public long delete(Selection selection, boolean deferredOnly, String who) throws Exception {
         requireSelection(selection);
-        List<QueuedMessage> selected = selected(selection, m -> !deferredOnly || m.state() == QueuedMessage.State.DEFERRED);
+        // A message in delivery is the consumer's until it settles: the broker leaves it.
+        List<QueuedMessage> selected = selected(selection, m -> m.inDelivery() == null
+                && (!deferredOnly || m.state() == QueuedMessage.State.DEFERRED));
         long n = 0;
         for (String queue : deferredOnly ? List.of(DEFERRED) : QUEUES.keySet()) {
             n += broker.remove(queue, selection.filter());

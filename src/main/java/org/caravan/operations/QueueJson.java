@@ -27,6 +27,8 @@ public final class QueueJson {
         j.put("attempts", m.attempts());
         j.put("last_error", m.lastError());
         j.put("next_attempt", iso(m.nextAttempt()));
+        j.put("in_delivery", m.inDelivery() == null ? null
+                : Map.of("node", m.inDelivery().node(), "address", m.inDelivery().address()));
         if (properties) {
             j.put("properties", m.properties());
         }

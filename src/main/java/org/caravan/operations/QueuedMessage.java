@@ -18,10 +18,19 @@ import java.util.Map;
  * @param lastError   the last attempt's reply per recipient, or empty
  * @param nextAttempt when it is tried next (deferred), or null
  * @param properties  every envelope property, for {@code queue show}
+ * @param inDelivery  the router node that holds it in delivery (taken from its queue, not yet
+ *                    settled), or null while it waits
  */
 public record QueuedMessage(String queue, State state, String queueId, Instant arrival, long size, String sender,
         List<String> recipients, String nextHop, int attempts, String lastError, Instant nextAttempt,
-        Map<String, Object> properties) {
+        Map<String, Object> properties, InDelivery inDelivery) {
+
+    /**
+     * A router node holding a message in delivery: its name (the broker client id each router
+     * connects with, its {@code caravan.hostname}) and the address its broker connection comes from.
+     */
+    public record InDelivery(String node, String address) {
+    }
 
     /** What happens to it next. */
     public enum State {

@@ -12,6 +12,7 @@ import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
 import org.apache.activemq.artemis.api.core.management.ManagementHelper;
 import org.apache.activemq.artemis.api.core.management.ResourceNames;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.caravan.operations.QueuedMessage;
 import org.caravan.relay.Etrn;
 
 /**
@@ -67,6 +68,54 @@ final class BrokerManagement implements Etrn.HeldMail, org.caravan.operations.Qu
     public synchronized java.util.List<Map<String, Object>> listScheduled(String queue) throws Exception {
         return withManagement((session, requestor) -> JSON.readValue((String) invoke(session, requestor,
                 ResourceNames.QUEUE + queue, "listScheduledMessagesAsJSON"), LIST));
+    }
+
+    /** Artemis names a consumer "ServerConsumer [id=connection:session:consumer, filter=..."; its connection id. */
+    private static final java.util.regex.Pattern CONSUMER_CONNECTION =
+            java.util.regex.Pattern.compile("^ServerConsumer \\[id=(.*):[^:]*:\\d+,");
+
+    @Override
+    public synchronized java.util.List<Delivering> listDelivering(String queue) throws Exception {
+        return withManagement((session, requestor) -> {
+            java.util.List<Map<String, Object>> byConsumer = JSON.readValue((String) invoke(session, requestor,
+                    ResourceNames.QUEUE + queue, "listDeliveringMessagesAsJSON"), LIST);
+            if (byConsumer.isEmpty()) {
+                return java.util.List.<Delivering>of();
+            }
+            Map<String, QueuedMessage.InDelivery> nodes = connections(session, requestor);
+            java.util.List<Delivering> delivering = new java.util.ArrayList<>();
+            for (Map<String, Object> consumer : byConsumer) {
+                java.util.regex.Matcher id = CONSUMER_CONNECTION.matcher(String.valueOf(consumer.get("consumerName")));
+                QueuedMessage.InDelivery holder = id.find() ? nodes.get(id.group(1)) : null;
+                if (holder == null) { // gone between the two calls, or a name this code does not know
+                    holder = new QueuedMessage.InDelivery("", "");
+                }
+                for (Object message : (java.util.List<?>) consumer.getOrDefault("elements", java.util.List.of())) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> properties = (Map<String, Object>) message;
+                    delivering.add(new Delivering(properties, holder));
+                }
+            }
+            return delivering;
+        });
+    }
+
+    /**
+     * The broker's client connections by id: each router connects with its node name as the
+     * client id (shared by all its connections), from its address.
+     */
+    private static Map<String, QueuedMessage.InDelivery> connections(ClientSession session, ClientRequestor requestor)
+            throws Exception {
+        Map<String, Object> page = JSON.readValue((String) invoke(session, requestor, ResourceNames.BROKER,
+                "listConnections", "", 1, 100_000), new TypeReference<Map<String, Object>>() { });
+        Map<String, QueuedMessage.InDelivery> byId = new java.util.HashMap<>();
+        for (Object o : (java.util.List<?>) page.getOrDefault("data", java.util.List.of())) {
+            Map<?, ?> c = (Map<?, ?>) o;
+            byId.put(String.valueOf(c.get("connectionID")), new QueuedMessage.InDelivery(
+                    c.get("clientID") == null ? "" : c.get("clientID").toString(),
+                    c.get("remoteAddress") == null ? "" : c.get("remoteAddress").toString()));
+        }
+        return byId;
     }
 
     @Override

@@ -95,6 +95,11 @@ public final class CaravanConfiguration implements CamelConfiguration {
             artemis.setUser(settings.get(BROKER_USER));
             artemis.setPassword(settings.get(BROKER_PASSWORD));
         }
+        // Every connection of this node carries its name, so queue control can say which node
+        // holds a message in delivery. Shared: not a unique id, which a reconnecting session could
+        // find still taken by its own dead predecessor.
+        artemis.setClientID(settings.hostname());
+        artemis.setEnableSharedClientID(true);
         connections.set(artemis);
         context.addComponent("jms", jmsComponent(context, artemis));
         // Inflow control counts what waits in the two queues that take new mail (ADR 0017).

@@ -6,10 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 import org.caravan.testing.BrokerProcess;
 import org.caravan.testing.Deliveries;
@@ -21,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A router on an Artemis primary/backup pair (shared store; ADR 0023): the primary process is
- * killed with SIGKILL under load, the backup takes over the journal, the router fails over to it,
- * and every message the router answered 250 (before, during and after) is delivered.
+ * Two routers on an Artemis primary/backup pair (shared store; ADR 0023): the primary process is
+ * killed with SIGKILL under load on both, the backup takes over the journal, the routers fail over
+ * to it, and every message either answered 250 (before, during and after) is delivered.
  */
 class BrokerFailoverTest {
     @TempDir
@@ -37,44 +40,58 @@ class BrokerFailoverTest {
         try (BrokerProcess primary = BrokerProcess.primary(dir.resolve("primary"), primaryPort, store, backupPort);
                 BrokerProcess backup = BrokerProcess.backup(dir.resolve("backup"), backupPort, store, primaryPort);
                 ScriptedSmtpServer far = ScriptedSmtpServer.start("PIPELINING", "8BITMIME")) {
-            Path home = Files.createDirectories(dir.resolve("router"));
-            Files.writeString(home.resolve("directory.yaml"), """
-                    domains: [example.test]
-                    mailboxes:
-                      - address: postmaster@example.test
-                    transport:
-                      far.test: "[127.0.0.1]:%d"
-                    """.formatted(far.port()), StandardCharsets.UTF_8);
             String url = "(tcp://127.0.0.1:" + primaryPort + ",tcp://127.0.0.1:" + backupPort
                     + ")?ha=true&reconnectAttempts=-1&retryInterval=200&maxRetryInterval=2000&retryIntervalMultiplier=1.5";
-            try (RouterProcess router = RouterProcess.start(home, Map.of("caravan.broker.url", url), "384m")) {
-                SmtpLoad load = SmtpLoad.start(router.smtpPort(), 4, 60, n -> List.of("r" + n + "@far.test"), "f");
-                await(() -> load.acknowledgedCount() >= 60, "60 acknowledged", router);
+            try (RouterProcess a = node("a", url, far); RouterProcess b = node("b", url, far)) {
+                SmtpLoad onA = SmtpLoad.start(a.smtpPort(), 3, 40, n -> List.of("a" + n + "@far.test"), "a");
+                SmtpLoad onB = SmtpLoad.start(b.smtpPort(), 3, 40, n -> List.of("b" + n + "@far.test"), "b");
+                await(() -> onA.acknowledgedCount() + onB.acknowledgedCount() >= 60, "60 acknowledged", a, b);
                 // The next hop holds its verdicts, so relay transactions are open on the primary too.
                 far.stallDataReplies(true);
-                await(() -> far.stalledDataReplies() >= 2, "2 stalled deliveries", router);
-                int beforeKill = load.acknowledgedCount();
+                await(() -> far.stalledDataReplies() >= 2, "2 stalled deliveries", a, b);
+                int beforeKill = onA.acknowledgedCount() + onB.acknowledgedCount();
                 primary.kill();
                 far.stallDataReplies(false);
                 backup.awaitActive(Duration.ofSeconds(60));
-                assertThat(load.awaitFinished(Duration.ofSeconds(180))).as("load finished").isTrue();
-                List<SmtpLoad.Acknowledged> acknowledged = load.acknowledged();
+                assertThat(onA.awaitFinished(Duration.ofSeconds(180))).as("load on a finished").isTrue();
+                assertThat(onB.awaitFinished(Duration.ofSeconds(180))).as("load on b finished").isTrue();
+                List<SmtpLoad.Acknowledged> acknowledged = new ArrayList<>(onA.acknowledged());
+                acknowledged.addAll(onB.acknowledged());
                 assertThat(acknowledged.size()).as("mail accepted after the failover too").isGreaterThan(beforeKill);
 
                 await(() -> Deliveries.missing(acknowledged, Deliveries.delivered(far)).isEmpty(),
-                        "every acknowledged message delivered", router);
-                System.out.printf("%nBrokerFailoverTest: %d acknowledged (%d before the kill), %d refused or cut "
-                        + "during the failover, 0 missing, %d duplicate deliveries%n", acknowledged.size(), beforeKill,
-                        load.failures().size(), Deliveries.duplicates(Deliveries.delivered(far)));
+                        "every acknowledged message delivered", a, b);
+                Set<String> deliverers = far.messages().stream().map(ScriptedSmtpServer.Received::helo).collect(Collectors.toSet());
+                assertThat(deliverers).as("both routers delivered").contains("node-a.caravan.test", "node-b.caravan.test");
+                System.out.printf("%nBrokerFailoverTest: %d acknowledged on two routers (%d before the kill), %d refused "
+                        + "or cut during the failover, 0 missing, %d duplicate deliveries%n", acknowledged.size(), beforeKill,
+                        onA.failures().size() + onB.failures().size(), Deliveries.duplicates(Deliveries.delivered(far)));
             }
         }
     }
 
-    private static void await(BooleanSupplier condition, String what, RouterProcess router) throws Exception {
+    private RouterProcess node(String name, String brokerUrl, ScriptedSmtpServer far) throws Exception {
+        Path home = Files.createDirectories(dir.resolve(name));
+        Files.writeString(home.resolve("directory.yaml"), """
+                domains: [example.test]
+                mailboxes:
+                  - address: postmaster@example.test
+                transport:
+                  far.test: "[127.0.0.1]:%d"
+                """.formatted(far.port()), StandardCharsets.UTF_8);
+        return RouterProcess.start(home, Map.of("caravan.hostname", "node-" + name + ".caravan.test",
+                "caravan.broker.url", brokerUrl), "384m");
+    }
+
+    private static void await(BooleanSupplier condition, String what, RouterProcess... routers) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("never reached: " + what + "\n" + router.log());
+                StringBuilder logs = new StringBuilder();
+                for (RouterProcess r : routers) {
+                    logs.append('\n').append(r.log());
+                }
+                throw new AssertionError("never reached: " + what + logs);
             }
             TimeUnit.MILLISECONDS.sleep(20);
         }

@@ -246,6 +246,30 @@ class QueueControlTest {
     }
 
     @Test
+    void aMessageInDeliveryIsListedOnceWithTheNodeHoldingIt() throws Exception {
+        startRouter();
+        nextHop.stallDataReplies(true); // the attempt has sent the content and waits for the verdict
+        String erin = send("erin@far.test", "in delivery");
+        await().atMost(WAIT).until(() -> nextHop.stalledDataReplies() == 1);
+
+        JsonNode listed = listJson();
+        assertThat(listed).as("listed once, not also as waiting").hasSize(1);
+        JsonNode entry = listed.get(0);
+        assertThat(entry.get("queue_id").asText()).isEqualTo(erin);
+        assertThat(entry.get("state").asText()).isEqualTo("active");
+        assertThat(entry.get("in_delivery").get("node").asText()).isEqualTo(TestRouter.HOSTNAME);
+        assertThat(queue("list").out()).contains(erin).contains("erin@far.test")
+                .contains("in delivery at " + TestRouter.HOSTNAME);
+        // The attempt settles it: a delete does not take it from under the delivering node.
+        assertThat(queue("delete", erin).out()).contains("delete: 0 messages");
+        assertThat(queueLog.lines()).noneSatisfy(l -> assertThat(l).contains("queue_id=" + erin + " deleted"));
+
+        nextHop.stallDataReplies(false);
+        await().atMost(WAIT).until(() -> entry(erin) == null);
+        assertThat(nextHop.messages()).singleElement().satisfies(m -> assertThat(m.rcptTo()).containsExactly("erin@far.test"));
+    }
+
+    @Test
     void theSameCommandsWorkAgainstAnExternalBroker() throws Exception {
         int brokerPort = TestRouter.freePort();
         org.caravan.runtime.EmbeddedBroker external = TestRouter.externalBroker(dir, brokerPort);

@@ -2,6 +2,10 @@ package org.caravan.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.caravan.testing.BrokerProcess;
 import org.caravan.testing.Deliveries;
 import org.caravan.testing.RouterProcess;
@@ -30,10 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
  * Scale-out (ADR 0023): two router processes share the queues of one Artemis broker process, each
  * with its own SMTP listener, spool and data folder. Under load on both, one is killed with
  * SIGKILL while its relay transactions are open: every message either router answered 250 is
- * delivered by the survivor, and a scheduled retry waits out its backoff on the shared queue.
+ * delivered by the survivor (a's within a minute), and a scheduled retry waits out its backoff on
+ * the shared queue. Before the kill, either node's queue control shows which node holds each
+ * message in delivery.
  */
 class ScaleOutTest {
     private static final Duration BACKOFF = Duration.ofSeconds(8);
+    private static final String TOKEN = "scale-out-test-token";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     Path dir;
@@ -51,10 +61,29 @@ class ScaleOutTest {
                 await(() -> onA.acknowledgedCount() >= 60 && onB.acknowledgedCount() >= 20, "acknowledged on both");
                 // The next hop holds its verdicts: both routers have relay transactions open.
                 far.stallDataReplies(true);
-                await(() -> far.stalledDataReplies() >= 4, "4 stalled deliveries");
+                await(() -> far.stalledTransactions().stream().map(ScriptedSmtpServer.Stalled::helo)
+                        .collect(Collectors.toSet()).size() == 2, "stalled deliveries from both routers");
+                // Queue control on node b shows each of them in delivery at the router that sent it.
+                // (Recipient names repeat across the load's sessions: each stalled transaction
+                // takes one listed entry of its own.)
+                List<ScriptedSmtpServer.Stalled> stalled = far.stalledTransactions();
+                List<ScriptedSmtpServer.Stalled> listed = new ArrayList<>(inDelivery(b));
+                for (ScriptedSmtpServer.Stalled t : stalled) {
+                    assertThat(listed.remove(t)).as("%s listed in delivery at %s, among %s", t.rcptTo(), t.helo(), listed)
+                            .isTrue();
+                }
+                assertThat(stalled).extracting(ScriptedSmtpServer.Stalled::helo).contains("node-a.caravan.test");
+
                 a.kill();
+                long killed = System.nanoTime();
+                // What a held goes back to the shared queues at once: b lists none of it at a.
+                await(() -> inDelivery(b).stream().noneMatch(t -> t.helo().equals("node-a.caravan.test")),
+                        "nothing in delivery at a");
                 far.stallDataReplies(false);
                 assertThat(onA.awaitFinished(Duration.ofSeconds(70))).isTrue();
+                await(() -> Deliveries.missing(onA.acknowledged(), Deliveries.delivered(far)).isEmpty(),
+                        "every message a acknowledged delivered", Duration.ofSeconds(60).minusNanos(System.nanoTime() - killed));
+                Duration deliveredAfterKill = Duration.ofNanos(System.nanoTime() - killed);
                 assertThat(onB.awaitFinished(Duration.ofSeconds(120))).isTrue();
                 List<SmtpLoad.Acknowledged> acknowledged = new ArrayList<>(onA.acknowledged());
                 acknowledged.addAll(onB.acknowledged());
@@ -67,8 +96,9 @@ class ScaleOutTest {
                         .map(Map.Entry::getKey).collect(Collectors.toSet());
                 int duplicates = Deliveries.duplicates(Deliveries.delivered(far));
                 System.out.printf("%nScaleOutTest: %d acknowledged (%d on a, killed; %d on b), 0 missing, "
-                        + "%d of a's delivered by b, %d duplicate deliveries%n", acknowledged.size(),
-                        onA.acknowledgedCount(), onB.acknowledgedCount(), aMailDeliveredByB.size(), duplicates);
+                        + "%d of a's delivered by b, all of a's within %d ms of the kill, %d duplicate deliveries%n",
+                        acknowledged.size(), onA.acknowledgedCount(), onB.acknowledgedCount(), aMailDeliveredByB.size(),
+                        deliveredAfterKill.toMillis(), duplicates);
                 assertThat(far.messages().stream().map(ScriptedSmtpServer.Received::helo).collect(Collectors.toSet()))
                         .as("both routers delivered from the shared queues")
                         .contains("node-a.caravan.test", "node-b.caravan.test");
@@ -98,6 +128,27 @@ class ScaleOutTest {
         }
     }
 
+    /** What node {@code router}'s queue API lists in delivery: the node holding each, and its recipients. */
+    private static List<ScriptedSmtpServer.Stalled> inDelivery(RouterProcess router) {
+        try {
+            HttpRequest list = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.setting("caravan.management.port")
+                    + "/api/v1/queue")).header("Authorization", "Bearer " + TOKEN).build();
+            HttpResponse<String> response = HTTP.send(list, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            List<ScriptedSmtpServer.Stalled> holders = new ArrayList<>();
+            for (JsonNode m : new ObjectMapper().readTree(response.body()).get("messages")) {
+                if (m.hasNonNull("in_delivery")) {
+                    List<String> recipients = new ArrayList<>();
+                    m.get("recipients").forEach(r -> recipients.add(r.asText()));
+                    holders.add(new ScriptedSmtpServer.Stalled(m.get("in_delivery").get("node").asText(), recipients));
+                }
+            }
+            return holders;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private RouterProcess node(String name, BrokerProcess broker, ScriptedSmtpServer far) throws Exception {
         Path home = Files.createDirectories(dir.resolve(name));
         Files.writeString(home.resolve("directory.yaml"), """
@@ -108,7 +159,8 @@ class ScaleOutTest {
                   far.test: "[127.0.0.1]:%d"
                 """.formatted(far.port()), StandardCharsets.UTF_8);
         return RouterProcess.start(home, Map.of("caravan.hostname", "node-" + name + ".caravan.test",
-                "caravan.broker.url", broker.url(), "caravan.retry.min-backoff", BACKOFF.toSeconds() + "s"), "384m");
+                "caravan.broker.url", broker.url(), "caravan.retry.min-backoff", BACKOFF.toSeconds() + "s",
+                "caravan.management.port", String.valueOf(TestRouter.freePort()), "caravan.management.token", TOKEN), "384m");
     }
 
     /** Per "recipient messageId", the EHLO names of the routers that delivered it. */
@@ -123,7 +175,11 @@ class ScaleOutTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        await(condition, what, Duration.ofSeconds(90));
+    }
+
+    private static void await(BooleanSupplier condition, String what, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("never reached: " + what);

@@ -97,6 +97,11 @@ public final class RouterProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** One of the settings it was started with (caravan.* name). */
+    public String setting(String name) {
+        return props.get(name);
+    }
+
     /** The submission listener's port (STARTTLS), whether or not it is enabled. */
     public int submissionPort() {
         return Integer.parseInt(props.get("caravan.submission.port"));

@@ -103,6 +103,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** While true, end-of-DATA replies wait (a next hop stalling after it has the content). */
     private volatile boolean stallData;
     private final AtomicInteger stalledDataReplies = new AtomicInteger();
+    private final List<Stalled> stalled = new CopyOnWriteArrayList<>();
+
+    /** A transaction whose end-of-DATA reply is being held back: who sent it (EHLO name) and to whom. */
+    public record Stalled(String helo, List<String> rcptTo) {
+    }
     private volatile boolean laxData;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile SSLContext tls;
@@ -185,6 +190,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** Ends of DATA whose reply is being held back by {@link #stallDataReplies} right now. */
     public int stalledDataReplies() {
         return stalledDataReplies.get();
+    }
+
+    /** The transactions whose reply is being held back right now. */
+    public List<Stalled> stalledTransactions() {
+        return List.copyOf(stalled);
     }
 
     /**
@@ -352,7 +362,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         if (longest < 0) {
                             return;
                         }
-                        awaitUnstalled();
+                        awaitUnstalled(new Stalled(helo, List.copyOf(rcpts)));
                         if (enforceLineLimit && longest > 1000) {
                             answer(in, ".", out, "500 5.5.2 Line too long");
                         } else {
@@ -467,10 +477,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         reply(out, reply);
     }
 
-    private void awaitUnstalled() throws IOException {
+    private void awaitUnstalled(Stalled transaction) throws IOException {
         if (!stallData) {
             return;
         }
+        stalled.add(transaction);
         stalledDataReplies.incrementAndGet();
         try {
             while (stallData && !server.isClosed()) {
@@ -478,6 +489,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
         } finally {
             stalledDataReplies.decrementAndGet();
+            stalled.remove(transaction);
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * The text form of a queue listing, in the spirit of {@code postqueue -p}: per message a line with
  * queue id, state, size, arrival and sender, then its recipients, then (deferred) the last error
- * and the next attempt; a count at the end.
+ * and the next attempt, or the node holding it in delivery; a count at the end.
  */
 final class QueueTable {
     private QueueTable() {
@@ -36,6 +36,9 @@ final class QueueTable {
             List<String> recipients = (List<String>) m.get("recipients");
             for (String r : recipients) {
                 out.printf("%62s%s%n", "", r);
+            }
+            if (m.get("in_delivery") instanceof Map<?, ?> holder) {
+                out.printf("%62sin delivery at %s (%s)%n", "", holder.get("node"), holder.get("address"));
             }
             Object next = m.get("next_attempt");
             if (next != null) {
