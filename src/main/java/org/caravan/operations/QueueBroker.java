@@ -9,8 +9,16 @@ import java.util.Map;
  * every operation takes scheduled messages (retries, held domains) too, unless it says otherwise.
  */
 public interface QueueBroker {
-    /** The messages due now on {@code queue} that match {@code filter}: their properties, with Artemis's own fields. */
-    List<Map<String, Object>> listDue(String queue, String filter) throws Exception;
+    /**
+     * The messages due now on {@code queue} that match {@code filter}: their properties, with
+     * Artemis's own fields. The broker reads at most its browse limit of a queue's messages (its
+     * {@code management-browse-page-size}); how many it left unread is said too.
+     */
+    Due listDue(String queue, String filter) throws Exception;
+
+    /** Due messages as listed, and how many waiting ones the broker did not read (beyond its browse limit). */
+    record Due(List<Map<String, Object>> messages, long unread) {
+    }
 
     /** The scheduled messages on {@code queue} (not filtered: the broker cannot). */
     List<Map<String, Object>> listScheduled(String queue) throws Exception;

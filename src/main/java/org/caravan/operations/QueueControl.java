@@ -137,12 +137,29 @@ public final class QueueControl {
      * first within each ({@code postqueue -p}).
      */
     public List<QueuedMessage> list(Selection selection) throws Exception {
+        return listing(selection).messages();
+    }
+
+    /**
+     * A listing: the messages (as {@link #list}), and per queue how many waiting messages the
+     * broker did not read (a queue longer than its browse limit); empty when it read them all.
+     */
+    public record Listing(List<QueuedMessage> messages, Map<String, Long> notListed) {
+    }
+
+    /** {@link #list}, and what the broker left unread. */
+    public Listing listing(Selection selection) throws Exception {
         Instant now = clock.instant();
         List<QueuedMessage> result = new ArrayList<>();
+        Map<String, Long> notListed = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, QueuedMessage.State> q : QUEUES.entrySet()) {
             List<QueuedMessage> here = new ArrayList<>();
-            for (Map<String, Object> m : broker.listDue(q.getKey(), selection.filter())) {
+            QueueBroker.Due due = broker.listDue(q.getKey(), selection.filter());
+            for (Map<String, Object> m : due.messages()) {
                 here.add(of(q.getKey(), q.getValue(), m, false, null));
+            }
+            if (due.unread() > 0) {
+                notListed.put(q.getKey(), due.unread());
             }
             for (Map<String, Object> m : broker.listScheduled(q.getKey())) {
                 here.add(of(q.getKey(), q.getValue(), m, true, null));
@@ -156,7 +173,7 @@ public final class QueueControl {
                     .sorted(Comparator.comparing(QueuedMessage::arrival, Comparator.nullsLast(Comparator.naturalOrder())))
                     .forEach(result::add);
         }
-        return result;
+        return new Listing(result, notListed);
     }
 
     private static QueuedMessage of(String queue, QueuedMessage.State state, Map<String, Object> p, boolean scheduled,

@@ -39,6 +39,13 @@ public final class QueueJson {
         return Map.of("messages", messages.stream().map(m -> of(m, properties)).toList());
     }
 
+    /** A listing, with {@code not_listed}: per queue, waiting messages the broker did not read (beyond its browse limit). */
+    public static Map<String, Object> list(QueueControl.Listing listing) {
+        Map<String, Object> j = new LinkedHashMap<>(list(listing.messages(), false));
+        j.put("not_listed", listing.notListed());
+        return j;
+    }
+
     private static String iso(Instant t) {
         return t == null ? null : t.toString();
     }

@@ -59,9 +59,30 @@ final class BrokerManagement implements Etrn.HeldMail, org.caravan.operations.Qu
     }
 
     @Override
-    public synchronized java.util.List<Map<String, Object>> listDue(String queue, String filter) throws Exception {
-        return withManagement((session, requestor) -> JSON.readValue((String) invoke(session, requestor,
-                ResourceNames.QUEUE + queue, "listMessagesAsJSON", filter), LIST));
+    public synchronized Due listDue(String queue, String filter) throws Exception {
+        return withManagement((session, requestor) -> {
+            String resource = ResourceNames.QUEUE + queue;
+            java.util.List<Map<String, Object>> listed = JSON.readValue((String) invoke(session, requestor, resource,
+                    "listMessagesAsJSON", filter), LIST);
+            long due = number(attribute(session, requestor, resource, "messageCount"))
+                    - number(attribute(session, requestor, resource, "scheduledCount"))
+                    - number(attribute(session, requestor, resource, "deliveringCount"));
+            if (due <= listed.size()) {
+                return new Due(listed, 0);
+            }
+            // The broker scans at most this many of a queue's messages per listing (with a filter too).
+            Map<String, Object> settings = JSON.readValue((String) invoke(session, requestor, ResourceNames.BROKER,
+                    "getAddressSettingsAsJSON", queue), new TypeReference<Map<String, Object>>() { });
+            long limit = settings.get("managementBrowsePageSize") instanceof Number n ? n.longValue() : DEFAULT_BROWSE_LIMIT;
+            return new Due(listed, Math.max(0, due - limit));
+        });
+    }
+
+    /** Artemis's management-browse-page-size when an address setting does not give one. */
+    private static final long DEFAULT_BROWSE_LIMIT = 200;
+
+    private static long number(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
     }
 
     @Override

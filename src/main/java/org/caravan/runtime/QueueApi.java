@@ -121,7 +121,7 @@ final class QueueApi implements StartupListener {
 
     private Answer list(RoutingContext rc) throws Exception {
         QueueControl.Selection s = selection(rc, true);
-        return new Answer(200, QueueJson.list(queue.list(s), false));
+        return new Answer(200, QueueJson.list(queue.listing(s)));
     }
 
     private Answer show(RoutingContext rc) throws Exception {

@@ -270,6 +270,35 @@ class QueueControlTest {
     }
 
     @Test
+    void aQueueLongerThanTheBrokersBrowseLimitSaysWhatItDidNotList() throws Exception {
+        // The shipped broker.xml with a browse limit of 20, so 25 messages go over it.
+        Path config = dir.resolve("broker.xml");
+        Files.writeString(config, Files.readString(TestRouter.projectPath("broker/broker.xml"))
+                .replace("<management-browse-page-size>10000<", "<management-browse-page-size>20<"));
+        router = TestRouter.start(dir, Map.of("caravan.management.port", String.valueOf(managementPort),
+                "caravan.retry.min-backoff", "1h", "caravan.broker.config", config.toString()));
+        try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", router.smtpPort())) {
+            s.expect("220");
+            s.send("EHLO client.test").expect("250");
+            for (int i = 0; i < 25; i++) {
+                s.send("MAIL FROM:<alice@example.test>").expect("250");
+                s.send("RCPT TO:<carol@other.test>").expect("250");
+                s.send("DATA").expect("354");
+                s.send("Subject: " + i + "\r\n\r\nhello\r\n.").expect("250 2.0.0");
+            }
+        }
+        await().atMost(WAIT).until(() -> waiting("deferred") == 25); // scheduled: listed without the limit
+        assertThat(queue("hold", "--all").out()).contains("hold: 25 messages");
+
+        // On hold they are due: the broker reads 20 of them, and the listing says so.
+        JsonNode listing = JSON.readTree(queue("list", "--json").out());
+        assertThat(listing.get("messages")).hasSize(20);
+        assertThat(listing.get("not_listed").get("caravan.onhold").asLong()).isEqualTo(5);
+        assertThat(queue("list").out()).contains("20 Requests.").contains("and 5 more on caravan.onhold, not listed");
+        assertThat(queue("release", "--all").out()).as("operations reach every message").contains("release: 25 messages");
+    }
+
+    @Test
     void theSameCommandsWorkAgainstAnExternalBroker() throws Exception {
         int brokerPort = TestRouter.freePort();
         org.caravan.runtime.EmbeddedBroker external = TestRouter.externalBroker(dir, brokerPort);

@@ -122,8 +122,12 @@ final class QueueCommand {
             if (json) {
                 out.println(a.body());
             } else {
-                QueueTable.print(JSON.readValue(a.body(), new TypeReference<Map<String, List<Map<String, Object>>>>() { })
-                        .get("messages"), out);
+                Map<String, Object> listing = JSON.readValue(a.body(), new TypeReference<Map<String, Object>>() { });
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> messages = (List<Map<String, Object>>) listing.get("messages");
+                @SuppressWarnings("unchecked")
+                Map<String, Object> notListed = (Map<String, Object>) listing.getOrDefault("not_listed", Map.of());
+                QueueTable.print(messages, notListed, out);
             }
             out.flush();
             return 0;

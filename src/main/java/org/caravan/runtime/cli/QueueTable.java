@@ -13,8 +13,8 @@ final class QueueTable {
     private QueueTable() {
     }
 
-    static void print(List<Map<String, Object>> messages, PrintWriter out) {
-        if (messages.isEmpty()) {
+    static void print(List<Map<String, Object>> messages, Map<String, Object> notListed, PrintWriter out) {
+        if (messages.isEmpty() && notListed.isEmpty()) {
             out.println("Mail queue is empty");
             return;
         }
@@ -46,5 +46,8 @@ final class QueueTable {
             }
         }
         out.printf("-- %d Kbytes in %d Request%s.%n", (octets + 1023) / 1024, messages.size(), messages.size() == 1 ? "" : "s");
+        // A queue longer than the broker's browse limit: say so rather than look complete.
+        notListed.forEach((queue, n) -> out.printf("-- and %s more on %s, not listed: beyond the broker's "
+                + "management-browse-page-size%n", n, queue));
     }
 }
