@@ -26,7 +26,8 @@ public final class SettingsCatalog {
     }
 
     public static final Setting<String> HOSTNAME = Setting.text("caravan.hostname", "",
-            "name in the greeting, EHLO and Received headers").computed("the machine's name");
+            "name in the greeting, EHLO and Received headers; the node's name in metrics and on its broker connections")
+            .computed("the machine's name");
 
     public static final Setting<String> SMTP_BIND = Setting.text("caravan.smtp.bind", "0.0.0.0",
             "address the SMTP listeners bind");

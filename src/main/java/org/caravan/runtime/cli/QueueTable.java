@@ -38,7 +38,9 @@ final class QueueTable {
                 out.printf("%62s%s%n", "", r);
             }
             if (m.get("in_delivery") instanceof Map<?, ?> holder) {
-                out.printf("%62sin delivery at %s (%s)%n", "", holder.get("node"), holder.get("address"));
+                // no node name: a consumer the broker no longer lists, or a client that gave none
+                out.printf("%62sin delivery%s%n", "", "".equals(holder.get("node")) ? ""
+                        : " at " + holder.get("node") + " (" + holder.get("address") + ")");
             }
             Object next = m.get("next_attempt");
             if (next != null) {
