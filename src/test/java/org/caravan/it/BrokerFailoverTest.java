@@ -63,9 +63,11 @@ class BrokerFailoverTest {
                         "every acknowledged message delivered", a, b);
                 Set<String> deliverers = far.messages().stream().map(ScriptedSmtpServer.Received::helo).collect(Collectors.toSet());
                 assertThat(deliverers).as("both routers delivered").contains("node-a.caravan.test", "node-b.caravan.test");
+                List<String> failures = new ArrayList<>(onA.failures());
+                failures.addAll(onB.failures());
                 System.out.printf("%nBrokerFailoverTest: %d acknowledged on two routers (%d before the kill), %d refused "
-                        + "or cut during the failover, 0 missing, %d duplicate deliveries%n", acknowledged.size(), beforeKill,
-                        onA.failures().size() + onB.failures().size(), Deliveries.duplicates(Deliveries.delivered(far)));
+                        + "or cut during the failover %s, 0 missing, %d duplicate deliveries%n", acknowledged.size(), beforeKill,
+                        failures.size(), failures, Deliveries.duplicates(Deliveries.delivered(far)));
             }
         }
     }
