@@ -2,8 +2,6 @@ package org.caravan.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +40,8 @@ class BrokerFailoverTest {
                 ScriptedSmtpServer far = ScriptedSmtpServer.start("PIPELINING", "8BITMIME")) {
             String url = "(tcp://127.0.0.1:" + primaryPort + ",tcp://127.0.0.1:" + backupPort
                     + ")?ha=true&reconnectAttempts=-1&retryInterval=200&maxRetryInterval=2000&retryIntervalMultiplier=1.5";
-            try (RouterProcess a = node("a", url, far); RouterProcess b = node("b", url, far)) {
+            try (RouterProcess a = RouterProcess.node(dir, "a", url, far.port(), Map.of());
+                    RouterProcess b = RouterProcess.node(dir, "b", url, far.port(), Map.of())) {
                 SmtpLoad onA = SmtpLoad.start(a.smtpPort(), 3, 40, n -> List.of("a" + n + "@far.test"), "a");
                 SmtpLoad onB = SmtpLoad.start(b.smtpPort(), 3, 40, n -> List.of("b" + n + "@far.test"), "b");
                 await(() -> onA.acknowledgedCount() + onB.acknowledgedCount() >= 60, "60 acknowledged", a, b);
@@ -70,19 +69,6 @@ class BrokerFailoverTest {
                         failures.size(), failures, Deliveries.duplicates(Deliveries.delivered(far)));
             }
         }
-    }
-
-    private RouterProcess node(String name, String brokerUrl, ScriptedSmtpServer far) throws Exception {
-        Path home = Files.createDirectories(dir.resolve(name));
-        Files.writeString(home.resolve("directory.yaml"), """
-                domains: [example.test]
-                mailboxes:
-                  - address: postmaster@example.test
-                transport:
-                  far.test: "[127.0.0.1]:%d"
-                """.formatted(far.port()), StandardCharsets.UTF_8);
-        return RouterProcess.start(home, Map.of("caravan.hostname", "node-" + name + ".caravan.test",
-                "caravan.broker.url", brokerUrl), "384m");
     }
 
     private static void await(BooleanSupplier condition, String what, RouterProcess... routers) throws Exception {

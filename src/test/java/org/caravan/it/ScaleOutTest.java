@@ -150,17 +150,9 @@ class ScaleOutTest {
     }
 
     private RouterProcess node(String name, BrokerProcess broker, ScriptedSmtpServer far) throws Exception {
-        Path home = Files.createDirectories(dir.resolve(name));
-        Files.writeString(home.resolve("directory.yaml"), """
-                domains: [example.test]
-                mailboxes:
-                  - address: postmaster@example.test
-                transport:
-                  far.test: "[127.0.0.1]:%d"
-                """.formatted(far.port()), StandardCharsets.UTF_8);
-        return RouterProcess.start(home, Map.of("caravan.hostname", "node-" + name + ".caravan.test",
-                "caravan.broker.url", broker.url(), "caravan.retry.min-backoff", BACKOFF.toSeconds() + "s",
-                "caravan.management.port", String.valueOf(TestRouter.freePort()), "caravan.management.token", TOKEN), "384m");
+        return RouterProcess.node(dir, name, broker.url(), far.port(), Map.of("caravan.retry.min-backoff",
+                BACKOFF.toSeconds() + "s", "caravan.management.port", String.valueOf(TestRouter.freePort()),
+                "caravan.management.token", TOKEN));
     }
 
     /** Per "recipient messageId", the EHLO names of the routers that delivered it. */

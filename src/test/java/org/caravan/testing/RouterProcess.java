@@ -60,6 +60,27 @@ public final class RouterProcess implements AutoCloseable {
         return router;
     }
 
+    /**
+     * One of several routers sharing {@code brokerUrl}: its own folder {@code parent}/{@code name},
+     * named {@code node-<name>.caravan.test} (its EHLO name at next hops), relaying far.test to
+     * {@code farPort}; {@code settings} add to that.
+     */
+    public static RouterProcess node(Path parent, String name, String brokerUrl, int farPort,
+            Map<String, String> settings) throws Exception {
+        Path home = Files.createDirectories(parent.resolve(name));
+        Files.writeString(home.resolve("directory.yaml"), """
+                domains: [example.test]
+                mailboxes:
+                  - address: postmaster@example.test
+                transport:
+                  far.test: "[127.0.0.1]:%d"
+                """.formatted(farPort), StandardCharsets.UTF_8);
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put("caravan.hostname", "node-" + name + ".caravan.test");
+        all.put("caravan.broker.url", brokerUrl);
+        return start(home, all, "384m");
+    }
+
     /** caravan.smtp.port → CARAVAN_SMTP_PORT, the name Camel's property lookup tries. */
     static String environmentName(String property) {
         return property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
