@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * distribution on Maven Central, settings in etc/org.caravan.cfg, the route files, broker.xml and
  * directory under etc/caravan, then feature:repo-add and feature:install caravan over Karaf's
  * SSH console. Mail sent over SMTP is delivered; bundle:stop leaves no thread of ours behind and
- * closes the port; bundle:start runs it again. Runs with -Pkaraf (.ci/run), after package.
+ * closes the port; bundle:start runs it again, with the settings changed in the cfg file meanwhile.
+ * Runs with -Pkaraf (.ci/run), after package.
  */
 @EnabledIfSystemProperty(named = "caravan.karaf.it", matches = "true")
 class KarafIT {
@@ -59,7 +60,7 @@ class KarafIT {
             String installed = console("feature:repo-add mvn:org.caravan/caravan/" + version() + "/xml/features",
                     "feature:install caravan", "bundle:list -s");
             assertThat(installed).contains("org.caravan");
-            await(() -> greets(smtpPort), Duration.ofSeconds(120), "Caravan's SMTP greeting", log);
+            await(() -> greets(smtpPort, "karaf.caravan.test"), Duration.ofSeconds(120), "Caravan's SMTP greeting", log);
 
             Path inbox = karaf.resolve("data/caravan/mailboxes/example.test/alice/Maildir/new");
             send(smtpPort, "first");
@@ -75,9 +76,17 @@ class KarafIT {
             }, Duration.ofSeconds(30), "no thread of ours left after bundle:stop", log);
             assertThat(left).isEmpty();
 
+            // A changed etc/org.caravan.cfg is applied at the next start of the bundle.
+            int newPort = TestRouter.freePort();
+            Files.writeString(karaf.resolve("etc/org.caravan.cfg"), settings("karaf2.caravan.test", newPort),
+                    StandardCharsets.UTF_8);
+            await(() -> console("config:list '(service.pid=org.caravan)'").contains("karaf2.caravan.test"),
+                    Duration.ofSeconds(60), "Config Admin reading the changed file", log);
             console("bundle:start org.caravan");
-            await(() -> greets(smtpPort), Duration.ofSeconds(120), "Caravan greeting again after bundle:start", log);
-            send(smtpPort, "second");
+            await(() -> greets(newPort, "karaf2.caravan.test"), Duration.ofSeconds(120),
+                    "Caravan greeting again after bundle:start, with the changed settings", log);
+            assertThat(listening(smtpPort)).as("the old port stays closed").isFalse();
+            send(newPort, "second");
             await(() -> count(inbox) == 2, Duration.ofSeconds(30), "the second message delivered", log);
         } finally {
             try {
@@ -136,13 +145,7 @@ class KarafIT {
                 """.formatted(dir.resolve("local-repo"), dir.resolve("repo")), StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.APPEND);
 
-        Files.writeString(etc.resolve("org.caravan.cfg"), """
-                caravan.hostname = karaf.caravan.test
-                caravan.smtp.bind = 127.0.0.1
-                caravan.smtp.port = %d
-                caravan.submission.enabled = false
-                caravan.submissions.enabled = false
-                """.formatted(smtpPort), StandardCharsets.UTF_8);
+        Files.writeString(etc.resolve("org.caravan.cfg"), settings("karaf.caravan.test", smtpPort), StandardCharsets.UTF_8);
         Path home = Files.createDirectories(etc.resolve("caravan"));
         for (String folder : List.of("routes", "broker", "config")) {
             copyTree(TestRouter.projectPath(folder), home.resolve(folder));
@@ -199,9 +202,19 @@ class KarafIT {
         }
     }
 
-    private static boolean greets(int port) {
+    private static String settings(String hostname, int smtpPort) {
+        return """
+                caravan.hostname = %s
+                caravan.smtp.bind = 127.0.0.1
+                caravan.smtp.port = %d
+                caravan.submission.enabled = false
+                caravan.submissions.enabled = false
+                """.formatted(hostname, smtpPort);
+    }
+
+    private static boolean greets(int port, String hostname) {
         try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", port, Duration.ofSeconds(5))) {
-            return s.expect("220").contains("karaf.caravan.test");
+            return s.expect("220").startsWith("220 " + hostname + " ");
         } catch (IOException | AssertionError notYet) {
             return false;
         }
