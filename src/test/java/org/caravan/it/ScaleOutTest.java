@@ -104,6 +104,8 @@ class ScaleOutTest {
                         .contains("node-a.caravan.test", "node-b.caravan.test");
                 assertThat(aMailDeliveredByB).as("mail node a had accepted, delivered by node b after the kill")
                         .isNotEmpty();
+                assertThat(acknowledged.stream().map(SmtpLoad.Acknowledged::queueId).distinct().count())
+                        .as("queue ids unique across the nodes").isEqualTo(acknowledged.size());
 
                 // A scheduled retry on the shared queue is not attempted before its backoff.
                 long sent = System.nanoTime();

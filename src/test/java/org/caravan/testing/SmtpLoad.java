@@ -25,7 +25,8 @@ import java.util.function.IntFunction;
  */
 public final class SmtpLoad implements AutoCloseable {
     /** A message the router acknowledged with 250 after DATA. */
-    public record Acknowledged(String messageId, List<String> recipients) {
+    /** A message answered 250: its Message-ID, recipients, and the queue id the reply gave. */
+    public record Acknowledged(String messageId, List<String> recipients, String queueId) {
     }
 
     private final Queue<Acknowledged> acknowledged = new ConcurrentLinkedQueue<>();
@@ -111,7 +112,8 @@ public final class SmtpLoad implements AutoCloseable {
                 out.flush();
                 String reply = reply(in);
                 if (reply.startsWith("250")) {
-                    acknowledged.add(new Acknowledged(messageId, List.copyOf(rcpts)));
+                    String queueId = reply.substring(reply.lastIndexOf(' ') + 1).strip(); // "250 2.0.0 Queued as ID"
+                    acknowledged.add(new Acknowledged(messageId, List.copyOf(rcpts), queueId));
                 } else {
                     failures.add(messageId + ": " + reply);
                 }
