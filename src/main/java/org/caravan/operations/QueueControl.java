@@ -30,6 +30,8 @@ public final class QueueControl {
 
     public static final String INBOUND = "caravan.inbound";
     public static final String RELAY = "caravan.relay";
+    /** Held domains' mail an ETRN or a flush released: attempted at its next hop, by any router. */
+    public static final String RELEASED = "caravan.released";
     public static final String DEFERRED = "caravan.deferred";
     public static final String ONHOLD = "caravan.onhold";
     /** A relay part: expanded, with the domain it goes to (mail on caravan.inbound has none yet). */
@@ -41,18 +43,12 @@ public final class QueueControl {
         Map<String, QueuedMessage.State> q = new java.util.LinkedHashMap<>();
         q.put(INBOUND, QueuedMessage.State.INCOMING);
         q.put(RELAY, QueuedMessage.State.ACTIVE);
+        q.put(RELEASED, QueuedMessage.State.ACTIVE);
         q.put(DEFERRED, QueuedMessage.State.DEFERRED);
         q.put(ONHOLD, QueuedMessage.State.HOLD);
         q.put("caravan.held", QueuedMessage.State.DEAD);
         q.put("caravan.dead", QueuedMessage.State.DEAD);
         return java.util.Collections.unmodifiableMap(q);
-    }
-
-    /** Releases held domains' mail for a flush, as ETRN does ({@code relay.HeldDomains}). */
-    public interface Releases {
-        void domain(String domain);
-
-        void queueId(String queueId);
     }
 
     /**
@@ -116,13 +112,11 @@ public final class QueueControl {
     }
 
     private final QueueBroker broker;
-    private final Releases releases;
     private final Clock clock;
     private org.caravan.delivery.HoldTimes holdTimes;
 
-    public QueueControl(QueueBroker broker, Releases releases, Clock clock) {
+    public QueueControl(QueueBroker broker, Clock clock) {
         this.broker = broker;
-        this.releases = releases;
         this.clock = clock;
     }
 
@@ -207,16 +201,19 @@ public final class QueueControl {
     }
 
     /**
-     * Deferred mail is attempted now ({@code postqueue -f}, {@code -s domain}, {@code -i id}); a
-     * held domain's mail too, as after its ETRN. Mail on hold stays there. How many messages.
+     * Deferred mail is attempted now ({@code postqueue -f}, {@code -s domain}, {@code -i id}). A
+     * flush of one domain or message releases a held domain's mail too, as its ETRN does (moved to
+     * caravan.released); a flush of everything leaves held domains waiting, as Postfix's
+     * {@code defer_transports}. Mail on hold stays there. How many messages.
      */
     public long flush(Selection selection, String who) throws Exception {
-        if (selection.domain() != null) {
-            releases.domain(selection.domain());
-        } else if (selection.queueId() != null) {
-            releases.queueId(selection.queueId());
+        long n;
+        if (selection.domain() != null || selection.queueId() != null) {
+            n = broker.move(DEFERRED, selection.filter(), RELEASED);
+            broker.deliverScheduledNow(RELEASED, selection.filter());
+        } else {
+            n = broker.deliverScheduledNow(DEFERRED, selection.filter());
         }
-        long n = broker.deliverScheduledNow(DEFERRED, selection.filter());
         LOG.info("flush {} by {}: {} deferred messages attempted now", describe(selection), who, n);
         return n;
     }
@@ -227,7 +224,7 @@ public final class QueueControl {
         List<QueuedMessage> selected = selected(selection, m -> m.state() == QueuedMessage.State.INCOMING
                 || m.state() == QueuedMessage.State.ACTIVE || m.state() == QueuedMessage.State.DEFERRED);
         long n = 0;
-        for (String queue : List.of(INBOUND, RELAY, DEFERRED)) {
+        for (String queue : List.of(INBOUND, RELAY, RELEASED, DEFERRED)) {
             n += broker.move(queue, selection.filter(), ONHOLD);
         }
         // A deferred message stays scheduled when moved: due on caravan.onhold (nothing takes it
@@ -300,7 +297,7 @@ public final class QueueControl {
                         || m.state() == QueuedMessage.State.HOLD));
         String filter = selection.filter();
         long n = 0;
-        for (String queue : List.of(RELAY, DEFERRED, ONHOLD)) {
+        for (String queue : List.of(RELAY, RELEASED, DEFERRED, ONHOLD)) {
             n += broker.move(queue, relayParts(filter), INBOUND);
         }
         broker.deliverScheduledNow(INBOUND, filter);

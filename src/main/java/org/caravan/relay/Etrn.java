@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The answer to ETRN (RFC 1985): which held domains a node names, whether this client may ask,
- * and starting their delivery at once: the releases go to {@link HeldDomains} and the broker
- * hands the held messages out now instead of at their next retry. Repeated ETRNs coalesce: what
- * one released is attempted once, whatever follows.
+ * and starting their delivery at once: the broker moves the held messages to caravan.released,
+ * due now instead of at their next retry, where any router attempts them for real once (see
+ * {@link HeldDomains}). Repeated ETRNs coalesce: what one released is attempted once, whatever
+ * follows.
  * <ul>
  * <li>{@code ETRN example.org}: that held domain;</li>
  * <li>{@code ETRN @example.org}: it and the held domains below it;</li>
@@ -31,8 +32,9 @@ public final class Etrn {
     private static final Pattern QUEUE_ID = Pattern.compile("[0-9A-Z]{17}");
 
     /**
-     * What the broker does for ETRN: hand out now what waits under {@code filter} (Artemis filter
-     * syntax; {@code matches} says the same of a message's properties), and say how many that was.
+     * What the broker does for ETRN: release what waits under {@code filter} (Artemis filter
+     * syntax; {@code matches} says the same of a message's properties) to caravan.released, due
+     * now, and say how many that was.
      */
     public interface HeldMail {
         long deliverNow(String filter, java.util.function.Predicate<java.util.Map<String, Object>> matches)
@@ -71,23 +73,19 @@ public final class Etrn {
         if (!Addresses.isValidDomain(domain)) {
             return SmtpReply.of(501, "5.5.4", "Syntax: ETRN <domain>, @<domain> or #<queue>");
         }
-        List<String> domains = new ArrayList<>();
         String filter;
         if (subdomains) {
             boolean any = heldDomains.get().stream().anyMatch(k -> k.equals(domain) || k.endsWith("." + domain));
             if (!any) {
                 return notAllowed(node, "no domain held for it here");
             }
-            domains.add(domain);
             filter = "(CaravanNextHop = '" + domain + "' OR CaravanNextHop LIKE '%." + domain + "') AND " + heldFilter();
         } else {
             if (!held.isHeld(domain)) {
                 return notAllowed(node, "no mail is held for it here");
             }
-            domains.add(domain);
             filter = "CaravanNextHop = '" + domain + "'";
         }
-        held.releaseDomains(domains, subdomains);
         return start(node, filter, m -> {
             String hop = String.valueOf(m.get("CaravanNextHop")).toLowerCase(Locale.ROOT);
             return (hop.equals(domain) || subdomains && hop.endsWith("." + domain)) && held.isHeld(hop);
@@ -99,7 +97,6 @@ public final class Etrn {
         if (!QUEUE_ID.matcher(queueId).matches()) {
             return notAllowed(node, "not a queue id of this router");
         }
-        held.releaseQueueId(queueId);
         return start(node, "CaravanQueueId = '" + queueId + "' AND " + heldFilter(),
                 m -> queueId.equals(m.get("CaravanQueueId")) && held.isHeld(String.valueOf(m.get("CaravanNextHop"))));
     }

@@ -1,15 +1,10 @@
 package org.caravan.relay;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-import org.caravan.envelope.QueuedEnvelope;
 import org.caravan.mail.Addresses;
 import org.caravan.nexthop.Hold;
 import org.caravan.nexthop.TransportEntry;
@@ -19,29 +14,22 @@ import org.caravan.smtpclient.TurnedSession;
  * Domains whose mail waits until they ask for it (transport entry {@code hold: etrn}), as
  * Postfix's {@code defer_transports} with a fast flush: each attempt of such a message is
  * deferred (status {@link #HELD_STATUS}), so it waits on caravan.deferred with the usual backoff, delay warning
- * and lifetime (then it bounces as any undeliverable mail). An ETRN releases what waits at that
- * moment: a message whose latest attempt (or arrival) is older than the release is attempted for
- * real, once; if that fails, it is held again. Mail that arrives after the release is held.
- * Releases live in memory: after a restart, held mail waits for the next ETRN.
+ * and lifetime (then it bounces as any undeliverable mail). An ETRN (or a flush of the domain or
+ * message) releases what waits at that moment by moving it to caravan.released, where an attempt
+ * goes to the next hop for real, once; if that fails, the message is held again. Mail that
+ * arrives after the release is held. The release is where the message is, not something a node
+ * remembers, so it holds whichever router takes the message and over a restart (ADR 0023).
  */
 public final class HeldDomains {
     /** RFC 3463 X.3.2 (the destination does not take mail now): why a held domain's attempt waits. */
     public static final String HELD_STATUS = "4.3.2";
 
     private final Function<String, Optional<TransportEntry>> transport;
-    private final Clock clock;
-    private final Duration forget;
-    private final Map<String, Instant> domains = new ConcurrentHashMap<>();
-    private final Map<String, Instant> parents = new ConcurrentHashMap<>(); // @domain: and below it
-    private final Map<String, Instant> queueIds = new ConcurrentHashMap<>();
     /** On-demand domains whose customer is connected now, turned by ATRN: their mail goes over it. */
     private final Map<String, TurnedSession> turned = new ConcurrentHashMap<>();
 
-    /** @param forget how long a release is kept (the queue lifetime: no held message is older) */
-    public HeldDomains(Function<String, Optional<TransportEntry>> transport, Clock clock, Duration forget) {
+    public HeldDomains(Function<String, Optional<TransportEntry>> transport) {
         this.transport = transport;
-        this.clock = clock;
-        this.forget = forget;
     }
 
     /** Whether {@code domain}'s transport entry holds its mail. */
@@ -70,48 +58,5 @@ public final class HeldDomains {
     /** The turned connection {@code domain}'s mail goes over now, or null. */
     public TurnedSession turnedFor(String domain) {
         return turned.get(Addresses.normalize(domain));
-    }
-
-    /** Whether an ETRN since {@code envelope}'s latest attempt (or its arrival) released it. */
-    public boolean releasedFor(QueuedEnvelope envelope) {
-        Instant last = envelope.lastAttempt() != null ? envelope.lastAttempt() : envelope.arrival();
-        if (last == null) {
-            return false;
-        }
-        String domain = Addresses.normalize(envelope.nextHop());
-        if (after(last, domains.get(domain)) || after(last, queueIds.get(envelope.queueId()))) {
-            return true;
-        }
-        for (Map.Entry<String, Instant> parent : parents.entrySet()) {
-            if ((domain.equals(parent.getKey()) || domain.endsWith("." + parent.getKey())) && after(last, parent.getValue())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean after(Instant last, Instant release) {
-        return release != null && last.isBefore(release);
-    }
-
-    /** Releases what waits for {@code held} now ({@code subdomains}: and for the domains below them). */
-    public void releaseDomains(List<String> held, boolean subdomains) {
-        Instant now = clock.instant();
-        held.forEach(d -> (subdomains ? parents : domains).put(Addresses.normalize(d), now));
-        prune(now);
-    }
-
-    /** Releases what waits of the message {@code queueId} now. */
-    public void releaseQueueId(String queueId) {
-        Instant now = clock.instant();
-        queueIds.put(queueId, now);
-        prune(now);
-    }
-
-    private void prune(Instant now) {
-        Instant oldest = now.minus(forget);
-        domains.values().removeIf(t -> t.isBefore(oldest));
-        parents.values().removeIf(t -> t.isBefore(oldest));
-        queueIds.values().removeIf(t -> t.isBefore(oldest));
     }
 }

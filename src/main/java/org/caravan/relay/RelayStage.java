@@ -58,6 +58,9 @@ public final class RelayStage {
         return this;
     }
 
+    /** The exchange property the route from caravan.released sets: the message was released (ETRN, flush). */
+    public static final String RELEASED = "CaravanReleased";
+
     /** Held domains (ETRN): their attempts wait until released; null for none. */
     private HeldDomains held;
 
@@ -99,7 +102,8 @@ public final class RelayStage {
         // Once this attempt's transaction is through, its ledger entries have served.
         LedgerCompletion.onComplete(exchange, ledger, envelope.queueId(), envelope.recipients());
         IoSupplier<InputStream> content = MessageContent.source(exchange);
-        Attempt attempt = transfer == null ? attempt(envelope, content) : attempt(envelope, content, transfer);
+        boolean released = Boolean.TRUE.equals(exchange.getProperty(RELEASED, Boolean.class));
+        Attempt attempt = transfer == null ? attempt(envelope, content, released) : attempt(envelope, content, transfer);
         attempt.envelope().writeTo(message);
         if (!attempt.outcome().hasRetries()) {
             // nothing of this part is queued again once this attempt's transaction is through
@@ -130,6 +134,14 @@ public final class RelayStage {
      * already delivered: the ledger knows them.
      */
     public Attempt attempt(QueuedEnvelope envelope, IoSupplier<InputStream> content) {
+        return attempt(envelope, content, false);
+    }
+
+    /**
+     * {@link #attempt(QueuedEnvelope, IoSupplier)}; {@code released}: taken from caravan.released,
+     * so a held domain's message goes to its next hop (ETRN, a flush of its domain or id).
+     */
+    public Attempt attempt(QueuedEnvelope envelope, IoSupplier<InputStream> content, boolean released) {
         if (envelope.nextHop().isEmpty()) {
             // Not a delivery failure but a broken message: the broker's redeliveries end on the
             // dead-letter address, where its recipients are bounced and the operator keeps it.
@@ -138,7 +150,7 @@ public final class RelayStage {
         }
         Hold hold = held == null ? null : held.holdOf(envelope.nextHop()); // one transport lookup per attempt
         if (hold != null) {
-            return heldAttempt(envelope, content, hold);
+            return heldAttempt(envelope, content, hold, released);
         }
         return attempt(envelope, content, (outbound, c) -> smtp(envelope.nextHop(), outbound, c));
     }
@@ -147,7 +159,7 @@ public final class RelayStage {
      * A held domain's attempt: over its customer's turned connection (ATRN), to its next hop once
      * an ETRN released it, or else it waits. The delivery log says which ({@code via=}).
      */
-    private Attempt heldAttempt(QueuedEnvelope envelope, IoSupplier<InputStream> content, Hold hold) {
+    private Attempt heldAttempt(QueuedEnvelope envelope, IoSupplier<InputStream> content, Hold hold, boolean released) {
         String domain = envelope.nextHop();
         Transfer transfer = null;
         if (hold.odmr()) {
@@ -158,7 +170,7 @@ public final class RelayStage {
                     return r != null ? r : hold(domain, outbound, "ATRN"); // that connection has just ended
                 };
             }
-        } else if (held.releasedFor(envelope)) {
+        } else if (released) {
             transfer = (outbound, c) -> smtp(domain, outbound, c);
         }
         if (transfer == null) {

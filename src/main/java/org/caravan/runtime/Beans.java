@@ -132,8 +132,7 @@ final class Beans {
         named.put("smtpSessions", sessions);
         // Held domains: their mail waits on caravan.deferred until ETRN releases it (hold: etrn) or
         // its customer takes it with ATRN (hold: odmr), on a connection that Odmr is given once turned.
-        HeldDomains held = new HeldDomains(domain -> directory.current().transport(domain), clock,
-                settings.retry().lifetime());
+        HeldDomains held = new HeldDomains(domain -> directory.current().transport(domain));
         Odmr odmr = new Odmr(domain -> directory.current().transport(domain), user -> directory.current().odmrDomainsOf(user),
                 held, heldMail, agent::turn, clock);
         named.put("odmr", odmr);

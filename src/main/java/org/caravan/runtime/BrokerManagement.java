@@ -18,14 +18,15 @@ import org.caravan.relay.Etrn;
 /**
  * Queue operations the router asks of its broker through Artemis management messages, so the
  * same calls work on the embedded broker and on an external one: for ETRN, the held messages of a
- * node are handed out at once ({@code deliverScheduledMessages} on caravan.deferred), counted
- * first (scheduled ones, and due ones still on caravan.deferred or caravan.relay).
+ * node are counted (scheduled ones, and due ones still on caravan.deferred or caravan.relay), moved
+ * to caravan.released and made due there.
  */
 final class BrokerManagement implements Etrn.HeldMail, org.caravan.operations.QueueBroker {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MANAGEMENT = "activemq.management";
     private static final String DEFERRED = ResourceNames.QUEUE + "caravan.deferred";
     private static final String RELAY = ResourceNames.QUEUE + "caravan.relay";
+    private static final String RELEASED = ResourceNames.QUEUE + "caravan.released";
 
     private final java.util.function.Supplier<ActiveMQConnectionFactory> connections;
 
@@ -38,7 +39,11 @@ final class BrokerManagement implements Etrn.HeldMail, org.caravan.operations.Qu
     public synchronized long deliverNow(String filter, Predicate<Map<String, Object>> matches) throws Exception {
         return withManagement((session, requestor) -> {
             long waiting = count(session, requestor, filter, matches);
-            invoke(session, requestor, DEFERRED, "deliverScheduledMessages", filter);
+            // Released by where they are: any router attempts what it takes from caravan.released
+            // (a moved retry stays scheduled until made due).
+            invoke(session, requestor, DEFERRED, "moveMessages", filter, "caravan.released");
+            invoke(session, requestor, RELAY, "moveMessages", filter, "caravan.released");
+            invoke(session, requestor, RELEASED, "deliverScheduledMessages", filter);
             return waiting;
         });
     }
@@ -48,14 +53,18 @@ final class BrokerManagement implements Etrn.HeldMail, org.caravan.operations.Qu
         return withManagement((session, requestor) -> count(session, requestor, filter, matches));
     }
 
-    /** Scheduled messages on caravan.deferred that {@code matches}, and due ones there and on caravan.relay. */
+    /**
+     * Scheduled messages on caravan.deferred that {@code matches}, and due ones there, on
+     * caravan.relay and on caravan.released (released before, not yet attempted).
+     */
     private static long count(ClientSession session, ClientRequestor requestor, String filter,
             Predicate<Map<String, Object>> matches) throws Exception {
         String scheduledJson = (String) invoke(session, requestor, DEFERRED, "listScheduledMessagesAsJSON");
         long scheduled = JSON.readValue(scheduledJson, new TypeReference<java.util.List<Map<String, Object>>>() { })
                 .stream().filter(matches).count();
         return scheduled + ((Number) invoke(session, requestor, DEFERRED, "countMessages", filter)).longValue()
-                + ((Number) invoke(session, requestor, RELAY, "countMessages", filter)).longValue();
+                + ((Number) invoke(session, requestor, RELAY, "countMessages", filter)).longValue()
+                + ((Number) invoke(session, requestor, RELEASED, "countMessages", filter)).longValue();
     }
 
     @Override

@@ -9,7 +9,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.camel.CamelContext;
 import org.caravan.mail.Listener;
 import org.caravan.operations.QueueControl;
-import org.caravan.relay.HeldDomains;
 
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListener;
@@ -49,18 +48,7 @@ public final class ManagementServer {
         if (settings.get(MANAGEMENT_PORT) <= 0) {
             return;
         }
-        HeldDomains held = beans.heldDomains();
-        QueueControl queue = new QueueControl(broker, new QueueControl.Releases() {
-            @Override
-            public void domain(String domain) {
-                held.releaseDomains(List.of(domain), false); // a flush of a held domain acts as its ETRN
-            }
-
-            @Override
-            public void queueId(String queueId) {
-                held.releaseQueueId(queueId);
-            }
-        }, Clock.systemUTC()).withHoldTimes(beans.holdTimes());
+        QueueControl queue = new QueueControl(broker, Clock.systemUTC()).withHoldTimes(beans.holdTimes());
         StatusPage status = new StatusPage(context, settings.hostname(), listeners, beans.smtpSessions(), broker, queue,
                 throughput, Clock.systemUTC());
         context.addService(new ClosingService(status), true, true);

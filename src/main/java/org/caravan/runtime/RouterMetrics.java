@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RouterMetrics extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(RouterMetrics.class);
-    static final List<String> QUEUES = List.of("caravan.inbound", "caravan.relay", "caravan.deferred", "caravan.onhold",
+    static final List<String> QUEUES = List.of("caravan.inbound", "caravan.relay", "caravan.released", "caravan.deferred", "caravan.onhold",
             "caravan.dead", "caravan.held", "caravan.gateway.in", "caravan.gateway.rejected");
     private static final long REFRESH_NANOS = 1_000_000_000L;
 

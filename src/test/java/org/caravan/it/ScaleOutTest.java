@@ -130,25 +130,82 @@ class ScaleOutTest {
         }
     }
 
-    /** What node {@code router}'s queue API lists in delivery: the node holding each, and its recipients. */
-    private static List<ScriptedSmtpServer.Stalled> inDelivery(RouterProcess router) {
+    @Test
+    void anEtrnOnOneRouterReleasesHeldMailForWhicheverRouterTakesIt() throws Exception {
+        try (BrokerProcess broker = BrokerProcess.start(dir.resolve("broker"), TestRouter.freePort());
+                ScriptedSmtpServer customer = ScriptedSmtpServer.start("PIPELINING", "8BITMIME")) {
+            String transport = "held.test: { nexthop: \"[127.0.0.1]:" + customer.port() + "\", hold: etrn }";
+            Map<String, String> api = Map.of("caravan.management.port", String.valueOf(TestRouter.freePort()),
+                    "caravan.management.token", TOKEN);
+            RouterProcess a = RouterProcess.node(dir, "a", broker.url(), transport, Map.of());
+            RouterProcess b = RouterProcess.node(dir, "b", broker.url(), transport, api);
+            try {
+                List<String> recipients = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    recipients.add("u" + i + "@held.test");
+                    send(i % 2 == 0 ? a : b, recipients.get(i));
+                }
+                await(() -> listing(b).stream().filter(m -> m.get("state").asText().equals("deferred")
+                        && m.get("next_hop").asText().equals("held.test")).count() == 6, "six messages held");
+                assertThat(customer.transcript()).as("nothing went to the held domain").isEmpty();
+
+                // The customer's server holds its verdicts, so node a cannot finish what it takes.
+                customer.stallDataReplies(true);
+                try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", a.smtpPort())) {
+                    s.expect("220");
+                    s.send("EHLO customer.test").expect("250");
+                    assertThat(s.send("ETRN held.test").expect("253")).contains("6 pending messages");
+                }
+                a.kill();
+                customer.stallDataReplies(false);
+                // Released on the broker, not in a's memory: b delivers all of them.
+                await(() -> customer.messages().stream().filter(m -> m.helo().equals("node-b.caravan.test"))
+                        .flatMap(m -> m.rcptTo().stream()).collect(Collectors.toSet()).containsAll(recipients),
+                        "every released message delivered by node b");
+            } finally {
+                a.close();
+                b.close();
+            }
+        }
+    }
+
+    private static void send(RouterProcess router, String recipient) throws Exception {
+        try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", router.smtpPort())) {
+            s.expect("220");
+            s.send("EHLO client.test").expect("250");
+            s.send("MAIL FROM:<someone@example.test>").expect("250");
+            s.send("RCPT TO:<" + recipient + ">").expect("250");
+            s.send("DATA").expect("354");
+            s.send("Subject: held\r\n\r\nfor " + recipient + "\r\n.").expect("250");
+        }
+    }
+
+    /** node {@code router}'s queue API: every message listed. */
+    private static List<JsonNode> listing(RouterProcess router) {
         try {
             HttpRequest list = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.setting("caravan.management.port")
                     + "/api/v1/queue")).header("Authorization", "Bearer " + TOKEN).build();
             HttpResponse<String> response = HTTP.send(list, HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            List<ScriptedSmtpServer.Stalled> holders = new ArrayList<>();
-            for (JsonNode m : new ObjectMapper().readTree(response.body()).get("messages")) {
-                if (m.hasNonNull("in_delivery")) {
-                    List<String> recipients = new ArrayList<>();
-                    m.get("recipients").forEach(r -> recipients.add(r.asText()));
-                    holders.add(new ScriptedSmtpServer.Stalled(m.get("in_delivery").get("node").asText(), recipients));
-                }
-            }
-            return holders;
+            List<JsonNode> messages = new ArrayList<>();
+            new ObjectMapper().readTree(response.body()).get("messages").forEach(messages::add);
+            return messages;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** What node {@code router}'s queue API lists in delivery: the node holding each, and its recipients. */
+    private static List<ScriptedSmtpServer.Stalled> inDelivery(RouterProcess router) {
+        List<ScriptedSmtpServer.Stalled> holders = new ArrayList<>();
+        for (JsonNode m : listing(router)) {
+            if (m.hasNonNull("in_delivery")) {
+                List<String> recipients = new ArrayList<>();
+                m.get("recipients").forEach(r -> recipients.add(r.asText()));
+                holders.add(new ScriptedSmtpServer.Stalled(m.get("in_delivery").get("node").asText(), recipients));
+            }
+        }
+        return holders;
     }
 
     private RouterProcess node(String name, BrokerProcess broker, ScriptedSmtpServer far) throws Exception {

@@ -67,14 +67,20 @@ public final class RouterProcess implements AutoCloseable {
      */
     public static RouterProcess node(Path parent, String name, String brokerUrl, int farPort,
             Map<String, String> settings) throws Exception {
+        return node(parent, name, brokerUrl, "far.test: \"[127.0.0.1]:" + farPort + "\"", settings);
+    }
+
+    /** {@link #node(Path, String, String, int, Map)} with {@code transport} as the directory's transport map (YAML lines). */
+    public static RouterProcess node(Path parent, String name, String brokerUrl, String transport,
+            Map<String, String> settings) throws Exception {
         Path home = Files.createDirectories(parent.resolve(name));
         Files.writeString(home.resolve("directory.yaml"), """
                 domains: [example.test]
                 mailboxes:
                   - address: postmaster@example.test
                 transport:
-                  far.test: "[127.0.0.1]:%d"
-                """.formatted(farPort), StandardCharsets.UTF_8);
+                """ + transport.lines().map(l -> "  " + l + "\n").collect(java.util.stream.Collectors.joining()),
+                StandardCharsets.UTF_8);
         Map<String, String> all = new java.util.HashMap<>(settings);
         all.put("caravan.hostname", "node-" + name + ".caravan.test");
         all.put("caravan.broker.url", brokerUrl);
