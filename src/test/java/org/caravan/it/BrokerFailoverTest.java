@@ -19,6 +19,7 @@ import org.caravan.testing.ScriptedSmtpServer;
 import org.caravan.testing.SmtpLoad;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * killed with SIGKILL under load on both, the backup takes over the journal, the routers fail over
  * to it, and every message either answered 250 (before, during and after) is delivered.
  */
+@EnabledIfSystemProperty(named = "caravan.cluster.it", matches = "true") // -Pcluster, which .ci/run runs
 class BrokerFailoverTest {
     @TempDir
     Path dir;

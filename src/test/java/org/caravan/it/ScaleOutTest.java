@@ -30,6 +30,7 @@ import org.caravan.testing.SmtpLoad;
 import org.caravan.testing.SmtpTranscript;
 import org.caravan.testing.TestRouter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the shared queue. Before the kill, either node's queue control shows which node holds each
  * message in delivery.
  */
+@EnabledIfSystemProperty(named = "caravan.cluster.it", matches = "true") // -Pcluster, which .ci/run runs
 class ScaleOutTest {
     private static final Duration BACKOFF = Duration.ofSeconds(8);
     private static final String TOKEN = "scale-out-test-token";
