@@ -63,15 +63,8 @@ class DistributionIT {
         try {
             String greeting = awaitGreeting(smtpPort, process, log);
             assertThat(greeting).startsWith("220 dist.caravan.test");
-            try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", smtpPort)) {
-                s.expect("220");
-                s.send("EHLO client.test").expect("250");
-                s.send("MAIL FROM:<someone@far.test>").expect("250");
-                s.send("RCPT TO:<alice@example.test>").expect("250");
-                s.send("DATA").expect("354");
-                s.send("Subject: from the distribution\r\n\r\nhello\r\n.").expect("250 2.0.0");
-                s.send("QUIT").expect("221");
-            }
+            assertThat(SmtpTranscript.sendMessage(smtpPort, "someone@far.test", "alice@example.test",
+                    "Subject: from the distribution\r\n\r\nhello")).startsWith("250 2.0.0");
             Path maildir = home.resolve("data/mailboxes/example.test/alice/Maildir/new");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!(Files.isDirectory(maildir) && count(maildir) == 1) && System.nanoTime() < deadline) {

@@ -191,15 +191,8 @@ class KarafIT {
     }
 
     private static void send(int port, String subject) throws IOException {
-        try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", port)) {
-            s.expect("220");
-            s.send("EHLO client.test").expect("250");
-            s.send("MAIL FROM:<someone@far.test>").expect("250");
-            s.send("RCPT TO:<alice@example.test>").expect("250");
-            s.send("DATA").expect("354");
-            s.send("Subject: " + subject + "\r\n\r\nhello from Karaf\r\n.").expect("250 2.0.0");
-            s.send("QUIT").expect("221");
-        }
+        assertThat(SmtpTranscript.sendMessage(port, "someone@far.test", "alice@example.test",
+                "Subject: " + subject + "\r\n\r\nhello from Karaf")).startsWith("250 2.0.0");
     }
 
     private static String settings(String hostname, int smtpPort) {

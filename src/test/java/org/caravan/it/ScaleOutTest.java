@@ -111,14 +111,8 @@ class ScaleOutTest {
 
                 // A scheduled retry on the shared queue is not attempted before its backoff.
                 long sent = System.nanoTime();
-                try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", b.smtpPort())) {
-                    s.expect("220");
-                    s.send("EHLO client.test").expect("250");
-                    s.send("MAIL FROM:<someone@example.test>").expect("250");
-                    s.send("RCPT TO:<later@far.test>").expect("250");
-                    s.send("DATA").expect("354");
-                    s.send("Message-ID: <later@client.test>\r\nSubject: later\r\n\r\nhello\r\n.").expect("250");
-                }
+                SmtpTranscript.sendMessage(b.smtpPort(), "someone@example.test", "later@far.test",
+                        "Message-ID: <later@client.test>\r\nSubject: later\r\n\r\nhello");
                 await(() -> far.transcript().stream().anyMatch(l -> l.equals("C: RCPT TO:<later@far.test>")),
                         "the first attempt");
                 await(() -> Deliveries.delivered(far).containsKey("later@client.test later@far.test"), "the retry");
@@ -145,7 +139,8 @@ class ScaleOutTest {
                 List<String> recipients = new ArrayList<>();
                 for (int i = 0; i < 6; i++) {
                     recipients.add("u" + i + "@held.test");
-                    send(i % 2 == 0 ? a : b, recipients.get(i));
+                    SmtpTranscript.sendMessage((i % 2 == 0 ? a : b).smtpPort(), "someone@example.test", recipients.get(i),
+                            "Subject: held\r\n\r\nfor " + recipients.get(i));
                 }
                 await(() -> listing(b).stream().filter(m -> m.get("state").asText().equals("deferred")
                         && m.get("next_hop").asText().equals("held.test")).count() == 6, "six messages held");
@@ -168,17 +163,6 @@ class ScaleOutTest {
                 a.close();
                 b.close();
             }
-        }
-    }
-
-    private static void send(RouterProcess router, String recipient) throws Exception {
-        try (SmtpTranscript s = SmtpTranscript.connect("127.0.0.1", router.smtpPort())) {
-            s.expect("220");
-            s.send("EHLO client.test").expect("250");
-            s.send("MAIL FROM:<someone@example.test>").expect("250");
-            s.send("RCPT TO:<" + recipient + ">").expect("250");
-            s.send("DATA").expect("354");
-            s.send("Subject: held\r\n\r\nfor " + recipient + "\r\n.").expect("250");
         }
     }
 

@@ -36,6 +36,24 @@ public final class SmtpTranscript implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
+    /**
+     * One whole mail transaction on a new connection to 127.0.0.1:{@code port}: EHLO, MAIL, one
+     * RCPT, DATA with {@code content} (CRLF line ends, without the final "."), QUIT. Each reply
+     * must be the expected one; returns the end-of-DATA reply.
+     */
+    public static String sendMessage(int port, String from, String to, String content) throws IOException {
+        try (SmtpTranscript s = connect("127.0.0.1", port)) {
+            s.expect("220");
+            s.send("EHLO client.test").expect("250");
+            s.send("MAIL FROM:<" + from + ">").expect("250");
+            s.send("RCPT TO:<" + to + ">").expect("250");
+            s.send("DATA").expect("354");
+            String reply = s.send(content + "\r\n.").expect("250");
+            s.send("QUIT").expect("221");
+            return reply;
+        }
+    }
+
     public static SmtpTranscript connect(String host, int port) throws IOException {
         return connect(host, port, Duration.ofSeconds(5));
     }
